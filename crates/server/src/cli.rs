@@ -1,0 +1,136 @@
+//! The `playhouse` command line: `serve`, `migrate`, `config print`, and the tools of each crate.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, LogFormat};
+
+/// Playhouse: Guandan online, provably fair games and an operator API in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "playhouse", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML). Defaults to ./playhouse.toml when present.
+    #[arg(long, global = true, env = "PLAYHOUSE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the platform server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Configuration tools.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+/// `serve` flags.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Database URL [default: sqlite://./data/playhouse.db]; postgres://… selects PostgreSQL.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+/// Flags of commands that only need the database.
+#[derive(Debug, clap::Args)]
+pub struct DbArgs {
+    /// Database URL [default: from config].
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the effective configuration (secrets redacted).
+    Print(ServeArgs),
+}
+
+fn load_config(cli: &Cli, listen: Option<&String>, db: Option<&String>) -> Result<Config, String> {
+    let mut config =
+        Config::load(cli.config.as_deref(), std::env::vars()).map_err(|e| e.to_string())?;
+    if let Some(l) = listen {
+        config.listen.clone_from(l);
+    }
+    if let Some(d) = db {
+        config.database_url.clone_from(d);
+    }
+    if let Some(f) = cli.log_format {
+        config.log_format = f;
+    }
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("playhouse: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), String> {
+    match &cli.command {
+        Command::Serve(args) => {
+            let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
+            crate::telemetry::init_logging(config.log_format, &config.log_level);
+            runtime()?.block_on(async {
+                let server = crate::start(config, Some(Box::pin(crate::os_shutdown_signal())))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                server.wait().await.map_err(|e| e.to_string())
+            })
+        }
+        Command::Migrate(args) => {
+            let config = load_config(cli, None, args.database_url.as_ref())?;
+            crate::telemetry::init_logging(config.log_format, &config.log_level);
+            runtime()?.block_on(async {
+                let store = store::connect(&config.database_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                store.migrate().await.map_err(|e| e.to_string())?;
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": true, "database": store.backend_name()})
+                );
+                Ok(())
+            })
+        }
+        Command::Config {
+            action: ConfigAction::Print(args),
+        } => {
+            let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
+            print!("{}", config.to_redacted_toml());
+            Ok(())
+        }
+    }
+}

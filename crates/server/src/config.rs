@@ -1,0 +1,366 @@
+//! Server configuration: defaults, then a TOML file, then `PLAYHOUSE_*` environment variables, then flags.
+//!
+//! Environment variables map onto keys: `PLAYHOUSE_LISTEN` sets `listen`, and a double underscore
+//! descends into a table, so `PLAYHOUSE_AUTH__ACCESS_TTL_SECS=600` sets `auth.access_ttl_secs`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the server reads at start.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://path` (embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// `text` or `json` logs.
+    pub log_format: LogFormat,
+    /// A `tracing` filter directive, e.g. `info` or `server=debug,info`.
+    pub log_level: String,
+    /// Authentication settings.
+    pub auth: AuthConfig,
+    /// HTTP limits and CORS.
+    pub http: HttpConfig,
+    /// Request rate limits.
+    pub rate_limit: RateLimitConfig,
+    /// Identity of this node.
+    pub node: NodeConfig,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Token settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// HS256 secret for access tokens. When absent a random secret is generated once and kept in
+    /// the database, so tokens survive restarts without any configuration.
+    pub jwt_secret: Option<String>,
+    /// Access token lifetime.
+    pub access_ttl_secs: u64,
+    /// Refresh token lifetime.
+    pub refresh_ttl_secs: u64,
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest request body accepted.
+    pub body_limit_bytes: usize,
+    /// Allowed CORS origins; `["*"]` allows any origin (tokens travel in headers, not cookies).
+    pub cors_origins: Vec<String>,
+    /// Requests running longer than this are answered with `503 timeout`.
+    pub request_timeout_secs: u64,
+}
+
+/// Rate limits (token buckets).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Sustained requests per second per client IP.
+    pub per_ip_per_sec: u32,
+    /// Burst size per client IP.
+    pub per_ip_burst: u32,
+    /// Sustained authenticated requests per second per account.
+    pub per_account_per_sec: u32,
+    /// Burst size per account.
+    pub per_account_burst: u32,
+    /// Take the client IP from the first `X-Forwarded-For` entry (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// Node identity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Machine id embedded in generated ids; unique per node in a cluster.
+    pub machine_id: u16,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://./data/playhouse.db".into(),
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            auth: AuthConfig::default(),
+            http: HttpConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            node: NodeConfig::default(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 64 * 1024,
+            cors_origins: vec!["*".into()],
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            per_ip_per_sec: 100,
+            per_ip_burst: 200,
+            per_account_per_sec: 50,
+            per_account_burst: 100,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self { machine_id: 1 }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// File path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The merged configuration does not fit the schema.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the layered configuration. `file` is read if given (it must exist); otherwise
+    /// `./playhouse.toml` is read when present. `env` is the process environment (passed in for tests).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut root = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let default_file = Path::new("playhouse.toml");
+        let path = file.or(default_file.exists().then_some(default_file));
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
+            merge(&mut root, table);
+        }
+        let overrides: BTreeMap<String, String> = env
+            .into_iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("PLAYHOUSE_")
+                    .map(|k| (k.to_ascii_lowercase(), v))
+            })
+            .filter(|(k, _)| k != "config")
+            .collect();
+        for (key, value) in overrides {
+            set_path(&mut root, &key, &value)?;
+        }
+        let config: Config = toml::Value::Table(root)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that the types cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return bad("listen: expected an address like 127.0.0.1:8080");
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return bad("database_url: expected sqlite://… or postgres://…");
+        }
+        if self.auth.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return bad("auth.jwt_secret: must be at least 32 characters");
+        }
+        if self.auth.access_ttl_secs == 0 || self.auth.refresh_ttl_secs == 0 {
+            return bad("auth: token lifetimes must be positive");
+        }
+        if self.rate_limit.per_ip_per_sec == 0 || self.rate_limit.per_account_per_sec == 0 {
+            return bad("rate_limit: rates must be positive");
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return bad("http.body_limit_bytes: must be at least 1024");
+        }
+        Ok(())
+    }
+
+    /// The configuration as TOML with secrets redacted (`playhouse config print`).
+    pub fn to_redacted_toml(&self) -> String {
+        let mut c = self.clone();
+        if c.auth.jwt_secret.is_some() {
+            c.auth.jwt_secret = Some("<redacted>".into());
+        }
+        if let Some((scheme, rest)) = c.database_url.split_once("://")
+            && let Some((creds, host)) = rest.split_once('@')
+            && let Some((user, _password)) = creds.split_once(':')
+        {
+            c.database_url = format!("{scheme}://{user}:<redacted>@{host}");
+        }
+        toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
+    }
+}
+
+fn merge(into: &mut toml::Table, from: toml::Table) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+fn set_path(root: &mut toml::Table, key: &str, raw: &str) -> Result<(), ConfigError> {
+    let mut parts: Vec<&str> = key.split("__").collect();
+    let Some(last) = parts.pop() else {
+        return Ok(());
+    };
+    let mut table = root;
+    for p in parts {
+        let entry = table
+            .entry(p.to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry.as_table_mut().ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "PLAYHOUSE_{}: {p} is not a table",
+                key.to_uppercase()
+            ))
+        })?;
+    }
+    // Keys whose default is a string (or unset, like secrets) take the raw text; other keys parse
+    // it as a TOML literal (numbers, booleans, arrays), so `PLAYHOUSE_NODE__MACHINE_ID=3` is a number.
+    let value = match table.get(last) {
+        Some(toml::Value::String(_)) | None => toml::Value::String(raw.to_owned()),
+        Some(_) => format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+    };
+    table.insert(last.to_owned(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_platform() {
+        let c = Config::load(None, env(&[])).expect("defaults");
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://./data/playhouse.db");
+    }
+
+    #[test]
+    fn file_then_env_layering() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\n[auth]\naccess_ttl_secs = 60\n[node]\nmachine_id = 3\n",
+        )
+        .expect("write");
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("PLAYHOUSE_LISTEN", "127.0.0.1:7000"),
+                ("PLAYHOUSE_AUTH__REFRESH_TTL_SECS", "120"),
+                ("PLAYHOUSE_LOG_FORMAT", "json"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .expect("load");
+        assert_eq!(c.listen, "127.0.0.1:7000");
+        assert_eq!(c.auth.access_ttl_secs, 60);
+        assert_eq!(c.auth.refresh_ttl_secs, 120);
+        assert_eq!(c.node.machine_id, 3);
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn numeric_looking_secret_stays_a_string() {
+        let c = Config::load(
+            None,
+            env(&[(
+                "PLAYHOUSE_AUTH__JWT_SECRET",
+                "12345678901234567890123456789012",
+            )]),
+        )
+        .expect("load");
+        assert_eq!(
+            c.auth.jwt_secret.as_deref(),
+            Some("12345678901234567890123456789012")
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::load(None, env(&[("PLAYHOUSE_LISTEN", "nowhere")])).expect_err("bad");
+        assert!(e.to_string().contains("listen"), "{e}");
+        let e = Config::load(None, env(&[("PLAYHOUSE_NOPE", "1")])).expect_err("unknown key");
+        assert!(e.to_string().contains("nope"), "{e}");
+        let e =
+            Config::load(None, env(&[("PLAYHOUSE_DATABASE_URL", "mysql://x")])).expect_err("db");
+        assert!(e.to_string().contains("database_url"), "{e}");
+    }
+
+    #[test]
+    fn redaction_hides_secrets() {
+        let mut c = Config::default();
+        c.auth.jwt_secret = Some("s".repeat(40));
+        c.database_url = "postgres://user:pw@db:5432/x".into();
+        let t = c.to_redacted_toml();
+        assert!(!t.contains(&"s".repeat(40)));
+        assert!(!t.contains("pw@"));
+        assert!(t.contains("postgres://user:<redacted>@db:5432/x"));
+    }
+}

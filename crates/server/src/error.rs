@@ -1,0 +1,316 @@
+//! The one table of stable error codes, and the JSON error body every HTTP and WebSocket error uses:
+//! `{"error": {"code", "message", "request_id"}}` (plus `field` for validation errors). Internals are
+//! logged, never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Every error code a client can receive. The table in [`ErrorCode::TABLE`] drives HTTP statuses,
+/// documentation (`docs/errors.md` is checked against it) and WebSocket errors alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON (syntax error, wrong top-level type).
+    InvalidJson,
+    /// A field is missing or has an invalid value; the body names it in `field`.
+    InvalidField,
+    /// The request needs `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// The body exceeds `http.body_limit_bytes`.
+    PayloadTooLarge,
+    /// No such route or resource.
+    NotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// Missing, malformed or revoked credentials.
+    Unauthorized,
+    /// The access token has expired; refresh it.
+    TokenExpired,
+    /// Wrong email or password.
+    InvalidCredentials,
+    /// The password is too weak or too long.
+    WeakPassword,
+    /// The email is already registered.
+    EmailTaken,
+    /// The caller is authenticated but not allowed to do this.
+    Forbidden,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// Too many requests; retry after `Retry-After` seconds.
+    RateLimited,
+    /// The request took too long.
+    Timeout,
+    /// A dependency (the database) is unavailable.
+    Unavailable,
+    /// A bug on our side; the request id identifies it in the logs.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The table: every code, its HTTP status and its one-line meaning.
+    pub const TABLE: &'static [(ErrorCode, u16, &'static str)] = &[
+        (
+            Self::InvalidJson,
+            400,
+            "The request body is not valid JSON.",
+        ),
+        (
+            Self::InvalidField,
+            400,
+            "A field is missing or invalid; `field` names it.",
+        ),
+        (
+            Self::UnsupportedMediaType,
+            415,
+            "The request body must be sent as application/json.",
+        ),
+        (Self::PayloadTooLarge, 413, "The request body is too large."),
+        (Self::NotFound, 404, "There is no such resource."),
+        (
+            Self::MethodNotAllowed,
+            405,
+            "This resource does not support that method.",
+        ),
+        (
+            Self::Unauthorized,
+            401,
+            "Authentication is missing or invalid.",
+        ),
+        (
+            Self::TokenExpired,
+            401,
+            "The access token has expired; refresh it.",
+        ),
+        (
+            Self::InvalidCredentials,
+            401,
+            "The email or password is wrong.",
+        ),
+        (Self::WeakPassword, 400, "The password is too weak."),
+        (
+            Self::EmailTaken,
+            409,
+            "An account with this email already exists.",
+        ),
+        (Self::Forbidden, 403, "You are not allowed to do this."),
+        (
+            Self::Conflict,
+            409,
+            "The request conflicts with the current state.",
+        ),
+        (
+            Self::RateLimited,
+            429,
+            "Too many requests; retry after the given number of seconds.",
+        ),
+        (Self::Timeout, 503, "The request took too long."),
+        (
+            Self::Unavailable,
+            503,
+            "The service is temporarily unavailable.",
+        ),
+        (Self::Internal, 500, "Something went wrong on our side."),
+    ];
+
+    /// The stable string clients match on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::InvalidField => "invalid_field",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Unauthorized => "unauthorized",
+            Self::TokenExpired => "token_expired",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::WeakPassword => "weak_password",
+            Self::EmailTaken => "email_taken",
+            Self::Forbidden => "forbidden",
+            Self::Conflict => "conflict",
+            Self::RateLimited => "rate_limited",
+            Self::Timeout => "timeout",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status from the table.
+    pub fn status(self) -> StatusCode {
+        let code = Self::TABLE
+            .iter()
+            .find(|(c, _, _)| *c == self)
+            .map_or(500, |(_, s, _)| *s);
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The one-line meaning from the table.
+    pub fn meaning(self) -> &'static str {
+        Self::TABLE
+            .iter()
+            .find(|(c, _, _)| *c == self)
+            .map_or("", |(_, _, m)| m)
+    }
+}
+
+/// An error on its way to a client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A full sentence for people.
+    pub message: String,
+    /// The offending field for `invalid_field` (dotted path, e.g. `params.target`).
+    pub field: Option<String>,
+    /// Seconds to wait, for `rate_limited`.
+    pub retry_after_secs: Option<u64>,
+}
+
+/// The rendered body, without the request id (added by the error middleware).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable error code from the error table.
+    pub code: String,
+    /// Human-readable sentence.
+    pub message: String,
+    /// Offending field, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The request id, for support.
+    pub request_id: String,
+}
+
+/// Envelope `{"error": …}`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with the code's default message.
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: code.meaning().to_owned(),
+            field: None,
+            retry_after_secs: None,
+        }
+    }
+
+    /// An error with a specific message.
+    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            ..Self::new(code)
+        }
+    }
+
+    /// `invalid_field` naming `field`.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..Self::with_message(ErrorCode::InvalidField, message)
+        }
+    }
+
+    /// `unauthorized` with a reason.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::with_message(ErrorCode::Unauthorized, message)
+    }
+
+    /// `rate_limited` with the wait.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..Self::new(ErrorCode::RateLimited)
+        }
+    }
+
+    /// `internal`, logging the cause (which never reaches the client).
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::Internal)
+    }
+
+    /// Renders the body with a request id.
+    pub fn body(&self, request_id: &str) -> ErrorEnvelope {
+        ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code.as_str().to_owned(),
+                message: self.message.clone(),
+                field: self.field.clone(),
+                request_id: request_id.to_owned(),
+            },
+        }
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(err: store::StoreError) -> Self {
+        match err.kind {
+            store::StoreErrorKind::NotFound => Self::new(ErrorCode::NotFound),
+            store::StoreErrorKind::Conflict => Self::new(ErrorCode::Conflict),
+            store::StoreErrorKind::Unavailable => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::new(ErrorCode::Unavailable)
+            }
+            store::StoreErrorKind::Internal => Self::internal(err),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    /// The body is rendered by the error middleware, which knows the request id; the error travels
+    /// to it in the response extensions.
+    fn into_response(self) -> Response {
+        let mut res = self.code.status().into_response();
+        if let Some(secs) = self.retry_after_secs
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_complete_and_codes_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (code, status, meaning) in ErrorCode::TABLE {
+            assert!(seen.insert(code.as_str()), "duplicate {}", code.as_str());
+            assert_eq!(code.status().as_u16(), *status);
+            assert!(meaning.ends_with('.'), "user-facing meanings are sentences");
+            // serde name == as_str, so WebSocket errors carry the same string.
+            assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
+        }
+        assert_eq!(seen.len(), 17);
+    }
+}
+
+#[cfg(test)]
+mod doc_tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn docs_list_exactly_the_table() {
+        let doc = include_str!("../../../docs/errors.md");
+        let documented: Vec<(String, u16)> = doc
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((code.to_owned(), cells.get(2)?.parse().ok()?))
+            })
+            .collect();
+        let table: Vec<(String, u16)> =
+            ErrorCode::TABLE.iter().map(|(c, s, _)| (c.as_str().to_owned(), *s)).collect();
+        assert_eq!(documented, table);
+    }
+}

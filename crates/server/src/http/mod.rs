@@ -1,0 +1,85 @@
+//! The HTTP surface: the router, its middleware stack and the handlers.
+
+mod account;
+mod middleware;
+pub mod openapi;
+mod ops;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::state::AppState;
+
+pub use middleware::RequestId;
+
+/// Builds the whole application router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/v1/auth/guest", post(account::guest))
+        .route("/v1/auth/register", post(account::register))
+        .route("/v1/auth/login", post(account::login))
+        .route("/v1/auth/refresh", post(account::refresh))
+        .route("/v1/auth/logout", post(account::logout))
+        .route("/v1/me", get(account::me).patch(account::update_me))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::ip_rate_limit,
+        ));
+
+    let c = &state.config.http;
+    Router::new()
+        .route("/", get(ops::index))
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(openapi::serve))
+        .merge(api)
+        .fallback(ops::not_found)
+        .layer(DefaultBodyLimit::max(c.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(c.body_limit_bytes))
+        .layer(cors(&c.cors_origins))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track_metrics,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(c.request_timeout_secs),
+        ))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::request_context))
+        .with_state(state)
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+        .max_age(Duration::from_secs(3600))
+}

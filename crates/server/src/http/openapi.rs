@@ -1,0 +1,45 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and served at `/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{account, ops};
+use crate::error::{ErrorBody, ErrorEnvelope};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Playhouse API", description = "Guandan, provably fair games and the operator API."),
+    paths(
+        ops::health, ops::ready, ops::metrics,
+        account::guest, account::register, account::login, account::refresh, account::logout,
+        account::me, account::update_me,
+    ),
+    components(schemas(ErrorEnvelope, ErrorBody)),
+    modifiers(&BearerAuth),
+    tags((name = "ops", description = "Health, readiness, metrics"), (name = "auth", description = "Accounts and tokens"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /openapi.json`.
+pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

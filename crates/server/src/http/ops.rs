@@ -1,0 +1,79 @@
+//! Operational endpoints: liveness, readiness, metrics, the landing page and the 404 fallback.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Liveness body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` while the process serves requests.
+    pub status: &'static str,
+    /// Server version.
+    pub version: &'static str,
+}
+
+/// Liveness: the process is up.
+#[utoipa::path(get, path = "/health", tag = "ops", responses((status = 200, body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Readiness body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    /// `ready` when the database answers.
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/ready", tag = "ops", responses(
+    (status = 200, body = Ready),
+    (status = 503, body = crate::error::ErrorEnvelope)))]
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::with_message(ErrorCode::Unavailable, "The database is not reachable.")
+    })?;
+    Ok(Json(Ready {
+        status: "ready",
+        database: state.store.backend_name(),
+    }))
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// A minimal landing page until the web client is served here.
+pub async fn index() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Playhouse</title></head>\
+         <body><h1>Playhouse</h1><p>The server is running. API: <a href=\"/openapi.json\">/openapi.json</a>, \
+         health: <a href=\"/health\">/health</a>.</p><p>服务器正在运行。</p></body></html>",
+    )
+}
+
+/// Unknown routes.
+pub async fn not_found() -> ApiError {
+    ApiError::with_message(ErrorCode::NotFound, "There is no such route.")
+}

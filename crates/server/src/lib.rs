@@ -1,0 +1,202 @@
+//! The Playhouse server: an axum shell around the pure game crates.
+//!
+//! It authenticates, loads state, calls the pure crates, persists and publishes; rules live elsewhere.
+//! [`start`] runs a server on any address (tests use `127.0.0.1:0`); [`cli::main`] is the binary.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod ids;
+pub mod ratelimit;
+pub mod state;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Settings key of the generated signing secret when none is configured.
+const JWT_SECRET_SETTING: &str = "auth.jwt_secret";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Configuration problem.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A running server.
+pub struct Server {
+    /// The bound address (useful with port 0).
+    pub addr: SocketAddr,
+    /// Application state (tests reach the store through it).
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+
+    /// Waits until the server stops (on its own shutdown signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Builds the application state: opens and migrates the database, loads or creates the secret.
+pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+    let store = store::connect(&config.database_url).await?;
+    build_state_with_store(config, store).await
+}
+
+/// Builds the application state over an already opened store (tests use private databases).
+pub async fn build_state_with_store(
+    config: Config,
+    store: Arc<dyn store::Store>,
+) -> Result<AppState, StartError> {
+    let secret = match &config.auth.jwt_secret {
+        Some(s) => s.clone(),
+        None => {
+            store
+                .get_or_insert_setting(JWT_SECRET_SETTING, &auth::random_hex(32))
+                .await?
+        }
+    };
+    let keys = auth::TokenKeys::new(
+        secret.as_bytes(),
+        config.auth.access_ttl_secs,
+        config.auth.refresh_ttl_secs,
+    );
+    Ok(AppState {
+        limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
+        ids: Arc::new(ids::IdGenerator::new(config.node.machine_id)),
+        keys: Arc::new(keys),
+        store,
+        metrics: telemetry::metrics_handle(),
+        config: Arc::new(config),
+    })
+}
+
+/// Starts the server with `config`, returning once it listens. `shutdown_signal` (if any) also
+/// triggers a graceful shutdown, as does [`Server::shutdown`].
+pub async fn start(
+    config: Config,
+    shutdown_signal: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+) -> Result<Server, StartError> {
+    let state = build_state(config).await?;
+    serve_state(state, shutdown_signal).await
+}
+
+/// Starts serving an already built state.
+pub async fn serve_state(
+    state: AppState,
+    shutdown_signal: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+) -> Result<Server, StartError> {
+    let listen = state.config.listen.clone();
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: listen,
+        source,
+    })?;
+    let app = http::router(state.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let housekeeping = spawn_housekeeping(state.clone());
+    let task = tokio::spawn(async move {
+        let signal = async move {
+            match shutdown_signal {
+                Some(s) => tokio::select! { _ = s => {}, _ = rx => {} },
+                None => {
+                    let _ = rx.await;
+                }
+            }
+            tracing::info!("shutting down gracefully");
+        };
+        let res = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await;
+        housekeeping.abort();
+        res
+    });
+    tracing::info!(%addr, database = state.store.backend_name(), "playhouse listening");
+    Ok(Server {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+fn spawn_housekeeping(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            state.limits.retain_recent();
+        }
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn os_shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

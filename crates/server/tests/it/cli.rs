@@ -1,0 +1,107 @@
+//! The `playhouse` binary's own contracts: `config print`, `migrate`, flag errors, and `serve`.
+
+use std::process::Command;
+
+fn playhouse() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_playhouse"));
+    c.env_remove("PLAYHOUSE_LISTEN")
+        .env_remove("PLAYHOUSE_DATABASE_URL");
+    c
+}
+
+#[test]
+fn config_print_layers_flags_over_env() {
+    let out = playhouse()
+        .args(["config", "print", "--listen", "127.0.0.1:9999"])
+        .env("PLAYHOUSE_NODE__MACHINE_ID", "7")
+        .env("PLAYHOUSE_AUTH__JWT_SECRET", "x".repeat(40))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let v: toml::Table = text.parse().expect("toml");
+    assert_eq!(v["listen"].as_str(), Some("127.0.0.1:9999"));
+    assert_eq!(
+        v["database_url"].as_str(),
+        Some("sqlite://./data/playhouse.db")
+    );
+    assert_eq!(v["node"]["machine_id"].as_integer(), Some(7));
+    assert_eq!(v["auth"]["jwt_secret"].as_str(), Some("<redacted>"));
+}
+
+#[test]
+fn bad_config_and_flags_fail_with_a_message() {
+    let out = playhouse()
+        .args(["config", "print", "--listen", "nowhere"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listen"));
+    let out = playhouse()
+        .args(["serve", "--no-such-flag"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn migrate_creates_the_sqlite_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}/sub/p.db", dir.path().display());
+    let out = playhouse()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v, serde_json::json!({"ok": true, "database": "sqlite"}));
+    assert!(dir.path().join("sub/p.db").exists());
+}
+
+#[test]
+fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // Pick a free port, release it, and hand it to the child.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("a")
+        .port();
+    let mut child = playhouse()
+        .current_dir(dir.path())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut ok = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut buf = String::new();
+            let _ = s.read_to_string(&mut buf);
+            if buf.starts_with("HTTP/1.1 200") {
+                ok = true;
+                break;
+            }
+        }
+    }
+    // The embedded default database file appears under ./data/.
+    let db_exists = dir.path().join("data/playhouse.db").exists();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    assert!(ok, "no /health 200");
+    assert!(db_exists, "no ./data/playhouse.db");
+    assert!(status.success(), "graceful exit: {status:?}");
+}

@@ -1,0 +1,7 @@
+//! Server integration tests: each starts the real server on `127.0.0.1:0` and talks HTTP to it.
+
+mod accounts;
+mod cli;
+mod errors;
+mod ops;
+mod support;

@@ -1,0 +1,209 @@
+//! The SQL both backends share, written once: one statement text serves SQLite and PostgreSQL
+//! (`$n` placeholders, `RETURNING`, `ON CONFLICT` exist in both), so the backends cannot drift apart.
+
+/// Row shape of `users`, decoded the same way by both drivers.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: i64,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub display_name: String,
+    pub is_guest: bool,
+    pub is_admin: bool,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+impl From<UserRow> for crate::UserRecord {
+    fn from(r: UserRow) -> Self {
+        Self {
+            id: r.id,
+            email: r.email,
+            password_hash: r.password_hash,
+            display_name: r.display_name,
+            is_guest: r.is_guest,
+            is_admin: r.is_admin,
+            created_at_ms: r.created_at_ms,
+            updated_at_ms: r.updated_at_ms,
+        }
+    }
+}
+
+/// Row shape of `refresh_tokens`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TokenRow {
+    pub token_hash: String,
+    pub family_id: String,
+    pub user_id: i64,
+    pub issued_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub used_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+impl From<TokenRow> for crate::RefreshTokenRecord {
+    fn from(r: TokenRow) -> Self {
+        Self {
+            token_hash: r.token_hash,
+            family_id: r.family_id,
+            user_id: r.user_id,
+            issued_at_ms: r.issued_at_ms,
+            expires_at_ms: r.expires_at_ms,
+            used_at_ms: r.used_at_ms,
+            revoked_at_ms: r.revoked_at_ms,
+        }
+    }
+}
+
+pub(crate) const USER_COLUMNS: &str =
+    "id, email, password_hash, display_name, is_guest, is_admin, created_at_ms, updated_at_ms";
+
+/// Implements the account traits for a store type with a `pool` field of the given sqlx pool.
+macro_rules! impl_account_traits {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::UserStore for $store {
+            async fn create_user(&self, u: &$crate::NewUser) -> $crate::StoreResult<$crate::UserRecord> {
+                let sql = format!(
+                    "INSERT INTO users (id, email, password_hash, display_name, is_guest, is_admin, \
+                     created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6) \
+                     RETURNING {}",
+                    $crate::common::USER_COLUMNS
+                );
+                let row: $crate::common::UserRow = sqlx::query_as(&sql)
+                    .bind(u.id)
+                    .bind(&u.email)
+                    .bind(&u.password_hash)
+                    .bind(&u.display_name)
+                    .bind(u.is_guest)
+                    .bind(u.now_ms)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.into())
+            }
+
+            async fn user_by_id(&self, id: i64) -> $crate::StoreResult<$crate::UserRecord> {
+                let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::common::USER_COLUMNS);
+                let row: Option<$crate::common::UserRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                row.map(Into::into).ok_or_else(|| $crate::StoreError::not_found("user"))
+            }
+
+            async fn user_by_email(&self, email: &str) -> $crate::StoreResult<$crate::UserRecord> {
+                let sql =
+                    format!("SELECT {} FROM users WHERE email = $1", $crate::common::USER_COLUMNS);
+                let row: Option<$crate::common::UserRow> =
+                    sqlx::query_as(&sql).bind(email).fetch_optional(&self.pool).await?;
+                row.map(Into::into).ok_or_else(|| $crate::StoreError::not_found("user"))
+            }
+
+            async fn set_display_name(
+                &self,
+                id: i64,
+                display_name: &str,
+                now_ms: i64,
+            ) -> $crate::StoreResult<$crate::UserRecord> {
+                let sql = format!(
+                    "UPDATE users SET display_name = $1, updated_at_ms = $2 WHERE id = $3 RETURNING {}",
+                    $crate::common::USER_COLUMNS
+                );
+                let row: Option<$crate::common::UserRow> = sqlx::query_as(&sql)
+                    .bind(display_name)
+                    .bind(now_ms)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(Into::into).ok_or_else(|| $crate::StoreError::not_found("user"))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::TokenStore for $store {
+            async fn insert_refresh_token(
+                &self,
+                t: &$crate::NewRefreshToken,
+            ) -> $crate::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO refresh_tokens (token_hash, family_id, user_id, issued_at_ms, \
+                     expires_at_ms) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&t.token_hash)
+                .bind(&t.family_id)
+                .bind(t.user_id)
+                .bind(t.issued_at_ms)
+                .bind(t.expires_at_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn refresh_token_by_hash(
+                &self,
+                token_hash: &str,
+            ) -> $crate::StoreResult<$crate::RefreshTokenRecord> {
+                let row: Option<$crate::common::TokenRow> = sqlx::query_as(
+                    "SELECT token_hash, family_id, user_id, issued_at_ms, expires_at_ms, used_at_ms, \
+                     revoked_at_ms FROM refresh_tokens WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Into::into).ok_or_else(|| $crate::StoreError::not_found("refresh token"))
+            }
+
+            async fn mark_refresh_token_used(
+                &self,
+                token_hash: &str,
+                now_ms: i64,
+            ) -> $crate::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE refresh_tokens SET used_at_ms = $1 WHERE token_hash = $2 \
+                     AND used_at_ms IS NULL AND revoked_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn revoke_token_family(
+                &self,
+                family_id: &str,
+                now_ms: i64,
+            ) -> $crate::StoreResult<u64> {
+                let done = sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at_ms = $1 WHERE family_id = $2 \
+                     AND revoked_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(family_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::SettingsStore for $store {
+            async fn get_or_insert_setting(
+                &self,
+                key: &str,
+                value: &str,
+            ) -> $crate::StoreResult<String> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&self.pool)
+                    .await?;
+                let (v,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(v)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_account_traits;

@@ -1,0 +1,132 @@
+//! Storage traits and their SQLite and PostgreSQL backends.
+//!
+//! One trait per concern, one module per backend, one conformance suite ([`conformance`]) that every
+//! backend must pass. Nothing above this crate sees `sqlx` types: every failure is a [`StoreError`].
+
+mod common;
+pub mod conformance;
+mod error;
+mod model;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use error::{StoreError, StoreErrorKind};
+pub use model::{NewRefreshToken, NewUser, RefreshTokenRecord, UserRecord};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Result alias for every store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Accounts: users and their credentials.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user. A duplicate id or (normalised) email is a `Conflict`.
+    async fn create_user(&self, user: &NewUser) -> StoreResult<UserRecord>;
+    /// Looks a user up by id; `NotFound` when absent.
+    async fn user_by_id(&self, id: i64) -> StoreResult<UserRecord>;
+    /// Looks a user up by normalised email; `NotFound` when absent.
+    async fn user_by_email(&self, email: &str) -> StoreResult<UserRecord>;
+    /// Changes the display name; `NotFound` when the user does not exist.
+    async fn set_display_name(
+        &self,
+        id: i64,
+        display_name: &str,
+        now_ms: i64,
+    ) -> StoreResult<UserRecord>;
+}
+
+/// Rotating refresh tokens, stored only as hashes, grouped into families.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Stores a new refresh token (its hash); a duplicate hash is a `Conflict`.
+    async fn insert_refresh_token(&self, token: &NewRefreshToken) -> StoreResult<()>;
+    /// Looks a token up by its hash; `NotFound` when absent.
+    async fn refresh_token_by_hash(&self, token_hash: &str) -> StoreResult<RefreshTokenRecord>;
+    /// Marks a token as used (rotated) if, and only if, it is still fresh (neither used nor revoked).
+    /// Returns `false` when another request already used or revoked it, so exactly one rotation wins.
+    async fn mark_refresh_token_used(&self, token_hash: &str, now_ms: i64) -> StoreResult<bool>;
+    /// Revokes every token of a family; returns how many tokens changed.
+    async fn revoke_token_family(&self, family_id: &str, now_ms: i64) -> StoreResult<u64>;
+}
+
+/// Key/value settings the server keeps across restarts (for example a generated signing secret).
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// Returns the value of `key`, inserting `value` first if the key is absent (first writer wins).
+    async fn get_or_insert_setting(&self, key: &str, value: &str) -> StoreResult<String>;
+}
+
+/// Everything the server needs from its database, as one object.
+#[async_trait]
+pub trait Store: UserStore + TokenStore + SettingsStore {
+    /// Cheap round trip proving the database answers (`GET /ready`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// Applies pending migrations; idempotent.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Closes every connection (graceful shutdown); later queries fail as `Unavailable`.
+    async fn close(&self);
+    /// Which backend this is, for logs and `config print`.
+    fn backend_name(&self) -> &'static str;
+}
+
+/// Opens the store a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.
+///
+/// For SQLite files the parent directory is created, so the embedded default works on a fresh machine.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::new(
+            StoreErrorKind::Internal,
+            format!("unsupported database url scheme (expected sqlite: or postgres://): {url}"),
+        ))
+    }
+}
+
+/// Helpers for tests in this and other crates: isolated databases.
+pub mod testing {
+    use std::str::FromStr;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use sqlx::Connection;
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+    use crate::{PgStore, StoreResult};
+
+    /// Creates a new empty schema on the PostgreSQL server at `url` and returns a store whose
+    /// connections use it (`search_path`), so concurrent tests never see each other's rows.
+    pub async fn fresh_postgres(url: &str) -> StoreResult<PgStore> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let schema = format!(
+            "t_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            rand_suffix()
+        );
+        let opts = PgConnectOptions::from_str(url)?;
+        let mut conn = PgConnection::connect_with(&opts).await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        PgStore::connect_with(opts.options([("search_path", schema.as_str())])).await
+    }
+
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "test helper: the wall clock only makes names unique"
+    )]
+    fn rand_suffix() -> u128 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    }
+}

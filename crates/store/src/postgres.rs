@@ -1,0 +1,68 @@
+//! The PostgreSQL backend: the scale-out target (`--database-url postgres://…`).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::{StoreError, StoreErrorKind, StoreResult};
+
+/// PostgreSQL-backed store.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database a `postgres://` URL names and applies migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let opts = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::new(StoreErrorKind::Internal, format!("bad postgres url: {e}"))
+        })?;
+        Self::connect_with(opts).await
+    }
+
+    /// Connects with explicit options (tests use a private `search_path` schema).
+    pub async fn connect_with(opts: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts)
+            .await?;
+        let store = Self { pool };
+        crate::Store::migrate(&store).await?;
+        Ok(store)
+    }
+
+    /// The underlying pool, for adapters in other crates that own their own tables.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+crate::common::impl_account_traits!(PgStore);
+
+#[async_trait]
+impl crate::Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "postgres"
+    }
+}

@@ -1,0 +1,94 @@
+//! The embedded SQLite backend: the default, a file under `./data/` (or in-memory for tests).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{StoreError, StoreErrorKind, StoreResult};
+
+/// SQLite-backed store.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database a `sqlite:` URL names and applies migrations.
+    ///
+    /// `sqlite::memory:` gives a private in-memory database (one connection, so every query sees it).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let mut opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::new(StoreErrorKind::Internal, format!("bad sqlite url: {e}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if !memory {
+            let path = opts.get_filename().to_path_buf();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::new(
+                        StoreErrorKind::Unavailable,
+                        format!("cannot create database directory {}: {e}", dir.display()),
+                    )
+                })?;
+            }
+            // WAL with NORMAL sync is durable against process crashes; FULL adds power-loss durability.
+            opts = opts
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full);
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if memory { 1 } else { 8 })
+            .min_connections(if memory { 1 } else { 0 })
+            // An in-memory database lives as long as its connection: never let the pool drop it.
+            .idle_timeout(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(3600))
+            })
+            .connect_with(opts)
+            .await?;
+        let store = Self { pool };
+        crate::Store::migrate(&store).await?;
+        Ok(store)
+    }
+
+    /// The underlying pool, for adapters in other crates that own their own tables.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+crate::common::impl_account_traits!(SqliteStore);
+
+#[async_trait]
+impl crate::Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+}
