@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod fair;
+mod guandan;
+mod ledger;
+mod slots;
+
 use crate::config::{Config, LogFormat};
 
 /// Playhouse: Guandan online, provably fair games and an operator API in one binary.
@@ -35,6 +41,59 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Guandan engine tools: legal moves, bot decisions, self-play, replays.
+    Guandan {
+        /// What to do.
+        #[command(subcommand)]
+        action: guandan::GuandanCommand,
+    },
+    /// Provably fair tools: outcomes, crash points, raw byte streams, exact RTPs.
+    Fair {
+        /// What to do.
+        #[command(subcommand)]
+        action: fair::FairCommand,
+    },
+    /// Slot engine tools: exact RTP, simulation, definition checks.
+    Slots {
+        /// What to do.
+        #[command(subcommand)]
+        action: slots::SlotsCommand,
+    },
+    /// Ledger tools.
+    Ledger {
+        /// What to do.
+        #[command(subcommand)]
+        action: ledger::LedgerCommand,
+    },
+    /// Benchmarks that print JSON.
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        action: bench::BenchCommand,
+    },
+}
+
+/// What a tool subcommand produced: text for stdout and whether it counts as success.
+pub struct ToolOutput {
+    /// Printed to stdout as is (a trailing newline is added when missing).
+    pub stdout: String,
+    /// Exit code 0 when true, 1 when false.
+    pub ok: bool,
+}
+
+impl ToolOutput {
+    /// A successful JSON result.
+    pub fn json(v: &serde_json::Value) -> Self {
+        Self { stdout: v.to_string(), ok: true }
+    }
+}
+
+/// Reads all of stdin as UTF-8.
+pub fn read_stdin() -> Result<String, String> {
+    use std::io::Read;
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
+    Ok(s)
 }
 
 /// `serve` flags.
@@ -63,7 +122,7 @@ pub enum ConfigAction {
     Print(ServeArgs),
 }
 
-fn load_config(cli: &Cli, listen: Option<&String>, db: Option<&String>) -> Result<Config, String> {
+pub(crate) fn load_config(cli: &Cli, listen: Option<&String>, db: Option<&String>) -> Result<Config, String> {
     let mut config =
         Config::load(cli.config.as_deref(), std::env::vars()).map_err(|e| e.to_string())?;
     if let Some(l) = listen {
@@ -79,7 +138,7 @@ fn load_config(cli: &Cli, listen: Option<&String>, db: Option<&String>) -> Resul
     Ok(config)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -98,8 +157,22 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn print_tool(out: ToolOutput) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let nl = if out.stdout.ends_with('\n') { "" } else { "\n" };
+    let _ = write!(stdout, "{}{nl}", out.stdout);
+    let _ = stdout.flush();
+    if out.ok { Ok(()) } else { Err("check failed".into()) }
+}
+
 fn run(cli: &Cli) -> Result<(), String> {
     match &cli.command {
+        Command::Guandan { action } => print_tool(guandan::run(action)?),
+        Command::Fair { action } => fair::run(action),
+        Command::Slots { action } => print_tool(slots::run(action)?),
+        Command::Ledger { action } => ledger::run(cli, action),
+        Command::Bench { action } => bench::run(cli, action),
         Command::Serve(args) => {
             let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
             crate::telemetry::init_logging(config.log_format, &config.log_level);
