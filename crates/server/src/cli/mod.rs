@@ -84,7 +84,10 @@ pub struct ToolOutput {
 impl ToolOutput {
     /// A successful JSON result.
     pub fn json(v: &serde_json::Value) -> Self {
-        Self { stdout: v.to_string(), ok: true }
+        Self {
+            stdout: v.to_string(),
+            ok: true,
+        }
     }
 }
 
@@ -92,7 +95,9 @@ impl ToolOutput {
 pub fn read_stdin() -> Result<String, String> {
     use std::io::Read;
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
     Ok(s)
 }
 
@@ -122,7 +127,11 @@ pub enum ConfigAction {
     Print(ServeArgs),
 }
 
-pub(crate) fn load_config(cli: &Cli, listen: Option<&String>, db: Option<&String>) -> Result<Config, String> {
+pub(crate) fn load_config(
+    cli: &Cli,
+    listen: Option<&String>,
+    db: Option<&String>,
+) -> Result<Config, String> {
     let mut config =
         Config::load(cli.config.as_deref(), std::env::vars()).map_err(|e| e.to_string())?;
     if let Some(l) = listen {
@@ -163,7 +172,11 @@ fn print_tool(out: ToolOutput) -> Result<(), String> {
     let nl = if out.stdout.ends_with('\n') { "" } else { "\n" };
     let _ = write!(stdout, "{}{nl}", out.stdout);
     let _ = stdout.flush();
-    if out.ok { Ok(()) } else { Err("check failed".into()) }
+    if out.ok {
+        Ok(())
+    } else {
+        Err("check failed".into())
+    }
 }
 
 fn run(cli: &Cli) -> Result<(), String> {

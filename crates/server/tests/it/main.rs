@@ -5,3 +5,4 @@ mod cli;
 mod errors;
 mod ops;
 mod support;
+mod tools;
