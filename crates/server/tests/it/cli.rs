@@ -75,10 +75,10 @@ fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
         .local_addr()
         .expect("a")
         .port();
-    let mut child = playhouse()
+    let child = playhouse()
         .current_dir(dir.path())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stderr(std::process::Stdio::null())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log-format", "json"])
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let mut ok = false;
@@ -100,7 +100,17 @@ fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
-    let status = child.wait().expect("wait");
+    let out = child.wait_with_output().expect("wait");
+    let status = out.status;
+    // Structured logs: every stderr line is one JSON object with a level and a message.
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.iter().any(|l| l["message"] == "playhouse listening"), "{logs}");
+    assert!(lines.iter().any(|l| l["message"] == "request done" && l["status"] == 200), "{logs}");
+    assert!(lines.iter().all(|l| l["level"].is_string()), "{logs}");
     assert!(ok, "no /health 200");
     assert!(db_exists, "no ./data/playhouse.db");
     assert!(status.success(), "graceful exit: {status:?}");
