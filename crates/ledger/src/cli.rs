@@ -9,7 +9,7 @@ use rand_chacha::ChaCha20Rng;
 use serde_json::{Value, json};
 
 use crate::chart::{AccountKind, TransferKind, system_account_id};
-use crate::currency::CHIPS;
+use crate::currency::PLAY;
 use crate::memory::LedgerDump;
 use crate::result::CreateTransferResult;
 use crate::types::{Account, Transfer};
@@ -189,20 +189,20 @@ pub struct BenchWorkload {
 /// Chips each bench player starts with.
 pub const BENCH_FUNDING: u64 = 10_000;
 
-/// The deterministic workload for `args` and `seed`, on the CHIPS ledger.
+/// The deterministic workload for `args` and `seed`, on the PLAY ledger.
 #[must_use]
 pub fn bench_workload(args: &BenchArgs, seed: u64) -> BenchWorkload {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let issuance = system_account_id(AccountKind::Issuance, CHIPS, 0);
-    let house = system_account_id(AccountKind::House, CHIPS, 0);
+    let issuance = system_account_id(AccountKind::Issuance, PLAY, 0);
+    let house = system_account_id(AccountKind::House, PLAY, 0);
     let players = u128::from(args.accounts.max(2));
     let mut accounts = vec![
-        AccountKind::Issuance.account(issuance, CHIPS),
-        AccountKind::House.account(house, CHIPS),
+        AccountKind::Issuance.account(issuance, PLAY),
+        AccountKind::House.account(house, PLAY),
     ];
-    accounts.extend((1..=players).map(|id| AccountKind::PlayerWallet.account(id, CHIPS)));
+    accounts.extend((1..=players).map(|id| AccountKind::PlayerWallet.account(id, PLAY)));
     let funding = (1..=players)
-        .map(|id| TransferKind::Grant.transfer(id, issuance, id, BENCH_FUNDING, CHIPS))
+        .map(|id| TransferKind::Grant.transfer(id, issuance, id, BENCH_FUNDING, PLAY))
         .collect();
     let first_id = players + 1;
     let transfers = (0..u128::from(args.transfers))
@@ -212,16 +212,16 @@ pub fn bench_workload(args: &BenchArgs, seed: u64) -> BenchWorkload {
             let amount = rng.random_range(1..=200);
             if rng.random_range(0..1_000_000) < args.hot_ppm {
                 if rng.random_bool(0.5) {
-                    TransferKind::Bet.transfer(id, player, house, amount, CHIPS)
+                    TransferKind::Bet.transfer(id, player, house, amount, PLAY)
                 } else {
-                    TransferKind::Win.transfer(id, house, player, amount, CHIPS)
+                    TransferKind::Win.transfer(id, house, player, amount, PLAY)
                 }
             } else {
                 let mut other = rng.random_range(1..=players - 1);
                 if other >= player {
                     other += 1;
                 }
-                TransferKind::Payout.transfer(id, player, other, amount, CHIPS)
+                TransferKind::Payout.transfer(id, player, other, amount, PLAY)
             }
         })
         .collect();

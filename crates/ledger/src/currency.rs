@@ -19,8 +19,8 @@ pub struct Currency {
     pub play_money: bool,
 }
 
-/// Play-money chips granted to every new account.
-pub const CHIPS: u32 = 1;
+/// Play money (`PLAY`, 2 decimals): the chips every new account is granted and instant games use.
+pub const PLAY: u32 = 1;
 /// US dollars held on behalf of operators' players (internal-wallet mode).
 pub const USD: u32 = 2;
 /// Euros, likewise.
@@ -34,8 +34,8 @@ pub const REWARD: u32 = 5;
 /// Every currency the platform knows, sorted by ledger code.
 pub const CURRENCIES: &[Currency] = &[
     Currency {
-        ledger: CHIPS,
-        symbol: "CHIPS",
+        ledger: PLAY,
+        symbol: "PLAY",
         decimals: 2,
         play_money: true,
     },
@@ -59,7 +59,7 @@ pub const CURRENCIES: &[Currency] = &[
     },
     Currency {
         ledger: REWARD,
-        symbol: "PLAY",
+        symbol: "REWARD",
         decimals: 6,
         play_money: true,
     },
@@ -78,7 +78,7 @@ pub fn by_symbol(symbol: &str) -> Option<&'static Currency> {
 }
 
 impl Currency {
-    /// Formats minor units as a decimal string, e.g. `12345` CHIPS → `"123.45"`.
+    /// Formats minor units as a decimal string, e.g. `12345` PLAY → `"123.45"`.
     #[must_use]
     pub fn format(&self, minor: i128) -> String {
         let sign = if minor < 0 { "-" } else { "" };

@@ -28,6 +28,27 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     /// Identity of this node.
     pub node: NodeConfig,
+    /// Wallet and ledger settings.
+    pub wallet: WalletConfig,
+}
+
+/// Wallet settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WalletConfig {
+    /// Play-money chips (minor units of `PLAY`, 2 decimals) every new account receives.
+    pub signup_chips: u64,
+    /// Ledger requests that may wait for the group-commit writer before senders wait too.
+    pub queue_depth: usize,
+}
+
+impl Default for WalletConfig {
+    fn default() -> Self {
+        Self {
+            signup_chips: 100_000,
+            queue_depth: 16_384,
+        }
+    }
 }
 
 /// Log output format.
@@ -51,6 +72,8 @@ pub struct AuthConfig {
     pub access_ttl_secs: u64,
     /// Refresh token lifetime.
     pub refresh_ttl_secs: u64,
+    /// Registered accounts with these emails are administrators (wallet adjustments).
+    pub admin_emails: Vec<String>,
 }
 
 /// HTTP settings.
@@ -100,6 +123,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             rate_limit: RateLimitConfig::default(),
             node: NodeConfig::default(),
+            wallet: WalletConfig::default(),
         }
     }
 }
@@ -110,6 +134,7 @@ impl Default for AuthConfig {
             jwt_secret: None,
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
+            admin_emails: Vec::new(),
         }
     }
 }
@@ -217,6 +242,9 @@ impl Config {
         }
         if self.rate_limit.per_ip_per_sec == 0 || self.rate_limit.per_account_per_sec == 0 {
             return bad("rate_limit: rates must be positive");
+        }
+        if self.wallet.signup_chips > ledger::BALANCE_MAX {
+            return bad("wallet.signup_chips: must fit a ledger balance");
         }
         if self.http.body_limit_bytes < 1024 {
             return bad("http.body_limit_bytes: must be at least 1024");

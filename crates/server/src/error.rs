@@ -37,6 +37,8 @@ pub enum ErrorCode {
     Forbidden,
     /// The request conflicts with the current state.
     Conflict,
+    /// The wallet does not hold enough funds for the debit.
+    InsufficientFunds,
     /// Too many requests; retry after `Retry-After` seconds.
     RateLimited,
     /// The request took too long.
@@ -100,6 +102,11 @@ impl ErrorCode {
             "The request conflicts with the current state.",
         ),
         (
+            Self::InsufficientFunds,
+            409,
+            "The wallet does not hold enough funds for this.",
+        ),
+        (
             Self::RateLimited,
             429,
             "Too many requests; retry after the given number of seconds.",
@@ -129,6 +136,7 @@ impl ErrorCode {
             Self::EmailTaken => "email_taken",
             Self::Forbidden => "forbidden",
             Self::Conflict => "conflict",
+            Self::InsufficientFunds => "insufficient_funds",
             Self::RateLimited => "rate_limited",
             Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
@@ -290,7 +298,7 @@ mod tests {
             // serde name == as_str, so WebSocket errors carry the same string.
             assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
         }
-        assert_eq!(seen.len(), 17);
+        assert_eq!(seen.len(), 18);
     }
 }
 
@@ -309,8 +317,10 @@ mod doc_tests {
                 Some((code.to_owned(), cells.get(2)?.parse().ok()?))
             })
             .collect();
-        let table: Vec<(String, u16)> =
-            ErrorCode::TABLE.iter().map(|(c, s, _)| (c.as_str().to_owned(), *s)).collect();
+        let table: Vec<(String, u16)> = ErrorCode::TABLE
+            .iter()
+            .map(|(c, s, _)| (c.as_str().to_owned(), *s))
+            .collect();
         assert_eq!(documented, table);
     }
 }

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod ratelimit;
 pub mod state;
 pub mod telemetry;
+pub mod wallet;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -105,7 +106,14 @@ pub async fn build_state_with_store(
         config.auth.access_ttl_secs,
         config.auth.refresh_ttl_secs,
     );
+    let wallet = wallet::Wallet::start(
+        store.ledger(),
+        config.wallet.signup_chips,
+        config.wallet.queue_depth,
+    )
+    .await?;
     Ok(AppState {
+        wallet: Arc::new(wallet),
         limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
         ids: Arc::new(ids::IdGenerator::new(config.node.machine_id)),
         keys: Arc::new(keys),

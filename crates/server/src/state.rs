@@ -20,6 +20,8 @@ pub struct AppState {
     pub ids: Arc<IdGenerator>,
     /// Per-IP and per-account limiters.
     pub limits: Arc<RateLimits>,
+    /// The ledger wallet (group-commit writer and reads).
+    pub wallet: Arc<crate::wallet::Wallet>,
     /// Prometheus exposition.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }

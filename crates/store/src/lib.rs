@@ -6,6 +6,7 @@
 mod common;
 pub mod conformance;
 mod error;
+pub mod ledger;
 mod model;
 mod postgres;
 mod sqlite;
@@ -72,6 +73,8 @@ pub trait Store: UserStore + TokenStore + SettingsStore {
     async fn close(&self);
     /// Which backend this is, for logs and `config print`.
     fn backend_name(&self) -> &'static str;
+    /// The double-entry ledger kept in the same database.
+    fn ledger(&self) -> crate::ledger::LedgerDb;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.

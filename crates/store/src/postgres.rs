@@ -9,6 +9,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::{StoreError, StoreErrorKind, StoreResult};
 
+/// Prepared statements kept per connection (sqlx's default is 100).
+const STATEMENT_CACHE_CAPACITY: usize = 4_096;
+
 /// PostgreSQL-backed store.
 #[derive(Clone, Debug)]
 pub struct PgStore {
@@ -29,7 +32,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_with(opts)
+            // The ledger writer's multi-row statements come in one shape per batch size; a
+            // large cache keeps each shape prepared once instead of re-parsing it per batch.
+            .connect_with(opts.statement_cache_capacity(STATEMENT_CACHE_CAPACITY))
             .await?;
         let store = Self { pool };
         crate::Store::migrate(&store).await?;
@@ -64,5 +69,9 @@ impl crate::Store for PgStore {
 
     fn backend_name(&self) -> &'static str {
         "postgres"
+    }
+
+    fn ledger(&self) -> crate::ledger::LedgerDb {
+        crate::ledger::LedgerDb::Postgres(self.ledger())
     }
 }

@@ -352,7 +352,7 @@ fn currency_table_formats_minor_units() {
             expected
         );
     };
-    check(ledger::currency::CHIPS, 12_345, "123.45");
+    check(ledger::currency::PLAY, 12_345, "123.45");
     check(ledger::currency::USD, -5, "-0.05");
     check(ledger::currency::USDT, 1_000_000, "1.000000");
     assert_eq!(
@@ -423,7 +423,7 @@ fn wallet_view_shows_balance_reserved_and_available_per_currency() {
     let w = &view[0];
     assert_eq!(
         (w.symbol.as_str(), w.balance, w.reserved, w.available),
-        ("CHIPS", 900, 250, 650)
+        ("PLAY", 900, 250, 650)
     );
     assert_eq!(
         (w.display_balance.as_str(), w.display_available.as_str()),

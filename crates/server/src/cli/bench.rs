@@ -1,12 +1,186 @@
 //! `playhouse bench …`: whole-system benchmarks that print JSON.
 
-use super::Cli;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ledger::cli::{BenchArgs, BenchMeasurements};
+use ledger::{BATCH_EVENTS_MAX, CreateTransferResult, LedgerStore, Transfer};
+use serde_json::json;
+use store::ledger::LedgerDb;
+
+use super::{Cli, ToolOutput};
+use crate::clock;
+use crate::wallet::pipeline::{self, Pipeline};
 
 /// `bench` subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub enum BenchCommand {}
+pub enum BenchCommand {
+    /// Transfers through the real group-commit pipeline and database: one transfer per request,
+    /// `--concurrency` clients, `--hot-fraction` of them against the house account.
+    Ledger(LedgerBenchArgs),
+}
+
+/// `bench ledger` flags (parsed by `ledger::cli::parse_bench_args`).
+#[derive(Debug, clap::Args)]
+pub struct LedgerBenchArgs {
+    /// `sqlite://…` (used as is: give a fresh file) or `postgres://…` (the bench creates a private
+    /// schema and drops it afterwards) [default: a temporary SQLite file, removed afterwards].
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Player accounts [default: 10000].
+    #[arg(long)]
+    pub accounts: Option<String>,
+    /// Measured transfers [default: 200000].
+    #[arg(long)]
+    pub transfers: Option<String>,
+    /// Concurrent clients, each with one request in flight [default: 64].
+    #[arg(long)]
+    pub concurrency: Option<String>,
+    /// Fraction of transfers that touch the house account [default: 0.1].
+    #[arg(long)]
+    pub hot_fraction: Option<String>,
+    /// Workload seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
 
 /// Runs a subcommand.
 pub fn run(_cli: &Cli, action: &BenchCommand) -> Result<(), String> {
-    match *action {}
+    match action {
+        BenchCommand::Ledger(a) => {
+            let args = ledger::cli::parse_bench_args(
+                a.accounts.as_deref(),
+                a.transfers.as_deref(),
+                a.concurrency.as_deref(),
+                a.hot_fraction.as_deref(),
+            )
+            .map_err(|e| e.to_string())?;
+            let out = super::runtime()?.block_on(bench_ledger(
+                a.database_url.as_deref(),
+                &args,
+                a.seed,
+            ))?;
+            super::print_tool(out)
+        }
+    }
+}
+
+/// Where the bench runs, and what to clean up afterwards.
+enum Target {
+    TempSqlite(std::path::PathBuf),
+    Given,
+    PgSchema(store::ledger::PgScratch),
+}
+
+/// `playhouse bench ledger`: sets up accounts and funding (not measured), then pushes the
+/// workload through a [`Pipeline`] from `args.concurrency` tasks and reports
+/// `ledger::cli::bench_report` plus the number of commits and a full `verify` of the result.
+pub async fn bench_ledger(
+    database_url: Option<&str>,
+    args: &BenchArgs,
+    seed: u64,
+) -> Result<ToolOutput, String> {
+    let err = |e: store::StoreError| e.to_string();
+    let (db, backend, target): (LedgerDb, &str, Target) = match database_url {
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "playhouse-bench-{}-{}",
+                std::process::id(),
+                clock::now_ms()
+            ));
+            let url = format!("sqlite://{}/ledger.db", dir.display());
+            let s = store::SqliteStore::connect(&url).await.map_err(err)?;
+            (store::Store::ledger(&s), "sqlite", Target::TempSqlite(dir))
+        }
+        Some(url) if url.starts_with("postgres") => {
+            let scratch = store::ledger::PgScratch::create(url).await.map_err(err)?;
+            (
+                store::Store::ledger(&scratch.store),
+                "postgres",
+                Target::PgSchema(scratch),
+            )
+        }
+        Some(url) => {
+            let s = store::connect(url).await.map_err(err)?;
+            (s.ledger(), s.backend_name(), Target::Given)
+        }
+    };
+    let work = ledger::cli::bench_workload(args, seed);
+    for chunk in work.accounts.chunks(BATCH_EVENTS_MAX) {
+        db.create_accounts(chunk, pipeline::now_ns())
+            .await
+            .map_err(err)?;
+    }
+    for chunk in work.funding.chunks(BATCH_EVENTS_MAX) {
+        db.create_transfers(chunk, pipeline::now_ns())
+            .await
+            .map_err(err)?;
+    }
+
+    let pipe = Pipeline::start(db.clone(), pipeline::QUEUE_DEPTH_MAX);
+    let transfers: Arc<Vec<Transfer>> = Arc::new(work.transfers);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = clock::instant();
+    let mut tasks = Vec::new();
+    for _ in 0..args.concurrency {
+        let (pipe, transfers, next) = (pipe.clone(), Arc::clone(&transfers), Arc::clone(&next));
+        tasks.push(tokio::spawn(async move {
+            let mut out: Vec<(usize, u64, CreateTransferResult)> = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(t) = transfers.get(i) else { break };
+                let sent = clock::instant();
+                let result = pipe
+                    .create_transfers(vec![*t])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let latency = u64::try_from(sent.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                out.push((
+                    i,
+                    latency,
+                    result
+                        .first()
+                        .copied()
+                        .unwrap_or(CreateTransferResult::LinkedEventFailed),
+                ));
+            }
+            Ok::<_, String>(out)
+        }));
+    }
+    let mut samples = Vec::with_capacity(transfers.len());
+    for task in tasks {
+        samples.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    let elapsed_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    drop(pipe);
+    samples.sort_unstable_by_key(|(i, _, _)| *i);
+    let measured = BenchMeasurements {
+        elapsed_ns,
+        latencies_ns: samples.iter().map(|(_, l, _)| *l).collect(),
+        results: samples.iter().map(|(_, _, r)| *r).collect(),
+    };
+    let mut report = ledger::cli::bench_report(args, backend, &measured);
+    let verified = db.dump().await.map_err(err)?;
+    let check = ledger::cli::verify_output(&verified);
+    if let Some(obj) = report.as_object_mut() {
+        obj.insert("verify".into(), check.json);
+        obj.insert(
+            "durability".into(),
+            json!(match backend {
+                "sqlite" => "sqlite wal, synchronous=full",
+                _ => "postgres default (fsync on commit)",
+            }),
+        );
+    }
+    match target {
+        Target::TempSqlite(dir) => {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Target::PgSchema(scratch) => scratch.drop_schema().await.map_err(err)?,
+        Target::Given => {}
+    }
+    Ok(ToolOutput {
+        stdout: report.to_string(),
+        ok: check.ok,
+    })
 }

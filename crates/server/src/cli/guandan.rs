@@ -44,16 +44,23 @@ pub fn run(action: &GuandanCommand) -> Result<ToolOutput, String> {
     let out = match action {
         GuandanCommand::Moves { rules } => guandan::cli::moves(&read_stdin()?, rules),
         GuandanCommand::Decide { bot } => guandan::cli::decide(&read_stdin()?, bot),
-        GuandanCommand::Selfplay { games, seed, bots, rules } => {
+        GuandanCommand::Selfplay {
+            games,
+            seed,
+            bots,
+            rules,
+        } => {
             let started = crate::clock::instant();
-            let stats = guandan::cli::selfplay(*games, *seed, bots, rules).map_err(|e| e.to_string())?;
+            let stats =
+                guandan::cli::selfplay(*games, *seed, bots, rules).map_err(|e| e.to_string())?;
             Ok(stats.to_json(started.elapsed().as_secs_f64()))
         }
         GuandanCommand::Replay { file } => {
             let text = if file.as_os_str() == "-" {
                 read_stdin()?
             } else {
-                std::fs::read_to_string(file).map_err(|e| format!("FILE: cannot read {}: {e}", file.display()))?
+                std::fs::read_to_string(file)
+                    .map_err(|e| format!("FILE: cannot read {}: {e}", file.display()))?
             };
             guandan::cli::replay(&text)
         }

@@ -44,8 +44,15 @@ fn read(path: &Path) -> Result<String, String> {
 pub fn run(action: &SlotsCommand) -> Result<ToolOutput, String> {
     let v = match action {
         SlotsCommand::Rtp { game } => slots::cli::rtp(&read(game)?).map_err(|e| e.to_string())?,
-        SlotsCommand::Check { game } => slots::cli::check(&read(game)?).map_err(|e| e.to_string())?,
-        SlotsCommand::Simulate { game, spins, seed, threads } => {
+        SlotsCommand::Check { game } => {
+            slots::cli::check(&read(game)?).map_err(|e| e.to_string())?
+        }
+        SlotsCommand::Simulate {
+            game,
+            spins,
+            seed,
+            threads,
+        } => {
             if *threads == 0 || *threads > THREADS_MAX {
                 return Err(format!("--threads must be between 1 and {THREADS_MAX}"));
             }

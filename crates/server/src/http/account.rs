@@ -140,6 +140,7 @@ pub async fn guest(State(state): State<AppState>) -> Result<Json<AuthResponse>, 
         })
         .await?;
     tracing::info!(user_id = user.id, "guest account created");
+    crate::wallet::grant_signup_logged(&state, user.id).await;
     Ok(Json(issue(&state, user, None).await?))
 }
 
@@ -181,6 +182,7 @@ pub async fn register(
         Err(e) => return Err(e.into()),
     };
     tracing::info!(user_id = user.id, "account registered");
+    crate::wallet::grant_signup_logged(&state, user.id).await;
     Ok(Json(issue(&state, user, None).await?))
 }
 

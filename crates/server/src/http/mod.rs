@@ -29,6 +29,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/refresh", post(account::refresh))
         .route("/v1/auth/logout", post(account::logout))
         .route("/v1/me", get(account::me).patch(account::update_me))
+        .route("/v1/wallet", get(crate::wallet::http::wallet))
+        .route("/v1/wallet/transfers", get(crate::wallet::http::transfers))
+        .route("/v1/admin/wallet/adjust", post(crate::wallet::http::adjust))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::ip_rate_limit,

@@ -15,10 +15,12 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         ops::health, ops::ready, ops::metrics,
         account::guest, account::register, account::login, account::refresh, account::logout,
         account::me, account::update_me,
+        crate::wallet::http::wallet, crate::wallet::http::transfers, crate::wallet::http::adjust,
     ),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "ops", description = "Health, readiness, metrics"), (name = "auth", description = "Accounts and tokens"))
+    tags((name = "ops", description = "Health, readiness, metrics"), (name = "auth", description = "Accounts and tokens"),
+        (name = "wallet", description = "Balances, history and admin adjustments"))
 )]
 pub struct ApiDoc;
 

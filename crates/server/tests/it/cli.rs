@@ -77,7 +77,13 @@ fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
         .port();
     let child = playhouse()
         .current_dir(dir.path())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log-format", "json"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--log-format",
+            "json",
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -108,8 +114,16 @@ fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    assert!(lines.iter().any(|l| l["message"] == "playhouse listening"), "{logs}");
-    assert!(lines.iter().any(|l| l["message"] == "request done" && l["status"] == 200), "{logs}");
+    assert!(
+        lines.iter().any(|l| l["message"] == "playhouse listening"),
+        "{logs}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "request done" && l["status"] == 200),
+        "{logs}"
+    );
     assert!(lines.iter().all(|l| l["level"].is_string()), "{logs}");
     assert!(ok, "no /health 200");
     assert!(db_exists, "no ./data/playhouse.db");

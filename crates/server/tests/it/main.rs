@@ -2,7 +2,9 @@
 
 mod accounts;
 mod cli;
+mod crash;
 mod errors;
 mod ops;
 mod support;
 mod tools;
+mod wallet;

@@ -1,0 +1,654 @@
+//! SQLite and PostgreSQL homes for the double-entry ledger: both run the pure executor of
+//! `ledger::exec` over a prefetched [`ledger::Snapshot`] and apply its [`::ledger::Writes`] in one
+//! database transaction, so the semantics live in exactly one place.
+//!
+//! One batch = one transaction: lock the `ledger_meta` row (the commit timestamp; on PostgreSQL
+//! `FOR UPDATE`, which also serialises several server processes), prefetch the transfers and
+//! accounts the batch names (accounts `FOR UPDATE` on PostgreSQL, ordered by id), execute in
+//! memory, then write every changed row with multi-row statements and commit. SQLite opens the
+//! transaction with `BEGIN IMMEDIATE`, so the read and the write happen under one write lock.
+
+mod codec;
+
+use ledger::exec::{self, Snapshot};
+use ledger::{
+    Account, AccountBalance, AccountFilter, AccountId, BATCH_EVENTS_MAX, BatchError,
+    CreateAccountResult, CreateTransferResult, LedgerDump, LedgerStore, Page, Timestamp, Transfer,
+    TransferId,
+};
+
+use crate::{PgStore, SqliteStore, StoreError, StoreErrorKind, StoreResult};
+
+/// Rows per multi-row statement: keeps every statement under SQLite's 32,766 bound parameters
+/// (13 columns × 2,000 rows) and PostgreSQL's 65,535.
+const ROWS_PER_STATEMENT_MAX: usize = 2_000;
+/// Ids per `IN (…)` list, for the same reason.
+const IDS_PER_QUERY_MAX: usize = 4_000;
+
+const ACCOUNT_COLUMNS: &str = "id, debits_pending, debits_posted, credits_pending, credits_posted, \
+     user_data_128, user_data_64, user_data_32, ledger, code, flags, ts";
+const TRANSFER_COLUMNS: &str = "id, debit_account_id, credit_account_id, amount, pending_id, \
+     user_data_128, user_data_64, user_data_32, timeout, ledger, code, flags, ts";
+const HISTORY_COLUMNS: &str =
+    "account_id, ts, debits_pending, debits_posted, credits_pending, credits_posted";
+
+impl From<BatchError> for StoreError {
+    fn from(err: BatchError) -> Self {
+        // Callers bound their batches (the server never submits more than the limit), so a
+        // refused batch is a bug on the caller's side, reported with the executor's reason.
+        Self::new(
+            StoreErrorKind::Internal,
+            format!("ledger batch refused: {err}"),
+        )
+    }
+}
+
+/// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction and
+/// `$lock` is appended to the reads that must hold their rows until commit.
+macro_rules! ledger_backend {
+    ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            pool: $pool,
+            /// The writer's own connection, detached from the pool at the first write: one warm
+            /// page cache and statement cache for every batch, instead of whichever pooled
+            /// connection comes next. `None` until then, and always for single-connection pools
+            /// (in-memory SQLite lives in its one connection).
+            writer: std::sync::Arc<tokio::sync::Mutex<Option<<$db as sqlx::Database>::Connection>>>,
+        }
+
+        impl $name {
+            /// A ledger over `pool` (already migrated).
+            pub fn new(pool: $pool) -> Self {
+                Self { pool, writer: std::sync::Arc::default() }
+            }
+
+            async fn writer(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Option<<$db as sqlx::Database>::Connection>>> {
+                let mut guard = self.writer.lock().await;
+                if guard.is_none() && self.pool.options().get_max_connections() > 1 {
+                    *guard = Some(self.pool.acquire().await?.detach());
+                }
+                Ok(guard)
+            }
+
+            /// Executes several independent requests as one batch in one transaction (the group
+            /// commit of the server's single writer); results per request, in order. Returns
+            /// only after the commit is durable.
+            pub async fn create_transfers_grouped(
+                &self,
+                requests: &[&[Transfer]],
+                now: Timestamp,
+            ) -> StoreResult<Vec<Vec<CreateTransferResult>>> {
+                let flat: Vec<Transfer> = requests.concat();
+                if flat.len() > BATCH_EVENTS_MAX {
+                    return Err(BatchError::TooManyEvents { events: flat.len(), limit: BATCH_EVENTS_MAX }.into());
+                }
+                let mut writer = self.writer().await?;
+                let result: StoreResult<_> = async {
+                    let mut tx = begin(&self.pool, &mut writer).await?;
+                    let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
+                    let transfer_ids = exec::prefetch_transfer_ids(&flat);
+                    load_transfers(&mut tx, &transfer_ids, &mut snap).await?;
+                    let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
+                    let account_ids = exec::prefetch_account_ids(&flat, &prefetched);
+                    load_accounts(&mut tx, &account_ids, &mut snap).await?;
+                    let outcome = exec::create_transfers_grouped(&snap, requests, now)?;
+                    apply(&mut tx, &outcome.writes).await?;
+                    tx.commit().await?;
+                    Ok(outcome.results)
+                }
+                .await;
+                if result.is_err() {
+                    // A failed connection is not reused; the next batch takes a fresh one.
+                    writer.take();
+                }
+                result
+            }
+
+            async fn create_accounts_batch(
+                &self,
+                batch: &[Account],
+                now: Timestamp,
+            ) -> StoreResult<Vec<CreateAccountResult>> {
+                if batch.len() > BATCH_EVENTS_MAX {
+                    return Err(BatchError::TooManyEvents { events: batch.len(), limit: BATCH_EVENTS_MAX }.into());
+                }
+                let mut writer = self.writer().await?;
+                let result: StoreResult<_> = async {
+                    let mut tx = begin(&self.pool, &mut writer).await?;
+                    let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
+                    let mut ids: Vec<AccountId> = batch.iter().map(|a| a.id).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    load_accounts(&mut tx, &ids, &mut snap).await?;
+                    let outcome = exec::create_accounts(&snap, batch, now)?;
+                    apply(&mut tx, &outcome.writes).await?;
+                    tx.commit().await?;
+                    Ok(outcome.results)
+                }
+                .await;
+                if result.is_err() {
+                    // A failed connection is not reused; the next batch takes a fresh one.
+                    writer.take();
+                }
+                result
+            }
+
+            async fn expire_batch(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<TransferId>> {
+                if limit > BATCH_EVENTS_MAX {
+                    return Err(BatchError::TooManyEvents { events: limit, limit: BATCH_EVENTS_MAX }.into());
+                }
+                let mut writer = self.writer().await?;
+                let result: StoreResult<_> = async {
+                    let mut tx = begin(&self.pool, &mut writer).await?;
+                    let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
+                    let rows: Vec<(Vec<u8>,)> = sqlx::query_as(
+                        "SELECT p.id FROM ledger_pending p JOIN ledger_transfers t ON t.id = p.id \
+                         WHERE p.status = 0 AND p.expires_at IS NOT NULL AND p.expires_at <= $1 \
+                         ORDER BY p.expires_at, t.ts LIMIT $2",
+                    )
+                    .bind(codec::ts_to_db(now))
+                    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let candidates = rows.iter().map(|(id,)| codec::id(id)).collect::<StoreResult<Vec<_>>>()?;
+                    let mut sorted = candidates.clone();
+                    sorted.sort_unstable();
+                    load_transfers(&mut tx, &sorted, &mut snap).await?;
+                    let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
+                    let account_ids = exec::prefetch_account_ids(&[], &prefetched);
+                    load_accounts(&mut tx, &account_ids, &mut snap).await?;
+                    snap.expired_candidates = candidates;
+                    let outcome = exec::expire_pending(&snap, now, limit)?;
+                    apply(&mut tx, &outcome.writes).await?;
+                    tx.commit().await?;
+                    Ok(outcome.expired)
+                }
+                .await;
+                if result.is_err() {
+                    // A failed connection is not reused; the next batch takes a fresh one.
+                    writer.take();
+                }
+                result
+            }
+
+            async fn accounts_by_id(&self, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
+                let mut found = std::collections::BTreeMap::new();
+                for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
+                    ));
+                    push_ids(&mut qb, chunk);
+                    qb.push(")");
+                    for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&self.pool).await? {
+                        let a = row.decode()?;
+                        found.insert(a.id, a);
+                    }
+                }
+                Ok(ids.iter().filter_map(|id| found.get(id).copied()).collect())
+            }
+
+            async fn transfers_by_id(&self, ids: &[TransferId]) -> StoreResult<Vec<Transfer>> {
+                let mut found = std::collections::BTreeMap::new();
+                for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ("
+                    ));
+                    push_ids(&mut qb, chunk);
+                    qb.push(")");
+                    for row in qb.build_query_as::<codec::TransferRow>().fetch_all(&self.pool).await? {
+                        let t = row.decode()?;
+                        found.insert(t.id, t);
+                    }
+                }
+                Ok(ids.iter().filter_map(|id| found.get(id).copied()).collect())
+            }
+
+            async fn transfers_page(&self, filter: AccountFilter) -> StoreResult<Page<Transfer>> {
+                let limit = filter.limit_clamped();
+                let rows: Vec<codec::TransferRow> = sqlx::query_as(&format!(
+                    "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers \
+                     WHERE (debit_account_id = $1 OR credit_account_id = $1) AND ts < $2 \
+                     ORDER BY ts DESC LIMIT $3"
+                ))
+                .bind(codec::id_to_db(filter.account_id))
+                .bind(codec::before_to_db(filter.before))
+                .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+                let items = rows.into_iter().map(codec::TransferRow::decode).collect::<StoreResult<Vec<_>>>()?;
+                Ok(::ledger::memory::page(items.into_iter(), limit, |t| t.timestamp))
+            }
+
+            async fn history_page(&self, filter: AccountFilter) -> StoreResult<Page<AccountBalance>> {
+                let limit = filter.limit_clamped();
+                let rows: Vec<codec::HistoryRow> = sqlx::query_as(&format!(
+                    "SELECT {HISTORY_COLUMNS} FROM ledger_history \
+                     WHERE account_id = $1 AND ts < $2 ORDER BY ts DESC LIMIT $3"
+                ))
+                .bind(codec::id_to_db(filter.account_id))
+                .bind(codec::before_to_db(filter.before))
+                .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+                let items = rows.into_iter().map(codec::HistoryRow::decode).collect::<StoreResult<Vec<_>>>()?;
+                Ok(::ledger::memory::page(items.into_iter(), limit, |b| b.timestamp))
+            }
+
+            async fn dump_all(&self) -> StoreResult<LedgerDump> {
+                // One read transaction, so the dump is a consistent cut even under load.
+                let mut tx = self.pool.begin().await?;
+                let accounts: Vec<codec::AccountRow> = sqlx::query_as(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts ORDER BY id"
+                ))
+                .fetch_all(&mut *tx)
+                .await?;
+                let transfers: Vec<codec::TransferRow> = sqlx::query_as(&format!(
+                    "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers ORDER BY ts"
+                ))
+                .fetch_all(&mut *tx)
+                .await?;
+                let pending: Vec<codec::PendingDbRow> =
+                    sqlx::query_as("SELECT id, status, expires_at FROM ledger_pending ORDER BY id")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let history: Vec<codec::HistoryRow> = sqlx::query_as(&format!(
+                    "SELECT {HISTORY_COLUMNS} FROM ledger_history ORDER BY ts, account_id"
+                ))
+                .fetch_all(&mut *tx)
+                .await?;
+                let failed: Vec<codec::FailedRow> =
+                    sqlx::query_as("SELECT id, result, ts FROM ledger_failed ORDER BY ts")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let (commit_timestamp,): (i64,) =
+                    sqlx::query_as("SELECT commit_timestamp FROM ledger_meta WHERE id = 1")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                tx.commit().await?;
+                Ok(LedgerDump {
+                    accounts: accounts.into_iter().map(codec::AccountRow::decode).collect::<StoreResult<_>>()?,
+                    transfers: transfers.into_iter().map(codec::TransferRow::decode).collect::<StoreResult<_>>()?,
+                    pending: pending.into_iter().map(codec::PendingDbRow::decode).collect::<StoreResult<_>>()?,
+                    history: history.into_iter().map(codec::HistoryRow::decode).collect::<StoreResult<_>>()?,
+                    failed: failed.into_iter().map(codec::FailedRow::decode).collect::<StoreResult<_>>()?,
+                    commit_timestamp: codec::u64_from_db(commit_timestamp)?,
+                })
+            }
+        }
+
+        impl LedgerStore for $name {
+            type Error = StoreError;
+
+            async fn create_accounts(&self, batch: &[Account], now: Timestamp) -> StoreResult<Vec<CreateAccountResult>> {
+                self.create_accounts_batch(batch, now).await
+            }
+
+            async fn create_transfers(&self, batch: &[Transfer], now: Timestamp) -> StoreResult<Vec<CreateTransferResult>> {
+                let mut results = self.create_transfers_grouped(&[batch], now).await?;
+                Ok(results.pop().unwrap_or_default())
+            }
+
+            async fn expire_pending(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<TransferId>> {
+                self.expire_batch(now, limit).await
+            }
+
+            async fn lookup_accounts(&self, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
+                self.accounts_by_id(ids).await
+            }
+
+            async fn lookup_transfers(&self, ids: &[TransferId]) -> StoreResult<Vec<Transfer>> {
+                self.transfers_by_id(ids).await
+            }
+
+            async fn account_transfers(&self, filter: AccountFilter) -> StoreResult<Page<Transfer>> {
+                self.transfers_page(filter).await
+            }
+
+            async fn account_history(&self, filter: AccountFilter) -> StoreResult<Page<AccountBalance>> {
+                self.history_page(filter).await
+            }
+
+            async fn dump(&self) -> StoreResult<LedgerDump> {
+                self.dump_all().await
+            }
+        }
+
+        /// Opens a batch's transaction on the writer's connection (or the pool's).
+        async fn begin<'c>(
+            pool: &$pool,
+            writer: &'c mut Option<<$db as sqlx::Database>::Connection>,
+        ) -> StoreResult<sqlx::Transaction<'c, $db>> {
+            Ok(match writer {
+                Some(conn) => sqlx::Connection::begin_with(conn, $begin).await?,
+                None => pool.begin_with($begin).await?,
+            })
+        }
+
+        /// Reads (and on PostgreSQL locks) the commit timestamp row.
+        async fn lock_meta(tx: &mut sqlx::Transaction<'_, $db>) -> StoreResult<Timestamp> {
+            let (ts,): (i64,) = sqlx::query_as(concat!(
+                "SELECT commit_timestamp FROM ledger_meta WHERE id = 1", $lock
+            ))
+            .fetch_one(&mut **tx)
+            .await?;
+            codec::u64_from_db(ts)
+        }
+
+        fn push_ids(qb: &mut sqlx::QueryBuilder<'_, $db>, ids: &[u128]) {
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push_bind(codec::id_to_db(*id));
+            }
+        }
+
+        /// Loads the transfers among `ids` (sorted), their pending statuses and failure marks.
+        async fn load_transfers(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            ids: &[TransferId],
+            snap: &mut Snapshot,
+        ) -> StoreResult<()> {
+            for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ("
+                ));
+                push_ids(&mut qb, chunk);
+                qb.push(")");
+                for row in qb.build_query_as::<codec::TransferRow>().fetch_all(&mut **tx).await? {
+                    let t = row.decode()?;
+                    snap.transfers.insert(t.id, t);
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, status, expires_at FROM ledger_pending WHERE id IN (",
+                );
+                push_ids(&mut qb, chunk);
+                qb.push(")");
+                for row in qb.build_query_as::<codec::PendingDbRow>().fetch_all(&mut **tx).await? {
+                    let p = row.decode()?;
+                    snap.pending.insert(p.id, p.status);
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM ledger_failed WHERE id IN (");
+                push_ids(&mut qb, chunk);
+                qb.push(")");
+                for (id,) in qb.build_query_as::<(Vec<u8>,)>().fetch_all(&mut **tx).await? {
+                    snap.failed.insert(codec::id(&id)?);
+                }
+            }
+            Ok(())
+        }
+
+        /// Loads (and on PostgreSQL locks, in id order so writers never deadlock) the accounts
+        /// among `ids` (sorted).
+        async fn load_accounts(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            ids: &[AccountId],
+            snap: &mut Snapshot,
+        ) -> StoreResult<()> {
+            for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
+                ));
+                push_ids(&mut qb, chunk);
+                qb.push(concat!(") ORDER BY id", $lock));
+                for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&mut **tx).await? {
+                    let a = row.decode()?;
+                    snap.accounts.insert(a.id, a);
+                }
+            }
+            Ok(())
+        }
+
+        /// Writes one batch's rows. The single writer per process and the locks taken while
+        /// prefetching guarantee that the `old` values are the stored ones.
+        async fn apply(tx: &mut sqlx::Transaction<'_, $db>, w: &::ledger::Writes) -> StoreResult<()> {
+            let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) = w.accounts.iter().partition(|a| a.old.is_none());
+            for (rows, upsert) in [(inserts, false), (updates, true)] {
+                for chunk in rows.chunks(ROWS_PER_STATEMENT_MAX) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "
+                    ));
+                    qb.push_values(chunk, |mut b, write| {
+                        let a = &write.new;
+                        b.push_bind(codec::id_to_db(a.id))
+                            .push_bind(codec::u64_to_db(a.debits_pending))
+                            .push_bind(codec::u64_to_db(a.debits_posted))
+                            .push_bind(codec::u64_to_db(a.credits_pending))
+                            .push_bind(codec::u64_to_db(a.credits_posted))
+                            .push_bind(codec::id_to_db(a.user_data_128))
+                            .push_bind(codec::bits_to_db(a.user_data_64))
+                            .push_bind(i64::from(a.user_data_32))
+                            .push_bind(i64::from(a.ledger))
+                            .push_bind(i64::from(a.code))
+                            .push_bind(i64::from(a.flags.0))
+                            .push_bind(codec::u64_to_db(a.timestamp));
+                    });
+                    if upsert {
+                        qb.push(
+                            " ON CONFLICT (id) DO UPDATE SET debits_pending = excluded.debits_pending, \
+                             debits_posted = excluded.debits_posted, credits_pending = excluded.credits_pending, \
+                             credits_posted = excluded.credits_posted, flags = excluded.flags",
+                        );
+                    }
+                    qb.build().execute(&mut **tx).await?;
+                }
+            }
+            for chunk in w.transfers.chunks(ROWS_PER_STATEMENT_MAX) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) "
+                ));
+                qb.push_values(chunk, |mut b, t| {
+                    b.push_bind(codec::id_to_db(t.id))
+                        .push_bind(codec::id_to_db(t.debit_account_id))
+                        .push_bind(codec::id_to_db(t.credit_account_id))
+                        .push_bind(codec::u64_to_db(t.amount))
+                        .push_bind(codec::id_to_db(t.pending_id))
+                        .push_bind(codec::id_to_db(t.user_data_128))
+                        .push_bind(codec::bits_to_db(t.user_data_64))
+                        .push_bind(i64::from(t.user_data_32))
+                        .push_bind(i64::from(t.timeout))
+                        .push_bind(i64::from(t.ledger))
+                        .push_bind(i64::from(t.code))
+                        .push_bind(i64::from(t.flags.0))
+                        .push_bind(codec::u64_to_db(t.timestamp));
+                });
+                qb.build().execute(&mut **tx).await?;
+            }
+            for chunk in w.pending.chunks(ROWS_PER_STATEMENT_MAX) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO ledger_pending (id, status, expires_at) ",
+                );
+                qb.push_values(chunk, |mut b, p| {
+                    b.push_bind(codec::id_to_db(p.new.id))
+                        .push_bind(codec::status_to_db(p.new.status))
+                        .push_bind(p.new.expires_at.map(codec::u64_to_db));
+                });
+                qb.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at");
+                qb.build().execute(&mut **tx).await?;
+            }
+            for chunk in w.history.chunks(ROWS_PER_STATEMENT_MAX) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "INSERT INTO ledger_history ({HISTORY_COLUMNS}) "
+                ));
+                qb.push_values(chunk, |mut b, h| {
+                    b.push_bind(codec::id_to_db(h.account_id))
+                        .push_bind(codec::u64_to_db(h.timestamp))
+                        .push_bind(codec::u64_to_db(h.debits_pending))
+                        .push_bind(codec::u64_to_db(h.debits_posted))
+                        .push_bind(codec::u64_to_db(h.credits_pending))
+                        .push_bind(codec::u64_to_db(h.credits_posted));
+                });
+                qb.build().execute(&mut **tx).await?;
+            }
+            for chunk in w.failed.chunks(ROWS_PER_STATEMENT_MAX) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ledger_failed (id, result, ts) ");
+                qb.push_values(chunk, |mut b, f| {
+                    b.push_bind(codec::id_to_db(f.id))
+                        .push_bind(f.result.name())
+                        .push_bind(codec::u64_to_db(f.timestamp));
+                });
+                qb.build().execute(&mut **tx).await?;
+            }
+            sqlx::query("UPDATE ledger_meta SET commit_timestamp = $1 WHERE id = 1")
+                .bind(codec::u64_to_db(w.commit_timestamp))
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+    };
+}
+
+mod sqlite_backend {
+    use super::*;
+    ledger_backend!(
+        /// The ledger on SQLite (the embedded default). One writer at a time by construction:
+        /// `BEGIN IMMEDIATE` takes the database's write lock before the prefetch.
+        SqliteLedger,
+        sqlx::Sqlite,
+        sqlx::SqlitePool,
+        "BEGIN IMMEDIATE",
+        ""
+    );
+}
+
+mod postgres_backend {
+    use super::*;
+    ledger_backend!(
+        /// The ledger on PostgreSQL. Row locks (`FOR UPDATE` on the meta row and the touched
+        /// accounts) keep several server processes correct on one database.
+        PgLedger,
+        sqlx::Postgres,
+        sqlx::PgPool,
+        "BEGIN",
+        " FOR UPDATE"
+    );
+}
+
+pub use postgres_backend::PgLedger;
+pub use sqlite_backend::SqliteLedger;
+
+/// The ledger of whichever database the server runs on.
+#[derive(Clone, Debug)]
+pub enum LedgerDb {
+    /// SQLite.
+    Sqlite(SqliteLedger),
+    /// PostgreSQL.
+    Postgres(PgLedger),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $l:ident => $call:expr) => {
+        match $self {
+            LedgerDb::Sqlite($l) => $call,
+            LedgerDb::Postgres($l) => $call,
+        }
+    };
+}
+
+impl LedgerDb {
+    /// See [`SqliteLedger::create_transfers_grouped`].
+    pub async fn create_transfers_grouped(
+        &self,
+        requests: &[&[Transfer]],
+        now: Timestamp,
+    ) -> StoreResult<Vec<Vec<CreateTransferResult>>> {
+        dispatch!(self, l => l.create_transfers_grouped(requests, now).await)
+    }
+}
+
+impl LedgerStore for LedgerDb {
+    type Error = StoreError;
+
+    async fn create_accounts(
+        &self,
+        batch: &[Account],
+        now: Timestamp,
+    ) -> StoreResult<Vec<CreateAccountResult>> {
+        dispatch!(self, l => l.create_accounts(batch, now).await)
+    }
+
+    async fn create_transfers(
+        &self,
+        batch: &[Transfer],
+        now: Timestamp,
+    ) -> StoreResult<Vec<CreateTransferResult>> {
+        dispatch!(self, l => l.create_transfers(batch, now).await)
+    }
+
+    async fn expire_pending(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<TransferId>> {
+        dispatch!(self, l => l.expire_pending(now, limit).await)
+    }
+
+    async fn lookup_accounts(&self, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
+        dispatch!(self, l => l.lookup_accounts(ids).await)
+    }
+
+    async fn lookup_transfers(&self, ids: &[TransferId]) -> StoreResult<Vec<Transfer>> {
+        dispatch!(self, l => l.lookup_transfers(ids).await)
+    }
+
+    async fn account_transfers(&self, filter: AccountFilter) -> StoreResult<Page<Transfer>> {
+        dispatch!(self, l => l.account_transfers(filter).await)
+    }
+
+    async fn account_history(&self, filter: AccountFilter) -> StoreResult<Page<AccountBalance>> {
+        dispatch!(self, l => l.account_history(filter).await)
+    }
+
+    async fn dump(&self) -> StoreResult<LedgerDump> {
+        dispatch!(self, l => l.dump().await)
+    }
+}
+
+impl SqliteStore {
+    /// The ledger in this database (same pool, same file).
+    pub fn ledger(&self) -> SqliteLedger {
+        SqliteLedger::new(self.pool.clone())
+    }
+}
+
+impl PgStore {
+    /// The ledger in this database (same pool, same schema).
+    pub fn ledger(&self) -> PgLedger {
+        PgLedger::new(self.pool.clone())
+    }
+}
+
+/// A private, migrated PostgreSQL schema for a benchmark run, so it never touches `public`.
+#[derive(Debug)]
+pub struct PgScratch {
+    /// The store whose connections use the schema.
+    pub store: PgStore,
+    schema: String,
+    url: String,
+}
+
+impl PgScratch {
+    /// Creates the schema on the server at `url` and migrates it.
+    pub async fn create(url: &str) -> StoreResult<Self> {
+        let store = crate::testing::fresh_postgres(url).await?;
+        let (schema,): (String,) = sqlx::query_as("SELECT current_schema()")
+            .fetch_one(store.pool())
+            .await?;
+        Ok(Self {
+            store,
+            schema,
+            url: url.to_owned(),
+        })
+    }
+
+    /// Closes the store and drops the schema with everything in it.
+    pub async fn drop_schema(self) -> StoreResult<()> {
+        use sqlx::Connection;
+        crate::Store::close(&self.store).await;
+        let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+        sqlx::query(&format!(
+            "DROP SCHEMA \"{}\" CASCADE",
+            self.schema.replace('"', "")
+        ))
+        .execute(&mut conn)
+        .await?;
+        conn.close().await?;
+        Ok(())
+    }
+}
