@@ -105,16 +105,35 @@ pub mod testing {
 
     /// Creates a new empty schema on the PostgreSQL server at `url` and returns a store whose
     /// connections use it (`search_path`), so concurrent tests never see each other's rows.
+    ///
+    /// Schemas are named `ph_test_<unix seconds>_<pid>_<n>_<nanos>`; schemas of earlier runs older than
+    /// [`TEST_SCHEMA_TTL_SECS`] are dropped here, so a shared test database does not grow forever.
     pub async fn fresh_postgres(url: &str) -> StoreResult<PgStore> {
         static N: AtomicU64 = AtomicU64::new(0);
+        let now_nanos = unix_nanos();
+        let now_secs = u64::try_from(now_nanos / 1_000_000_000).unwrap_or(0);
         let schema = format!(
-            "t_{}_{}_{}",
+            "ph_test_{now_secs}_{}_{}_{}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed),
-            rand_suffix()
+            now_nanos % 1_000_000_000
         );
         let opts = PgConnectOptions::from_str(url)?;
         let mut conn = PgConnection::connect_with(&opts).await?;
+        let old: Vec<(String,)> =
+            sqlx::query_as("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ph\\_test\\_%'")
+                .fetch_all(&mut conn)
+                .await?;
+        for (name,) in old {
+            let born = name.split('_').nth(2).and_then(|s| s.parse::<u64>().ok());
+            let safe = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if safe && born.is_some_and(|b| b + TEST_SCHEMA_TTL_SECS < now_secs) {
+                // Another run may drop it at the same moment; either way it is gone.
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
         sqlx::query(&format!("CREATE SCHEMA {schema}"))
             .execute(&mut conn)
             .await?;
@@ -122,11 +141,14 @@ pub mod testing {
         PgStore::connect_with(opts.options([("search_path", schema.as_str())])).await
     }
 
+    /// Test schemas older than this are dropped by later runs.
+    pub const TEST_SCHEMA_TTL_SECS: u64 = 6 * 3600;
+
     #[allow(
         clippy::disallowed_methods,
-        reason = "test helper: the wall clock only makes names unique"
+        reason = "test helper: the wall clock only names and expires test schemas"
     )]
-    fn rand_suffix() -> u128 {
+    fn unix_nanos() -> u128 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
