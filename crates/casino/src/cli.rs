@@ -26,12 +26,7 @@ pub fn outcome(
     nonce: u64,
     params: Option<&str>,
 ) -> Result<Value, CliError> {
-    if server_seed.is_empty() {
-        return Err(CliError("--server-seed must not be empty".to_owned()));
-    }
-    if client_seed.is_empty() {
-        return Err(CliError("--client-seed must not be empty".to_owned()));
-    }
+    fair::cli::check_seeds(server_seed, client_seed)?;
     let params = parse_params(params)?;
     let mut stream = ByteStream::new(server_seed, client_seed, nonce);
     let mode = IndexMode::Floor;

@@ -7,6 +7,17 @@ use serde_json::{Value, json};
 #[error("{0}")]
 pub struct CliError(pub String);
 
+/// Checks the seed arguments every stream-reading command shares, naming the bad one.
+pub fn check_seeds(server_seed: &str, client_seed: &str) -> Result<(), CliError> {
+    if server_seed.is_empty() {
+        return Err(CliError("--server-seed must not be empty".to_owned()));
+    }
+    if client_seed.is_empty() {
+        return Err(CliError("--client-seed must not be empty".to_owned()));
+    }
+    Ok(())
+}
+
 /// `playhouse fair crash --game-hash H --salt SALT`: `{"crash_point": 2.35, "raw": 2.3522…}`.
 pub fn crash(game_hash: &str, salt: &str) -> Result<Value, CliError> {
     let is_hash = game_hash.len() == 64 && game_hash.bytes().all(|b| b.is_ascii_hexdigit());

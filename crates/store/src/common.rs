@@ -206,4 +206,35 @@ macro_rules! impl_account_traits {
     };
 }
 
-pub(crate) use impl_account_traits;
+/// Implements `Store` for a backend: the same statements, its own migration folder, name and
+/// ledger variant.
+macro_rules! impl_store {
+    ($store:ty, $migrations:literal, $name:literal, $ledger:ident) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            async fn ping(&self) -> $crate::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn migrate(&self) -> $crate::StoreResult<()> {
+                sqlx::migrate!($migrations).run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            fn backend_name(&self) -> &'static str {
+                $name
+            }
+
+            fn ledger(&self) -> $crate::ledger::LedgerDb {
+                $crate::ledger::LedgerDb::$ledger(self.ledger())
+            }
+        }
+    };
+}
+
+pub(crate) use {impl_account_traits, impl_store};

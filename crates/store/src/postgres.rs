@@ -3,7 +3,6 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -49,29 +48,4 @@ impl PgStore {
 
 crate::common::impl_account_traits!(PgStore);
 
-#[async_trait]
-impl crate::Store for PgStore {
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    fn backend_name(&self) -> &'static str {
-        "postgres"
-    }
-
-    fn ledger(&self) -> crate::ledger::LedgerDb {
-        crate::ledger::LedgerDb::Postgres(self.ledger())
-    }
-}
+crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);

@@ -3,7 +3,6 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -84,29 +83,4 @@ impl SqliteStore {
 
 crate::common::impl_account_traits!(SqliteStore);
 
-#[async_trait]
-impl crate::Store for SqliteStore {
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    fn backend_name(&self) -> &'static str {
-        "sqlite"
-    }
-
-    fn ledger(&self) -> crate::ledger::LedgerDb {
-        crate::ledger::LedgerDb::Sqlite(self.ledger())
-    }
-}
+crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);

@@ -5,6 +5,20 @@ use std::io::Write;
 /// Largest chunk written to stdout at once by `fair stream`.
 const STREAM_CHUNK_BYTES: usize = 64 * 1024;
 
+/// The seed triple that identifies one bet's byte stream.
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    /// The (revealed) server seed, used as ASCII text.
+    #[arg(long)]
+    server_seed: String,
+    /// The client seed.
+    #[arg(long)]
+    client_seed: String,
+    /// The bet's nonce.
+    #[arg(long)]
+    nonce: u64,
+}
+
 /// `fair` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum FairCommand {
@@ -13,15 +27,9 @@ pub enum FairCommand {
         /// dice, limbo, roulette, wheel, keno, mines, plinko, cards, floats, hilo, blackjack.
         #[arg(long)]
         game: String,
-        /// The revealed server seed (64 hex characters, used as ASCII text).
-        #[arg(long)]
-        server_seed: String,
-        /// The client seed.
-        #[arg(long)]
-        client_seed: String,
-        /// The bet's nonce.
-        #[arg(long)]
-        nonce: u64,
+        /// Server seed, client seed and nonce.
+        #[command(flatten)]
+        seeds: SeedArgs,
         /// Game parameters as JSON, e.g. '{"mines": 3}'.
         #[arg(long)]
         params: Option<String>,
@@ -37,15 +45,9 @@ pub enum FairCommand {
     },
     /// Writes the raw provably fair byte stream to stdout (for dieharder, ent, nistrng).
     Stream {
-        /// Server seed.
-        #[arg(long)]
-        server_seed: String,
-        /// Client seed.
-        #[arg(long)]
-        client_seed: String,
-        /// Nonce.
-        #[arg(long)]
-        nonce: u64,
+        /// Server seed, client seed and nonce.
+        #[command(flatten)]
+        seeds: SeedArgs,
         /// Number of bytes; 0 streams until the reader closes the pipe.
         #[arg(long)]
         bytes: u64,
@@ -71,13 +73,17 @@ pub fn run(action: &FairCommand) -> Result<(), String> {
     match action {
         FairCommand::Outcome {
             game,
-            server_seed,
-            client_seed,
-            nonce,
+            seeds,
             params,
         } => print_json(
-            &casino::cli::outcome(game, server_seed, client_seed, *nonce, params.as_deref())
-                .map_err(|e| e.to_string())?,
+            &casino::cli::outcome(
+                game,
+                &seeds.server_seed,
+                &seeds.client_seed,
+                seeds.nonce,
+                params.as_deref(),
+            )
+            .map_err(|e| e.to_string())?,
         ),
         FairCommand::Crash { game_hash, salt } => {
             print_json(&fair::cli::crash(game_hash, salt).map_err(|e| e.to_string())?)
@@ -85,19 +91,11 @@ pub fn run(action: &FairCommand) -> Result<(), String> {
         FairCommand::Rtp { game, params } => {
             print_json(&casino::cli::rtp(game, params.as_deref()).map_err(|e| e.to_string())?)
         }
-        FairCommand::Stream {
-            server_seed,
-            client_seed,
-            nonce,
-            bytes,
-        } => {
-            if server_seed.is_empty() {
-                return Err("--server-seed must not be empty".into());
-            }
-            if client_seed.is_empty() {
-                return Err("--client-seed must not be empty".into());
-            }
-            let mut stream = fair::ByteStream::new(server_seed, client_seed, *nonce);
+        FairCommand::Stream { seeds, bytes } => {
+            fair::cli::check_seeds(&seeds.server_seed, &seeds.client_seed)
+                .map_err(|e| e.to_string())?;
+            let mut stream =
+                fair::ByteStream::new(&seeds.server_seed, &seeds.client_seed, seeds.nonce);
             let mut out = std::io::stdout().lock();
             let mut buf = vec![0u8; STREAM_CHUNK_BYTES];
             let mut left = *bytes;
