@@ -164,7 +164,7 @@ fn slot(
             format!("This slot plays all of its lines: lines must be {lines}."),
         ));
     }
-    if amount % def.cost != 0 {
+    if !amount.is_multiple_of(def.cost) {
         return Err(PlayError::new(
             "amount",
             format!(
