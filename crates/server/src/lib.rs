@@ -9,11 +9,12 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod games;
 pub mod gamewallet;
 pub mod http;
 pub mod ids;
-pub mod ratings;
 pub mod ratelimit;
+pub mod ratings;
 pub mod state;
 pub mod telemetry;
 pub mod wallet;
@@ -114,8 +115,22 @@ pub async fn build_state_with_store(
         config.wallet.queue_depth,
     )
     .await?;
+    let wallet = Arc::new(wallet);
+    let (bet_feed, _) = tokio::sync::broadcast::channel(games::feed::FEED_BROADCAST_DEPTH);
+    let (balance_changes, _) =
+        tokio::sync::broadcast::channel(games::feed::BALANCE_BROADCAST_DEPTH);
+    let games = Arc::new(games::Games::start(
+        Arc::new(config.games.clone()),
+        store.clone(),
+        bet_feed.clone(),
+        balance_changes.clone(),
+    ));
     Ok(AppState {
-        wallet: Arc::new(wallet),
+        game_wallets: Arc::new(games::InternalRouter::new(wallet.clone())),
+        games,
+        bet_feed,
+        balance_changes,
+        wallet,
         limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
         ids: Arc::new(ids::IdGenerator::new(config.node.machine_id)),
         keys: Arc::new(keys),
@@ -154,6 +169,7 @@ pub async fn serve_state(
     let app = http::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = spawn_housekeeping(state.clone());
+    let game_jobs = games::spawn_jobs(state.clone());
     let task = tokio::spawn(async move {
         let signal = async move {
             match shutdown_signal {
@@ -171,6 +187,7 @@ pub async fn serve_state(
         .with_graceful_shutdown(signal)
         .await;
         housekeeping.abort();
+        game_jobs.abort();
         res
     });
     tracing::info!(%addr, database = state.store.backend_name(), "playhouse listening");

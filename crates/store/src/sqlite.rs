@@ -83,4 +83,6 @@ impl SqliteStore {
 
 crate::common::impl_account_traits!(SqliteStore);
 
+crate::games::impl_games_store!(SqliteStore);
+
 crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);
