@@ -47,6 +47,20 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug on our side; the request id identifies it in the logs.
     Internal,
+    /// Operator API: `X-Operator-Id`, `X-Timestamp` or `X-Signature` is missing.
+    SignatureMissing,
+    /// Operator API: `X-Operator-Id` names no operator.
+    UnknownOperator,
+    /// Operator API: the signature does not match the body and timestamp.
+    SignatureInvalid,
+    /// Operator API: the timestamp is malformed, too old or too far in the future.
+    TimestampOutOfWindow,
+    /// Operator API: this exact signed request was received before.
+    SignatureReplayed,
+    /// Operator API: the call does not fit the operator's wallet mode.
+    OperatorModeMismatch,
+    /// Operator API: the currency is not enabled for the operator.
+    CurrencyNotAllowed,
 }
 
 impl ErrorCode {
@@ -118,6 +132,37 @@ impl ErrorCode {
             "The service is temporarily unavailable.",
         ),
         (Self::Internal, 500, "Something went wrong on our side."),
+        (
+            Self::SignatureMissing,
+            401,
+            "The X-Operator-Id, X-Timestamp or X-Signature header is missing.",
+        ),
+        (Self::UnknownOperator, 401, "No operator has this id."),
+        (
+            Self::SignatureInvalid,
+            401,
+            "The signature does not match the request.",
+        ),
+        (
+            Self::TimestampOutOfWindow,
+            401,
+            "The request timestamp is malformed, too old or in the future.",
+        ),
+        (
+            Self::SignatureReplayed,
+            401,
+            "This signed request was already received.",
+        ),
+        (
+            Self::OperatorModeMismatch,
+            409,
+            "The operator's wallet mode does not allow this call.",
+        ),
+        (
+            Self::CurrencyNotAllowed,
+            400,
+            "The currency is not enabled for this operator.",
+        ),
     ];
 
     /// The stable string clients match on.
@@ -141,6 +186,13 @@ impl ErrorCode {
             Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
+            Self::SignatureMissing => "signature_missing",
+            Self::UnknownOperator => "unknown_operator",
+            Self::SignatureInvalid => "signature_invalid",
+            Self::TimestampOutOfWindow => "timestamp_out_of_window",
+            Self::SignatureReplayed => "signature_replayed",
+            Self::OperatorModeMismatch => "operator_mode_mismatch",
+            Self::CurrencyNotAllowed => "currency_not_allowed",
         }
     }
 
@@ -298,7 +350,7 @@ mod tests {
             // serde name == as_str, so WebSocket errors carry the same string.
             assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
         }
-        assert_eq!(seen.len(), 18);
+        assert_eq!(seen.len(), 25);
     }
 }
 

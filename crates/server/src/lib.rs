@@ -12,8 +12,9 @@ pub mod extract;
 pub mod gamewallet;
 pub mod http;
 pub mod ids;
-pub mod ratings;
+pub mod operator;
 pub mod ratelimit;
+pub mod ratings;
 pub mod state;
 pub mod telemetry;
 pub mod wallet;
@@ -114,10 +115,14 @@ pub async fn build_state_with_store(
         config.wallet.queue_depth,
     )
     .await?;
+    let ids = Arc::new(ids::IdGenerator::new(config.node.machine_id));
+    let operators =
+        operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone());
     Ok(AppState {
         wallet: Arc::new(wallet),
         limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
-        ids: Arc::new(ids::IdGenerator::new(config.node.machine_id)),
+        ids,
+        operators,
         keys: Arc::new(keys),
         store,
         metrics: telemetry::metrics_handle(),

@@ -46,6 +46,8 @@ impl PgStore {
     }
 }
 
+crate::operator::impl_operator_store!(PgStore);
+
 crate::common::impl_account_traits!(PgStore);
 
 crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);
