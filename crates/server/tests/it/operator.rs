@@ -193,10 +193,28 @@ async fn signatures_sessions_and_key_rotation() {
             .expect("unsigned");
         expect_error(res, 401, "signature_missing", None).await;
         // Unknown operator.
-        let res = signed_at(&c, reqwest::Method::POST, sessions.clone(), "nobody", SECRET_A, now_secs(), &body).await;
+        let res = signed_at(
+            &c,
+            reqwest::Method::POST,
+            sessions.clone(),
+            "nobody",
+            SECRET_A,
+            now_secs(),
+            &body,
+        )
+        .await;
         expect_error(res, 401, "unknown_operator", None).await;
         // Wrong secret, tampered body, uppercase hex.
-        let res = signed_at(&c, reqwest::Method::POST, sessions.clone(), "casino-a", SECRET_B, now_secs(), &body).await;
+        let res = signed_at(
+            &c,
+            reqwest::Method::POST,
+            sessions.clone(),
+            "casino-a",
+            SECRET_B,
+            now_secs(),
+            &body,
+        )
+        .await;
         expect_error(res, 401, "signature_invalid", None).await;
         let ts = now_secs();
         let res = c
@@ -212,7 +230,16 @@ async fn signatures_sessions_and_key_rotation() {
         expect_error(res, 401, "signature_invalid", None).await;
         // Stale, future and malformed timestamps.
         for ts in [now_secs() - 301, now_secs() + 120] {
-            let res = signed_at(&c, reqwest::Method::POST, sessions.clone(), "casino-a", SECRET_A, ts, &body).await;
+            let res = signed_at(
+                &c,
+                reqwest::Method::POST,
+                sessions.clone(),
+                "casino-a",
+                SECRET_A,
+                ts,
+                &body,
+            )
+            .await;
             expect_error(res, 401, "timestamp_out_of_window", None).await;
         }
         let res = c
@@ -228,7 +255,16 @@ async fn signatures_sessions_and_key_rotation() {
 
         // A good session, then its exact replay.
         let ts = now_secs();
-        let res = signed_at(&c, reqwest::Method::POST, sessions.clone(), "casino-a", SECRET_A, ts, &body).await;
+        let res = signed_at(
+            &c,
+            reqwest::Method::POST,
+            sessions.clone(),
+            "casino-a",
+            SECRET_A,
+            ts,
+            &body,
+        )
+        .await;
         let session = ok_json(res).await;
         let token = session["session_token"].as_str().expect("token").to_owned();
         assert_eq!(session["player_id"], "p-1");
@@ -236,7 +272,10 @@ async fn signatures_sessions_and_key_rotation() {
             session["launch_url"],
             format!("https://games.example/play/dice?token={token}&lang=en")
         );
-        let internal = session["internal_player_id"].as_str().expect("id").to_owned();
+        let internal = session["internal_player_id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
         let me = ok_json(
             c.get(format!("{u}/v1/me"))
                 .bearer_auth(&token)
@@ -246,23 +285,73 @@ async fn signatures_sessions_and_key_rotation() {
         )
         .await;
         assert_eq!(me["id"], internal.as_str(), "{me}");
-        let res = signed_at(&c, reqwest::Method::POST, sessions.clone(), "casino-a", SECRET_A, ts, &body).await;
+        let res = signed_at(
+            &c,
+            reqwest::Method::POST,
+            sessions.clone(),
+            "casino-a",
+            SECRET_A,
+            ts,
+            &body,
+        )
+        .await;
         expect_error(res, 401, "signature_replayed", None).await;
         // The same player maps to the same account; another player to another.
-        let again = ok_json(post_signed(&c, sessions.clone(), "casino-a", SECRET_A, session_body("p-1", "PLAY")).await).await;
+        let again = ok_json(
+            post_signed(
+                &c,
+                sessions.clone(),
+                "casino-a",
+                SECRET_A,
+                session_body("p-1", "PLAY"),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(again["internal_player_id"], internal.as_str());
-        let other = ok_json(post_signed(&c, sessions.clone(), "casino-a", SECRET_A, session_body("p-2", "EUR")).await).await;
+        let other = ok_json(
+            post_signed(
+                &c,
+                sessions.clone(),
+                "casino-a",
+                SECRET_A,
+                session_body("p-2", "EUR"),
+            )
+            .await,
+        )
+        .await;
         assert_ne!(other["internal_player_id"], internal.as_str());
         // Currencies: not enabled, unknown; other bad fields.
-        let res = post_signed(&c, sessions.clone(), "casino-a", SECRET_A, session_body("p-1", "USD")).await;
+        let res = post_signed(
+            &c,
+            sessions.clone(),
+            "casino-a",
+            SECRET_A,
+            session_body("p-1", "USD"),
+        )
+        .await;
         expect_error(res, 400, "currency_not_allowed", Some("currency")).await;
-        let res = post_signed(&c, sessions.clone(), "casino-a", SECRET_A, session_body("p-1", "XYZ")).await;
+        let res = post_signed(
+            &c,
+            sessions.clone(),
+            "casino-a",
+            SECRET_A,
+            session_body("p-1", "XYZ"),
+        )
+        .await;
         expect_error(res, 400, "invalid_field", Some("currency")).await;
         let mut bad = session_body("p-1", "EUR");
         bad["return_url"] = json!("javascript:alert(1)");
         let res = post_signed(&c, sessions.clone(), "casino-a", SECRET_A, bad).await;
         expect_error(res, 400, "invalid_field", Some("return_url")).await;
-        let res = post_signed(&c, sessions.clone(), "casino-a", SECRET_A, json!({"currency": "EUR"})).await;
+        let res = post_signed(
+            &c,
+            sessions.clone(),
+            "casino-a",
+            SECRET_A,
+            json!({"currency": "EUR"}),
+        )
+        .await;
         expect_error(res, 400, "invalid_field", Some("player_id")).await;
 
         // Rotation with overlap: old and new secrets both work until the overlap ends.
@@ -276,9 +365,24 @@ async fn signatures_sessions_and_key_rotation() {
         )
         .await;
         assert_eq!(rotated["secret"], SECRET_B);
-        assert!(rotated["previous_secret_valid_until"].as_i64().expect("until") > now_secs() + 3000);
+        assert!(
+            rotated["previous_secret_valid_until"]
+                .as_i64()
+                .expect("until")
+                > now_secs() + 3000
+        );
         for secret in [SECRET_A, SECRET_B] {
-            ok_json(post_signed(&c, sessions.clone(), "casino-a", secret, session_body("p-1", "EUR")).await).await;
+            ok_json(
+                post_signed(
+                    &c,
+                    sessions.clone(),
+                    "casino-a",
+                    secret,
+                    session_body("p-1", "EUR"),
+                )
+                .await,
+            )
+            .await;
         }
         // A rotation without overlap retires the previous secret at once; the one before is gone.
         ok_json(
@@ -291,10 +395,27 @@ async fn signatures_sessions_and_key_rotation() {
         )
         .await;
         for secret in [SECRET_A, SECRET_B] {
-            let res = post_signed(&c, sessions.clone(), "casino-a", secret, session_body("p-1", "EUR")).await;
+            let res = post_signed(
+                &c,
+                sessions.clone(),
+                "casino-a",
+                secret,
+                session_body("p-1", "EUR"),
+            )
+            .await;
             expect_error(res, 401, "signature_invalid", None).await;
         }
-        ok_json(post_signed(&c, sessions.clone(), "casino-a", SECRET_C, session_body("p-1", "EUR")).await).await;
+        ok_json(
+            post_signed(
+                &c,
+                sessions.clone(),
+                "casino-a",
+                SECRET_C,
+                session_body("p-1", "EUR"),
+            )
+            .await,
+        )
+        .await;
         let res = c
             .post(format!("{u}/v1/admin/operators/nobody/rotate-secret"))
             .bearer_auth(&admin)
@@ -329,47 +450,175 @@ async fn internal_mode_deposits_and_withdrawals_are_idempotent() {
         )
         .await;
         let base = format!("{u}/v1/operator/players/alice");
-        let money = |amount: u64, tx: &str| json!({"amount": amount, "currency": "EUR", "tx_id": tx});
+        let money =
+            |amount: u64, tx: &str| json!({"amount": amount, "currency": "EUR", "tx_id": tx});
 
-        let d = ok_json(post_signed(&c, format!("{base}/deposit"), "casino-i", SECRET_A, money(5_000, "d-1")).await).await;
-        assert_eq!((d["created"].clone(), d["balance"].clone()), (json!(true), json!(5_000)), "{d}");
-        let again = ok_json(post_signed(&c, format!("{base}/deposit"), "casino-i", SECRET_A, money(5_000, "d-1")).await).await;
-        assert_eq!((again["created"].clone(), again["balance"].clone()), (json!(false), json!(5_000)));
+        let d = ok_json(
+            post_signed(
+                &c,
+                format!("{base}/deposit"),
+                "casino-i",
+                SECRET_A,
+                money(5_000, "d-1"),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (d["created"].clone(), d["balance"].clone()),
+            (json!(true), json!(5_000)),
+            "{d}"
+        );
+        let again = ok_json(
+            post_signed(
+                &c,
+                format!("{base}/deposit"),
+                "casino-i",
+                SECRET_A,
+                money(5_000, "d-1"),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (again["created"].clone(), again["balance"].clone()),
+            (json!(false), json!(5_000))
+        );
         assert_eq!(again["transfer_id"], d["transfer_id"]);
-        let res = post_signed(&c, format!("{base}/deposit"), "casino-i", SECRET_A, money(6_000, "d-1")).await;
+        let res = post_signed(
+            &c,
+            format!("{base}/deposit"),
+            "casino-i",
+            SECRET_A,
+            money(6_000, "d-1"),
+        )
+        .await;
         expect_error(res, 409, "conflict", None).await;
 
-        let w = ok_json(post_signed(&c, format!("{base}/withdraw"), "casino-i", SECRET_A, money(2_000, "w-1")).await).await;
-        assert_eq!((w["created"].clone(), w["balance"].clone()), (json!(true), json!(3_000)), "{w}");
-        let again = ok_json(post_signed(&c, format!("{base}/withdraw"), "casino-i", SECRET_A, money(2_000, "w-1")).await).await;
-        assert_eq!((again["created"].clone(), again["balance"].clone()), (json!(false), json!(3_000)));
+        let w = ok_json(
+            post_signed(
+                &c,
+                format!("{base}/withdraw"),
+                "casino-i",
+                SECRET_A,
+                money(2_000, "w-1"),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (w["created"].clone(), w["balance"].clone()),
+            (json!(true), json!(3_000)),
+            "{w}"
+        );
+        let again = ok_json(
+            post_signed(
+                &c,
+                format!("{base}/withdraw"),
+                "casino-i",
+                SECRET_A,
+                money(2_000, "w-1"),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (again["created"].clone(), again["balance"].clone()),
+            (json!(false), json!(3_000))
+        );
         // A deposit's tx_id cannot be reused for a withdrawal.
-        let res = post_signed(&c, format!("{base}/withdraw"), "casino-i", SECRET_A, money(5_000, "d-1")).await;
+        let res = post_signed(
+            &c,
+            format!("{base}/withdraw"),
+            "casino-i",
+            SECRET_A,
+            money(5_000, "d-1"),
+        )
+        .await;
         expect_error(res, 409, "conflict", None).await;
-        let res = post_signed(&c, format!("{base}/withdraw"), "casino-i", SECRET_A, money(10_000, "w-2")).await;
+        let res = post_signed(
+            &c,
+            format!("{base}/withdraw"),
+            "casino-i",
+            SECRET_A,
+            money(10_000, "w-2"),
+        )
+        .await;
         expect_error(res, 409, "insufficient_funds", None).await;
-        let res = post_signed(&c, format!("{base}/withdraw"), "casino-i", SECRET_A, money(10_000, "w-2")).await;
+        let res = post_signed(
+            &c,
+            format!("{base}/withdraw"),
+            "casino-i",
+            SECRET_A,
+            money(10_000, "w-2"),
+        )
+        .await;
         expect_error(res, 409, "conflict", None).await;
-        let res = post_signed(&c, format!("{base}/deposit"), "casino-i", SECRET_A, money(0, "d-0")).await;
+        let res = post_signed(
+            &c,
+            format!("{base}/deposit"),
+            "casino-i",
+            SECRET_A,
+            money(0, "d-0"),
+        )
+        .await;
         expect_error(res, 400, "invalid_field", Some("amount")).await;
-        let res = post_signed(&c, format!("{u}/v1/operator/players/bob/withdraw"), "casino-i", SECRET_A, money(1, "w-3")).await;
+        let res = post_signed(
+            &c,
+            format!("{u}/v1/operator/players/bob/withdraw"),
+            "casino-i",
+            SECRET_A,
+            money(1, "w-3"),
+        )
+        .await;
         expect_error(res, 404, "not_found", None).await;
 
         let ts = now_secs();
         let bal = ok_json(
-            signed_at(&c, reqwest::Method::GET, format!("{base}/balance"), "casino-i", SECRET_A, ts, "").await,
+            signed_at(
+                &c,
+                reqwest::Method::GET,
+                format!("{base}/balance"),
+                "casino-i",
+                SECRET_A,
+                ts,
+                "",
+            )
+            .await,
         )
         .await;
-        assert_eq!(bal["balances"], json!([{"currency": "EUR", "balance": 3_000, "available": 3_000}]), "{bal}");
-        let res = signed_at(&c, reqwest::Method::GET, format!("{base}/balance?currency=USD"), "casino-i", SECRET_A, ts + 1, "").await;
+        assert_eq!(
+            bal["balances"],
+            json!([{"currency": "EUR", "balance": 3_000, "available": 3_000}]),
+            "{bal}"
+        );
+        let res = signed_at(
+            &c,
+            reqwest::Method::GET,
+            format!("{base}/balance?currency=USD"),
+            "casino-i",
+            SECRET_A,
+            ts + 1,
+            "",
+        )
+        .await;
         expect_error(res, 400, "currency_not_allowed", None).await;
 
         // Seamless operators keep the money themselves.
-        let res = post_signed(&c, format!("{base}/deposit"), "casino-s", SECRET_B, money(1, "d-9")).await;
+        let res = post_signed(
+            &c,
+            format!("{base}/deposit"),
+            "casino-s",
+            SECRET_B,
+            money(1, "d-9"),
+        )
+        .await;
         expect_error(res, 409, "operator_mode_mismatch", None).await;
 
         // The ledger still balances.
-        let dump = ledger::LedgerStore::dump(&s.state.store.ledger()).await.expect("dump");
+        let dump = ledger::LedgerStore::dump(&s.state.store.ledger())
+            .await
+            .expect("dump");
         let report = ledger::verify::verify(&dump);
         assert!(report.violations.is_empty(), "{:?}", report.violations);
         s.shutdown().await.expect("shutdown");
@@ -444,17 +693,38 @@ async fn seamless_mode_survives_faults_and_reconciles() {
         let mut users = Vec::new();
         for p in 0..PLAYERS {
             let v = ok_json(
-                post_signed(&c, format!("{u}/v1/operator/sessions"), "casino-seamless", MOCK_SECRET, session_body(&format!("player-{p}"), "EUR")).await,
+                post_signed(
+                    &c,
+                    format!("{u}/v1/operator/sessions"),
+                    "casino-seamless",
+                    MOCK_SECRET,
+                    session_body(&format!("player-{p}"), "EUR"),
+                )
+                .await,
             )
             .await;
-            let id: i64 = v["internal_player_id"].as_str().expect("id").parse().expect("int");
+            let id: i64 = v["internal_player_id"]
+                .as_str()
+                .expect("id")
+                .parse()
+                .expect("int");
             users.push((id, format!("player-{p}")));
         }
         let state = s.state.clone();
         let router = OperatorRouter::new(state.operators.clone(), Arc::new(InternalStub));
         // Everyone who is not a seamless operator's player goes to the internal wallet.
-        let guest: Value = ok_json(c.post(format!("{u}/v1/auth/guest")).send().await.expect("guest")).await;
-        let gid: i64 = guest["user"]["id"].as_str().expect("id").parse().expect("int");
+        let guest: Value = ok_json(
+            c.post(format!("{u}/v1/auth/guest"))
+                .send()
+                .await
+                .expect("guest"),
+        )
+        .await;
+        let gid: i64 = guest["user"]["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("int");
         let internal = router.wallet_for(gid).await.expect("route");
         assert_eq!(internal.balance(gid, "EUR").await, Ok(42));
 
@@ -528,11 +798,17 @@ async fn seamless_mode_survives_faults_and_reconciles() {
         let ops = state.store.operators();
         let deadline = server::clock::instant() + Duration::from_secs(60);
         loop {
-            let pending = ops.outbox_pending(Some("casino-seamless")).await.expect("pending");
+            let pending = ops
+                .outbox_pending(Some("casino-seamless"))
+                .await
+                .expect("pending");
             if pending == 0 && mock.in_flight() == 0 {
                 break;
             }
-            assert!(server::clock::instant() < deadline, "outbox still holds {pending} rows");
+            assert!(
+                server::clock::instant() < deadline,
+                "outbox still holds {pending} rows"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let report = mock.report();
@@ -553,9 +829,14 @@ async fn seamless_mode_survives_faults_and_reconciles() {
         assert!(tally.settled.load(Ordering::Relaxed) > ROUNDS / 2);
 
         // Money: every player's balance at the operator is what our log says it must be.
-        let log = reconcile::load_log(state.store.as_ref(), "casino-seamless").await.expect("log");
-        let rolled: std::collections::BTreeSet<i64> =
-            log.iter().filter(|t| t.kind == "rollback").filter_map(|t| t.ref_tx_id).collect();
+        let log = reconcile::load_log(state.store.as_ref(), "casino-seamless")
+            .await
+            .expect("log");
+        let rolled: std::collections::BTreeSet<i64> = log
+            .iter()
+            .filter(|t| t.kind == "rollback")
+            .filter_map(|t| t.ref_tx_id)
+            .collect();
         let mut expected: BTreeMap<String, i64> =
             users.iter().map(|(_, p)| (p.clone(), 1_000_000)).collect();
         for t in &log {
@@ -568,9 +849,178 @@ async fn seamless_mode_survives_faults_and_reconciles() {
             assert_ne!(t.status, "pending", "{t:?}");
         }
         for (player, want) in &expected {
-            assert_eq!(report["balances"][player]["EUR"].as_i64(), Some(*want), "{player}");
+            assert_eq!(
+                report["balances"][player]["EUR"].as_i64(),
+                Some(*want),
+                "{player}"
+            );
         }
         s.shutdown().await.expect("shutdown");
         mock.stop();
+    }
+}
+
+#[tokio::test]
+async fn mock_operator_and_reconcile_commands() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let bin = env!("CARGO_BIN_EXE_playhouse");
+    // The mock operator announces its address and serves an empty report.
+    let mut child = KillOnDrop(
+        Command::new(bin)
+            .args([
+                "mock-operator",
+                "--listen",
+                "127.0.0.1:0",
+                "--secret",
+                MOCK_SECRET,
+            ])
+            .args([
+                "--timeout-rate",
+                "0.1",
+                "--error-rate",
+                "0.05",
+                "--duplicate-rate",
+                "0.05",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn mock-operator"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.0.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let started: Value = serde_json::from_str(&line).expect("json line");
+    let url = started["listening"].as_str().expect("url").to_owned();
+    let report: Value = client()
+        .get(format!("{url}/report"))
+        .send()
+        .await
+        .expect("report")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["transactions"], json!({}), "{report}");
+    assert_eq!(report["counters"]["requests"], 0);
+    // Unsigned wallet calls are refused.
+    let res = client()
+        .post(format!("{url}/bet"))
+        .body("{}")
+        .send()
+        .await
+        .expect("unsigned");
+    assert_eq!(res.status(), 401);
+    let bad = Command::new(bin)
+        .args([
+            "mock-operator",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret",
+            "s",
+            "--error-rate",
+            "2",
+        ])
+        .output()
+        .expect("bad rate");
+    assert!(!bad.status.success());
+
+    // Reconcile one logged bet against a report file that agrees, then against the (empty) mock.
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite://{}/rgs.db", dir.path().display());
+    let store = store::connect(&db).await.expect("db");
+    let ops = store.operators();
+    ops.create_operator(&store::operator::NewOperator {
+        id: "casino-r".into(),
+        name: "R".into(),
+        mode: "seamless".into(),
+        wallet_url: Some(url.clone()),
+        currencies: vec!["EUR".into()],
+        secret: MOCK_SECRET.into(),
+        now_ms: 1,
+    })
+    .await
+    .expect("operator");
+    let (link, _) = ops
+        .link_player(
+            "casino-r",
+            "p-1",
+            &store::NewUser {
+                id: 5,
+                email: None,
+                password_hash: None,
+                display_name: "casino-r:p-1".into(),
+                is_guest: false,
+                now_ms: 1,
+            },
+        )
+        .await
+        .expect("link");
+    ops.insert_operator_tx(&store::operator::OperatorTx {
+        tx_id: 1001,
+        operator_id: "casino-r".into(),
+        user_id: link.user_id,
+        player_id: "p-1".into(),
+        kind: "bet".into(),
+        currency: "EUR".into(),
+        amount: 150,
+        round_id: 1000,
+        game: "dice".into(),
+        ref_tx_id: None,
+        round_closed: false,
+        status: "ok".into(),
+        balance_after: Some(850),
+        error_code: None,
+        created_at_ms: 1,
+        updated_at_ms: 1,
+    })
+    .await
+    .expect("tx");
+    store.close().await;
+    let file = dir.path().join("report.json");
+    std::fs::write(
+        &file,
+        json!({"transactions": {"1001": {"kind": "bet", "player_id": "p-1", "currency": "EUR",
+            "amount": 150, "status": "applied", "round_closed": false}}})
+        .to_string(),
+    )
+    .expect("write");
+    let reconcile = |report: &str| {
+        Command::new(bin)
+            .args([
+                "rgs",
+                "reconcile",
+                "--database-url",
+                &db,
+                "--operator-id",
+                "casino-r",
+            ])
+            .args(["--report", report])
+            .output()
+            .expect("reconcile")
+    };
+    let out = reconcile(file.to_str().expect("path"));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(out.status.success(), "{v}");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["transactions"], json!({"ours": 1, "theirs": 1}));
+    let out = reconcile(&format!("{url}/report"));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(!out.status.success(), "{v}");
+    assert_eq!(
+        v["differences"][0]["problem"], "bet_missing_at_operator",
+        "{v}"
+    );
+    assert_eq!(v["differences"][0]["tx_id"], "1001");
+}
+
+/// Kills the child process when the test ends, whether it passed or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
