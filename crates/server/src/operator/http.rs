@@ -152,7 +152,7 @@ impl FromRequest<AppState> for Signed {
 }
 
 /// `POST /v1/admin/operators`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOperatorRequest {
     /// Operator id: 1 to 64 of `a-z 0-9 _ -`.
@@ -250,6 +250,10 @@ fn valid_secret(secret: Option<&str>) -> Result<String, ApiError> {
 }
 
 /// Creates an operator (admins only). The answer carries the secret.
+#[utoipa::path(post, path = "/v1/admin/operators", tag = "operator", security(("bearer" = [])),
+    request_body = CreateOperatorRequest, responses(
+    (status = 200, description = "The operator, with its secret"), (status = 400, body = crate::error::ErrorEnvelope),
+    (status = 403, body = crate::error::ErrorEnvelope), (status = 409, body = crate::error::ErrorEnvelope)))]
 pub async fn create_operator(
     State(state): State<AppState>,
     user: AuthUser,
@@ -332,7 +336,7 @@ pub async fn create_operator(
 }
 
 /// `POST /v1/admin/operators/{id}/rotate-secret`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateRequest {
     /// How long the old secret stays valid (default `operator.key_overlap_secs`).
@@ -342,6 +346,11 @@ pub struct RotateRequest {
 }
 
 /// Replaces an operator's secret; the old one stays valid for the overlap (admins only).
+#[utoipa::path(post, path = "/v1/admin/operators/{id}/rotate-secret", tag = "operator",
+    security(("bearer" = [])), params(("id" = String, Path, description = "Operator id")),
+    request_body = RotateRequest, responses(
+    (status = 200, description = "The operator, with its new secret and `previous_secret_valid_until`"),
+    (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     user: AuthUser,
@@ -379,7 +388,7 @@ pub async fn rotate_secret(
 }
 
 /// `POST /v1/operator/sessions`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SessionRequest {
     /// The operator's player id.
     pub player_id: String,
@@ -462,6 +471,10 @@ async fn link(
 }
 
 /// Opens a game session for an operator's player: a session-scoped access token and the launch URL.
+#[utoipa::path(post, path = "/v1/operator/sessions", tag = "operator", request_body = SessionRequest,
+    description = "HMAC-signed: X-Operator-Id, X-Timestamp, X-Signature (docs/operator-integration.md).",
+    responses((status = 200, description = "`{session_token, launch_url, player_id, internal_player_id, expires_at}`"),
+    (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope)))]
 pub async fn create_session(
     State(state): State<AppState>,
     signed: Signed,
@@ -532,7 +545,7 @@ pub async fn create_session(
 }
 
 /// `POST /v1/operator/players/{player_id}/deposit|withdraw`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MoneyRequest {
     /// Minor units, at least 1.
     pub amount: u64,
@@ -736,6 +749,11 @@ async fn move_money(
 use ledger::LedgerStore as _;
 
 /// Credits an operator's player (internal mode), idempotent per `tx_id`.
+#[utoipa::path(post, path = "/v1/operator/players/{player_id}/deposit", tag = "operator",
+    description = "HMAC-signed (docs/operator-integration.md).", request_body = MoneyRequest,
+    params(("player_id" = String, Path, description = "The operator's player id")), responses(
+    (status = 200, description = "`{tx_id, transfer_id, player_id, currency, amount, created, balance, available}`"),
+    (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 409, body = crate::error::ErrorEnvelope)))]
 pub async fn deposit(
     State(state): State<AppState>,
     Path(player_id): Path<String>,
@@ -745,6 +763,12 @@ pub async fn deposit(
 }
 
 /// Debits an operator's player (internal mode), idempotent per `tx_id`.
+#[utoipa::path(post, path = "/v1/operator/players/{player_id}/withdraw", tag = "operator",
+    description = "HMAC-signed (docs/operator-integration.md).", request_body = MoneyRequest,
+    params(("player_id" = String, Path, description = "The operator's player id")), responses(
+    (status = 200, description = "`{tx_id, transfer_id, player_id, currency, amount, created, balance, available}`"),
+    (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope),
+    (status = 409, body = crate::error::ErrorEnvelope)))]
 pub async fn withdraw(
     State(state): State<AppState>,
     Path(player_id): Path<String>,
@@ -754,13 +778,18 @@ pub async fn withdraw(
 }
 
 /// Query of `GET /v1/operator/players/{player_id}/balance`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct BalanceQuery {
     /// Only this currency (default: every currency of the operator).
     pub currency: Option<String>,
 }
 
 /// An operator's player's balances (internal mode).
+#[utoipa::path(get, path = "/v1/operator/players/{player_id}/balance", tag = "operator",
+    description = "HMAC-signed over an empty body (docs/operator-integration.md).",
+    params(("player_id" = String, Path, description = "The operator's player id"), BalanceQuery),
+    responses((status = 200, description = "`{player_id, internal_player_id, balances: [{currency, balance, available}]}`"),
+    (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn balance(
     State(state): State<AppState>,
     Path(player_id): Path<String>,

@@ -27,7 +27,9 @@ use crate::ids::IdGenerator;
 pub use seamless::{OperatorRouter, SeamlessWallet};
 
 /// How an operator holds its players' money.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// In our ledger; the operator deposits and withdraws through signed endpoints.

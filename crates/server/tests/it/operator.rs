@@ -416,6 +416,23 @@ async fn signatures_sessions_and_key_rotation() {
             .await,
         )
         .await;
+        let doc = ok_json(
+            c.get(format!("{u}/openapi.json"))
+                .send()
+                .await
+                .expect("openapi"),
+        )
+        .await;
+        for path in [
+            "/v1/admin/operators",
+            "/v1/admin/operators/{id}/rotate-secret",
+            "/v1/operator/sessions",
+            "/v1/operator/players/{player_id}/deposit",
+            "/v1/operator/players/{player_id}/withdraw",
+            "/v1/operator/players/{player_id}/balance",
+        ] {
+            assert!(doc["paths"][path].is_object(), "openapi lacks {path}");
+        }
         let res = c
             .post(format!("{u}/v1/admin/operators/nobody/rotate-secret"))
             .bearer_auth(&admin)
