@@ -32,6 +32,8 @@ pub struct Config {
     pub wallet: WalletConfig,
     /// Instant games: limits per currency, idle rounds, responsible gaming, live feed.
     pub games: GamesConfig,
+    /// Operator API settings.
+    pub operator: OperatorConfig,
 }
 
 /// Instant-game settings.
@@ -111,6 +113,47 @@ impl Default for GamesConfig {
             feed_queue_depth: 4_096,
             bet_queue_depth: 16_384,
             currencies,
+        }
+    }
+}
+
+/// Operator API settings (`docs/operator-integration.md`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// Public base URL of the game client; `launch_url` is this + `/play/{game}?token=…&lang=…`.
+    pub public_base_url: String,
+    /// Signed requests older than this are refused (and their signatures remembered this long).
+    pub signature_window_secs: u64,
+    /// Signed requests dated further in the future than this are refused.
+    pub clock_skew_secs: u64,
+    /// How long a rotated-out secret stays valid when the rotation request names no overlap.
+    pub key_overlap_secs: u64,
+    /// Timeout of one call to an operator's wallet; a bet past it is rolled back.
+    pub wallet_timeout_ms: u64,
+    /// How often the outbox worker looks for due wins and rollbacks (it is also woken on enqueue).
+    pub outbox_poll_ms: u64,
+    /// First retry delay of an outbox delivery; doubles per failed attempt.
+    pub outbox_backoff_base_ms: u64,
+    /// Longest retry delay of an outbox delivery.
+    pub outbox_backoff_max_ms: u64,
+    /// A bet still `pending` this long after its call's timeout was abandoned (a crash): it is
+    /// rolled back.
+    pub pending_bet_grace_ms: u64,
+}
+
+impl Default for OperatorConfig {
+    fn default() -> Self {
+        Self {
+            public_base_url: "http://127.0.0.1:8080".into(),
+            signature_window_secs: 300,
+            clock_skew_secs: 30,
+            key_overlap_secs: 24 * 3600,
+            wallet_timeout_ms: 5_000,
+            outbox_poll_ms: 1_000,
+            outbox_backoff_base_ms: 1_000,
+            outbox_backoff_max_ms: 300_000,
+            pending_bet_grace_ms: 30_000,
         }
     }
 }
@@ -208,6 +251,7 @@ impl Default for Config {
             node: NodeConfig::default(),
             wallet: WalletConfig::default(),
             games: GamesConfig::default(),
+            operator: OperatorConfig::default(),
         }
     }
 }
@@ -329,6 +373,14 @@ impl Config {
         }
         if self.wallet.signup_chips > ledger::BALANCE_MAX {
             return bad("wallet.signup_chips: must fit a ledger balance");
+        }
+        if self.operator.wallet_timeout_ms == 0 || self.operator.signature_window_secs == 0 {
+            return bad("operator: wallet_timeout_ms and signature_window_secs must be positive");
+        }
+        if !(self.operator.public_base_url.starts_with("http://")
+            || self.operator.public_base_url.starts_with("https://"))
+        {
+            return bad("operator.public_base_url: expected http://… or https://…");
         }
         if self.http.body_limit_bytes < 1024 {
             return bad("http.body_limit_bytes: must be at least 1024");

@@ -67,6 +67,20 @@ pub enum ErrorCode {
     SessionLimitReached,
     /// The player excluded themself from play until a date.
     SelfExcluded,
+    /// Operator API: `X-Operator-Id`, `X-Timestamp` or `X-Signature` is missing.
+    SignatureMissing,
+    /// Operator API: `X-Operator-Id` names no operator.
+    UnknownOperator,
+    /// Operator API: the signature does not match the body and timestamp.
+    SignatureInvalid,
+    /// Operator API: the timestamp is malformed, too old or too far in the future.
+    TimestampOutOfWindow,
+    /// Operator API: this exact signed request was received before.
+    SignatureReplayed,
+    /// Operator API: the call does not fit the operator's wallet mode.
+    OperatorModeMismatch,
+    /// Operator API: the currency is not enabled for the operator.
+    CurrencyNotAllowed,
 }
 
 impl ErrorCode {
@@ -184,6 +198,37 @@ impl ErrorCode {
             403,
             "You have excluded yourself from play until the date you chose.",
         ),
+        (
+            Self::SignatureMissing,
+            401,
+            "The X-Operator-Id, X-Timestamp or X-Signature header is missing.",
+        ),
+        (Self::UnknownOperator, 401, "No operator has this id."),
+        (
+            Self::SignatureInvalid,
+            401,
+            "The signature does not match the request.",
+        ),
+        (
+            Self::TimestampOutOfWindow,
+            401,
+            "The request timestamp is malformed, too old or in the future.",
+        ),
+        (
+            Self::SignatureReplayed,
+            401,
+            "This signed request was already received.",
+        ),
+        (
+            Self::OperatorModeMismatch,
+            409,
+            "The operator's wallet mode does not allow this call.",
+        ),
+        (
+            Self::CurrencyNotAllowed,
+            400,
+            "The currency is not enabled for this operator.",
+        ),
     ];
 
     /// The stable string clients match on.
@@ -217,6 +262,13 @@ impl ErrorCode {
             Self::LossLimitReached => "loss_limit_reached",
             Self::SessionLimitReached => "session_limit_reached",
             Self::SelfExcluded => "self_excluded",
+            Self::SignatureMissing => "signature_missing",
+            Self::UnknownOperator => "unknown_operator",
+            Self::SignatureInvalid => "signature_invalid",
+            Self::TimestampOutOfWindow => "timestamp_out_of_window",
+            Self::SignatureReplayed => "signature_replayed",
+            Self::OperatorModeMismatch => "operator_mode_mismatch",
+            Self::CurrencyNotAllowed => "currency_not_allowed",
         }
     }
 

@@ -13,6 +13,7 @@ pub mod games;
 pub mod gamewallet;
 pub mod http;
 pub mod ids;
+pub mod operator;
 pub mod ratelimit;
 pub mod ratings;
 pub mod state;
@@ -125,14 +126,23 @@ pub async fn build_state_with_store(
         bet_feed.clone(),
         balance_changes.clone(),
     ));
+    let ids = Arc::new(ids::IdGenerator::new(config.node.machine_id));
+    let operators =
+        operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone());
     Ok(AppState {
-        game_wallets: Arc::new(games::InternalRouter::new(wallet.clone())),
+        // Operator-linked players in seamless mode bet through their operator's wallet; everyone
+        // else through the internal ledger.
+        game_wallets: Arc::new(operator::OperatorRouter::new(
+            operators.clone(),
+            Arc::new(games::wallet::LedgerGameWallet::new(wallet.clone())),
+        )),
         games,
         bet_feed,
         balance_changes,
         wallet,
         limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
-        ids: Arc::new(ids::IdGenerator::new(config.node.machine_id)),
+        ids,
+        operators,
         keys: Arc::new(keys),
         store,
         metrics: telemetry::metrics_handle(),

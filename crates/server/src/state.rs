@@ -22,6 +22,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// The ledger wallet (group-commit writer and reads).
     pub wallet: Arc<crate::wallet::Wallet>,
+    /// The operator API: operators' wallets, caches and the outbox worker.
+    pub operators: Arc<crate::operator::OperatorHub>,
     /// Prometheus exposition.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Which wallet holds each player's money for game rounds (internal ledger by default).

@@ -361,6 +361,264 @@ pub async fn games_rotation_is_compare_and_set(s: &dyn Store) {
     );
 }
 
+fn operator_tx(
+    tx_id: i64,
+    kind: &str,
+    status: &str,
+    ref_tx_id: Option<i64>,
+) -> crate::operator::OperatorTx {
+    crate::operator::OperatorTx {
+        tx_id,
+        operator_id: "op".into(),
+        user_id: 1,
+        player_id: "p".into(),
+        kind: kind.into(),
+        currency: "EUR".into(),
+        amount: 150,
+        round_id: 7,
+        game: "dice".into(),
+        ref_tx_id,
+        round_closed: kind == "win",
+        status: status.into(),
+        balance_after: None,
+        error_code: None,
+        created_at_ms: 1_000,
+        updated_at_ms: 1_000,
+    }
+}
+
+async fn operator_with_player(s: &dyn Store) {
+    let ops = s.operators();
+    ops.create_operator(&crate::operator::NewOperator {
+        id: "op".into(),
+        name: "Op".into(),
+        mode: "seamless".into(),
+        wallet_url: Some("http://127.0.0.1:9".into()),
+        currencies: vec!["EUR".into(), "USD".into()],
+        secret: "s1".into(),
+        now_ms: 1_000,
+    })
+    .await
+    .expect("operator");
+    ops.link_player("op", "p", &user(1, None))
+        .await
+        .expect("link");
+}
+
+/// Operators: settlement indexes are unique, ids conflict, rotation keeps the previous secret;
+/// signatures are refused the second time; player links are made once.
+pub async fn operators_signatures_and_links(s: &dyn Store) {
+    operator_with_player(s).await;
+    let ops = s.operators();
+    let op = ops.operator_by_id("op").await.expect("read");
+    assert_eq!(op.currencies, ["EUR", "USD"]);
+    assert_eq!(op.settlement_index, 1);
+    let mut second = crate::operator::NewOperator {
+        id: "op2".into(),
+        name: "Op2".into(),
+        mode: "internal".into(),
+        wallet_url: None,
+        currencies: vec!["EUR".into()],
+        secret: "x".into(),
+        now_ms: 2_000,
+    };
+    assert_eq!(
+        ops.create_operator(&second)
+            .await
+            .expect("second")
+            .settlement_index,
+        2
+    );
+    second.id = "op".into();
+    assert_eq!(
+        ops.create_operator(&second).await.expect_err("dup").kind,
+        StoreErrorKind::Conflict
+    );
+    let rotated = ops
+        .rotate_operator_secret("op", "s2", 9_000, 3_000)
+        .await
+        .expect("rotate");
+    assert_eq!(
+        (
+            rotated.secret.as_str(),
+            rotated.previous_secret.as_deref(),
+            rotated.previous_valid_until_ms
+        ),
+        ("s2", Some("s1"), Some(9_000))
+    );
+    assert!(
+        ops.rotate_operator_secret("nobody", "s", 1, 1)
+            .await
+            .expect_err("none")
+            .is_not_found()
+    );
+
+    assert!(
+        ops.record_signature("op", "abc", 5_000)
+            .await
+            .expect("first")
+    );
+    assert!(
+        !ops.record_signature("op", "abc", 5_000)
+            .await
+            .expect("replay")
+    );
+    assert!(
+        ops.record_signature("op2", "abc", 5_000)
+            .await
+            .expect("other operator")
+    );
+    assert_eq!(ops.purge_signatures(6_000).await.expect("purge"), 2);
+
+    // The same player links to the same account; the user id of a second attempt is unused.
+    let (again, created) = ops
+        .link_player("op", "p", &user(2, None))
+        .await
+        .expect("again");
+    assert_eq!((again.user_id, created), (1, false));
+    assert!(s.user_by_id(2).await.expect_err("unused").is_not_found());
+    assert_eq!(ops.player_by_user(1).await.expect("by user").player_id, "p");
+    assert!(
+        ops.player_by_user(3)
+            .await
+            .expect_err("none")
+            .is_not_found()
+    );
+    let (other, created) = ops
+        .link_player("op2", "p", &user(3, None))
+        .await
+        .expect("op2");
+    assert_eq!((other.user_id, created), (3, true));
+}
+
+/// The call log and outbox: a win is written with its outbox row; a failed bet gets exactly one
+/// rollback; a claim succeeds once; delivery marks both rows.
+pub async fn operator_call_log_and_outbox(s: &dyn Store) {
+    operator_with_player(s).await;
+    let ops = s.operators();
+    ops.insert_operator_tx(&operator_tx(10, "bet", "pending", None))
+        .await
+        .expect("bet");
+    assert!(
+        ops.insert_operator_tx(&operator_tx(10, "bet", "pending", None))
+            .await
+            .expect_err("dup")
+            .is_conflict()
+    );
+    ops.update_operator_tx(10, "ok", Some(850), None, 2_000)
+        .await
+        .expect("update");
+    assert_eq!(
+        ops.operator_tx(10).await.expect("read").balance_after,
+        Some(850)
+    );
+    assert!(
+        ops.enqueue_operator_tx(&operator_tx(11, "win", "queued", Some(10)), "{}", 1_500)
+            .await
+            .expect("win")
+    );
+    assert!(
+        !ops.enqueue_operator_tx(&operator_tx(11, "win", "queued", Some(10)), "{}", 1_500)
+            .await
+            .expect("repeat")
+    );
+
+    ops.insert_operator_tx(&operator_tx(20, "bet", "pending", None))
+        .await
+        .expect("bet 2");
+    assert_eq!(
+        ops.stale_pending_bets(5_000, 10)
+            .await
+            .expect("stale")
+            .len(),
+        1
+    );
+    assert!(
+        ops.fail_bet_and_enqueue_rollback(
+            20,
+            "timeout",
+            &operator_tx(21, "rollback", "queued", Some(20)),
+            "{}",
+            1_000
+        )
+        .await
+        .expect("rb")
+    );
+    // A second rollback of the same bet is not written.
+    assert!(
+        !ops.fail_bet_and_enqueue_rollback(
+            20,
+            "timeout",
+            &operator_tx(22, "rollback", "queued", Some(20)),
+            "{}",
+            1_000
+        )
+        .await
+        .expect("rb2")
+    );
+    assert!(
+        !ops.enqueue_operator_tx(
+            &operator_tx(23, "rollback", "queued", Some(20)),
+            "{}",
+            1_000
+        )
+        .await
+        .expect("rb3")
+    );
+    assert_eq!(
+        ops.rollback_of(20).await.expect("of").map(|t| t.tx_id),
+        Some(21)
+    );
+    assert_eq!(ops.operator_tx(20).await.expect("bet").status, "unknown");
+    assert!(
+        ops.stale_pending_bets(5_000, 10)
+            .await
+            .expect("stale")
+            .is_empty()
+    );
+
+    let due = ops.due_outbox(1_200, 10).await.expect("due");
+    assert_eq!(due.iter().map(|r| r.tx_id).collect::<Vec<_>>(), [21]);
+    assert_eq!(due[0].endpoint, "rollback");
+    assert!(ops.claim_outbox(21, 1_000, 9_000).await.expect("claim"));
+    assert!(
+        !ops.claim_outbox(21, 1_000, 9_000)
+            .await
+            .expect("claimed twice")
+    );
+    ops.outbox_failed(21, 1, 3_000, "timeout")
+        .await
+        .expect("failed");
+    let row = ops.outbox_entry(21).await.expect("entry");
+    assert_eq!(
+        (
+            row.attempts,
+            row.next_attempt_at_ms,
+            row.last_error.as_deref()
+        ),
+        (1, 3_000, Some("timeout"))
+    );
+    assert_eq!(ops.outbox_pending(Some("op")).await.expect("pending"), 2);
+    assert_eq!(ops.outbox_pending(Some("other")).await.expect("pending"), 0);
+    ops.outbox_delivered(21, Some(1_000), 4_000)
+        .await
+        .expect("delivered");
+    ops.outbox_delivered(11, None, 4_000)
+        .await
+        .expect("delivered");
+    assert_eq!(ops.outbox_pending(None).await.expect("pending"), 0);
+    assert_eq!(ops.operator_tx(21).await.expect("rb").status, "ok");
+    let log = ops.operator_txs("op", 0, 100).await.expect("log");
+    assert_eq!(
+        log.iter().map(|t| t.tx_id).collect::<Vec<_>>(),
+        [10, 11, 20, 21]
+    );
+    assert_eq!(
+        ops.operator_txs("op", 11, 1).await.expect("page")[0].tx_id,
+        20
+    );
+}
+
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression yielding
 /// `Option<Arc<dyn Store>>` (None = backend not configured; the test says it is skipped).
 #[macro_export]
@@ -370,7 +628,8 @@ macro_rules! store_conformance {
             user_round_trip, guests_have_no_credentials, duplicates_conflict,
             missing_rows_are_not_found, rename_user, refresh_token_lifecycle,
             settings_first_writer_wins, migrate_twice_and_ping,
-            games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set);
+            games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set,
+            operators_signatures_and_links, operator_call_log_and_outbox);
     };
     (@cases $backend:literal, $make:expr, $($case:ident),+) => {
         $(

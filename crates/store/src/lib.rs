@@ -9,6 +9,7 @@ mod error;
 pub mod games;
 pub mod ledger;
 mod model;
+pub mod operator;
 mod postgres;
 mod sqlite;
 
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 pub use error::{StoreError, StoreErrorKind};
 pub use games::{BetRecord, GamesStore, RevealedSeedRecord};
 pub use model::{NewRefreshToken, NewUser, RefreshTokenRecord, UserRecord};
+pub use operator::OperatorStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -77,6 +79,8 @@ pub trait Store: UserStore + TokenStore + SettingsStore + GamesStore {
     fn backend_name(&self) -> &'static str;
     /// The double-entry ledger kept in the same database.
     fn ledger(&self) -> crate::ledger::LedgerDb;
+    /// Operators, their players and sessions, and the seamless-wallet call log and outbox.
+    fn operators(&self) -> &dyn OperatorStore;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.

@@ -46,6 +46,8 @@ impl PgStore {
     }
 }
 
+crate::operator::impl_operator_store!(PgStore);
+
 crate::common::impl_account_traits!(PgStore);
 
 crate::games::impl_games_store!(PgStore);

@@ -81,6 +81,8 @@ impl SqliteStore {
     }
 }
 
+crate::operator::impl_operator_store!(SqliteStore);
+
 crate::common::impl_account_traits!(SqliteStore);
 
 crate::games::impl_games_store!(SqliteStore);

@@ -9,6 +9,7 @@ mod bench;
 mod fair;
 mod guandan;
 mod ledger;
+mod operator;
 mod slots;
 
 use crate::config::{Config, LogFormat};
@@ -64,6 +65,14 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: ledger::LedgerCommand,
+    },
+    /// A reference operator wallet (seamless mode) with fault injection and `GET /report`.
+    MockOperator(operator::MockOperatorArgs),
+    /// Remote game server (operator API) tools.
+    Rgs {
+        /// What to do.
+        #[command(subcommand)]
+        action: operator::RgsCommand,
     },
     /// Benchmarks that print JSON.
     Bench {
@@ -186,6 +195,8 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Slots { action } => print_tool(slots::run(action)?),
         Command::Ledger { action } => ledger::run(cli, action),
         Command::Bench { action } => bench::run(cli, action),
+        Command::MockOperator(args) => operator::run_mock(args),
+        Command::Rgs { action } => operator::run_rgs(cli, action),
         Command::Serve(args) => {
             let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
             crate::telemetry::init_logging(config.log_format, &config.log_level);

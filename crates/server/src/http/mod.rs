@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(openapi::serve))
         .merge(api)
+        .merge(crate::operator::http::routes())
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(c.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(c.body_limit_bytes))

@@ -16,11 +16,15 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         account::guest, account::register, account::login, account::refresh, account::logout,
         account::me, account::update_me,
         crate::wallet::http::wallet, crate::wallet::http::transfers, crate::wallet::http::adjust,
+        crate::operator::http::create_operator, crate::operator::http::rotate_secret,
+        crate::operator::http::create_session, crate::operator::http::deposit,
+        crate::operator::http::withdraw, crate::operator::http::balance,
     ),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&BearerAuth),
     tags((name = "ops", description = "Health, readiness, metrics"), (name = "auth", description = "Accounts and tokens"),
-        (name = "wallet", description = "Balances, history and admin adjustments"))
+        (name = "wallet", description = "Balances, history and admin adjustments"),
+        (name = "operator", description = "Operator API: operators, signed sessions, internal-mode money"))
 )]
 pub struct ApiDoc;
 
