@@ -4,6 +4,12 @@ import { createRoot } from "react-dom/client";
 import { I18nProvider } from "./i18n";
 import { App } from "./App";
 import "./styles.css";
+import { live } from "./game/store";
+import { socket } from "./api/ws";
+
+// A handle for debugging from the browser console (and for screenshot harnesses): the live store
+// and the socket. It gives no more power than the page itself has.
+(window as unknown as { __playhouse: unknown }).__playhouse = { live, socket };
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

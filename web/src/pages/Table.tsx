@@ -124,7 +124,8 @@ export function TablePage({ tableId }: { tableId: string }) {
   const plays = legal && legal.phase === "play" ? playsForSelection(selectedCards, legal, level) : [];
   const cardAction = legal && (legal.phase === "tribute" || legal.phase === "return") ? legal.phase : null;
   const cardActionOk = cardAction !== null && selectedCards.length === 1 && legal!.cards.includes(selectedCards[0]);
-  const canPlay = cardAction ? cardActionOk : plays.length > 0;
+  const hintMatches = hint?.kind === "play" && [...hint.play[2]].sort().join(",") === [...selectedCards].sort().join(",");
+  const canPlay = cardAction ? cardActionOk : plays.length > 0 || (!!legal && legal.phase === "play" && hintMatches);
   const canPass = !!legal && legal.phase === "play" && legal.can_pass;
   const myTurn = !!legal;
   const mySeatInfo = me !== null ? view.seats[me] : null;
@@ -139,7 +140,10 @@ export function TablePage({ tableId }: { tableId: string }) {
       setSelected([]);
       return;
     }
-    const chosen = play ?? (plays.length === 1 ? plays[0] : null);
+    // The hinted play, when the selection is exactly its cards, carries the server's own reading.
+    const hinted =
+      hint?.kind === "play" && [...hint.play[2]].sort().join(",") === [...selectedCards].sort().join(",") ? hint.play : null;
+    const chosen = play ?? hinted ?? (plays.length === 1 ? plays[0] : null);
     if (!chosen) {
       if (plays.length > 1) setReadings(plays);
       return;
@@ -163,7 +167,7 @@ export function TablePage({ tableId }: { tableId: string }) {
   const showHand = hr && !matchOver && dismissedHand !== hr.hand_no;
 
   return (
-    <div className="table-page" data-testid="table" data-phase={phase ?? "waiting"} data-my-turn={myTurn ? "1" : "0"}>
+    <div className="table-page" data-testid="table" data-phase={phase ?? "waiting"} data-my-turn={myTurn ? "1" : "0"} data-hint={hint?.kind ?? ""}>
       <div className="table-top">
         <span>{t("table.title", { id: tableId })}</span>
         {view.code && (
@@ -361,6 +365,7 @@ export function TablePage({ tableId }: { tableId: string }) {
                 </button>
               )}
               <button
+                data-testid="result-lobby"
                 onClick={() => {
                   live.forget(tableId);
                   navigate("/");

@@ -8,3 +8,4 @@ mod ops;
 mod support;
 mod tools;
 mod wallet;
+mod web;
