@@ -78,8 +78,8 @@ function list<T>(v: unknown, key: string): T[] {
   return [];
 }
 
-export const games = async () => list<GameInfo>(await request<unknown>("/v1/games", { anonymous: true }), "games");
-export const game = (id: string) => request<GameInfo>(`/v1/games/${encodeURIComponent(id)}`, { anonymous: true });
+export const games = async () => list<GameInfo>(await request<unknown>("/v1/games"), "games");
+export const game = (id: string) => request<GameInfo>(`/v1/games/${encodeURIComponent(id)}`);
 export const seeds = () => request<FairSeeds>("/v1/fair/seeds");
 export const setClientSeed = (client_seed: string) =>
   request<FairSeeds>("/v1/fair/client-seed", { method: "PUT", body: { client_seed } });

@@ -24,6 +24,7 @@ export class LiveStore {
   state: LiveState = { tables: {}, seatedTables: [], lastError: null, feed: [], balances: {}, queued: false };
   private listeners = new Set<() => void>();
   private welcomed = false;
+  private userId: string | undefined;
   private sock: GameSocket;
 
   constructor(sock: GameSocket) {
@@ -55,6 +56,7 @@ export class LiveStore {
       case "welcome": {
         const reconnect = this.welcomed;
         this.welcomed = true;
+        this.userId = e.payload.user_id;
         this.set({ seatedTables: e.payload.tables });
         // After a reconnect, ask every table we follow for what we missed (the server also sends
         // snapshots of seated tables; a resync answered by a snapshot is harmless).
@@ -92,7 +94,7 @@ export class LiveStore {
       (e.type === "hint" ? e.payload.table_id : undefined) ??
       (e.type === "room_created" ? e.payload.table_id : undefined);
     if (!tableId) return;
-    const current = this.state.tables[tableId] ?? emptyTable(tableId);
+    const current = this.state.tables[tableId] ?? { ...emptyTable(tableId), myUserId: this.userId };
     const { view, resync } = applyEnvelope(current, e);
     if (view !== current) this.setTable(view);
     if (resync !== undefined) this.sock.send({ type: "resync", payload: { table_id: tableId, last_seq: resync } });

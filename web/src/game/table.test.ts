@@ -2,7 +2,7 @@
 // table view kept up to date from events between snapshots.
 import { describe, expect, it } from "vitest";
 import type { ServerEnvelope, TableSnapshot } from "../protocol";
-import { applyEnvelope, checkSeq, emptyTable, fromSnapshot, parseServerFrame } from "./table";
+import { applyEnvelope, checkSeq, emptyTable, fromSnapshot, parseServerFrame, type TableView } from "./table";
 
 const snapshot = (seq: number, hand: string[] | null = ["S5", "H5", "D9", "C3"]): TableSnapshot => ({
   table_id: "t1",
@@ -138,6 +138,15 @@ describe("table events", () => {
     expect(v.game?.phase).toBe("match_over");
     apply(ev(14, "table_closed", { reason: "finished" }));
     expect(v.closed).toBe("finished");
+  });
+  it("recognises our own seat from seat_changed", () => {
+    let v: TableView = { ...emptyTable("t1"), myUserId: "42" };
+    v = applyEnvelope(v, ev(1, "seat_changed", { seat: 2, player: { user_id: "42", name: "me", bot: false } })).view;
+    expect(v.mySeat).toBe(2);
+    v = applyEnvelope(v, ev(2, "seat_changed", { seat: 1, player: { user_id: null, name: "bot", bot: true } })).view;
+    expect(v.mySeat).toBe(2);
+    v = applyEnvelope(v, ev(3, "seat_changed", { seat: 2, player: null })).view;
+    expect(v.mySeat).toBe(null);
   });
   it("starts empty for unknown tables", () => {
     expect(emptyTable("x").seats).toHaveLength(4);

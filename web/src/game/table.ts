@@ -34,6 +34,8 @@ export interface Bubble {
 
 export interface TableView {
   tableId: string;
+  /** The signed-in user's id (to recognise our own `seat_changed`). */
+  myUserId?: string;
   code?: string;
   seq: number;
   mySeat: number | null;
@@ -75,6 +77,7 @@ export function emptyTable(tableId: string): TableView {
 export function fromSnapshot(s: TableSnapshot, prev?: TableView): TableView {
   return {
     ...emptyTable(s.table_id),
+    myUserId: prev?.myUserId,
     code: prev?.code,
     seq: s.seq,
     mySeat: s.seat,
@@ -144,8 +147,14 @@ export function applyEvent(view: TableView, env: ServerEnvelope): TableView {
   const me = view.mySeat;
   let v: TableView = { ...view, seq: env.seq ?? view.seq };
   switch (env.type) {
-    case "seat_changed":
-      return { ...v, seats: setSeat(v, env.payload.seat, { player: env.payload.player, ready: false }) };
+    case "seat_changed": {
+      const { seat, player } = env.payload;
+      // Taking a seat is answered by `ack` + `seat_changed`: our own user id in a seat makes it ours.
+      let mySeat = v.mySeat;
+      if (v.myUserId && player?.user_id === v.myUserId) mySeat = seat;
+      else if (mySeat === seat) mySeat = null;
+      return { ...v, mySeat, seats: setSeat(v, seat, { player, ready: false }) };
+    }
     case "presence":
       return { ...v, seats: setSeat(v, env.payload.seat, { connected: env.payload.connected }) };
     case "player_ready":
