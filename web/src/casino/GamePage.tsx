@@ -23,7 +23,7 @@ interface GameUi {
   controls: React.ReactNode;
 }
 
-function useGameUi(gameId: string, last: BetView | null): GameUi {
+function useGameUi(gameId: string, last: BetView | null, slot: { lines: number } | null): GameUi {
   const { t } = useI18n();
   const [target, setTarget] = useState(50.5);
   const [over, setOver] = useState(true);
@@ -37,7 +37,7 @@ function useGameUi(gameId: string, last: BetView | null): GameUi {
   const [rBets, setRBets] = useState<Array<Record<string, unknown>>>([]);
   const [chip, setChip] = useState(100);
   const [json, setJson] = useState("{}");
-  void last;
+  const [lines, setLines] = useState<number | null>(null);
 
   switch (gameId) {
     case "dice": {
@@ -211,6 +211,21 @@ function useGameUi(gameId: string, last: BetView | null): GameUi {
     case "blackjack":
       return { params: {}, valid: true, winMultiplier: null, controls: null };
     default: {
+      if (slot) {
+        const n = lines ?? slot.lines;
+        return {
+          params: { lines: n },
+          valid: n >= 1,
+          winMultiplier: null,
+          controls: (
+            <div className="game-controls row">
+              <label>
+                {t("games.lines")} <input type="number" min={1} value={n} onChange={(e) => setLines(Math.max(1, Math.floor(Number(e.target.value))))} className="narrow" />
+              </label>
+            </div>
+          ),
+        };
+      }
       let parsed: Params | null = null;
       try {
         parsed = JSON.parse(json) as Params;
@@ -315,6 +330,22 @@ function Outcome({ gameId, bet }: { gameId: string; bet: BetView }) {
     );
   }
   if (gameId === "roulette" && o.pocket !== undefined) return <div className="outcome-big spin-in">{String(o.pocket)}</div>;
+  const base = o.base as { grid?: string[][] } | undefined;
+  if (base && Array.isArray(base.grid)) {
+    const spins = (o.free_spins as unknown[] | undefined)?.length ?? 0;
+    return (
+      <div className="slot-result">
+        <div className="slot-grid" style={{ gridTemplateColumns: `repeat(${base.grid[0]?.length ?? 1}, 1fr)` }}>
+          {base.grid.flat().map((sym, i) => (
+            <span key={i} className="slot-cell" style={{ animationDelay: `${(i % (base.grid![0]?.length ?? 1)) * 90}ms` }}>
+              {sym}
+            </span>
+          ))}
+        </div>
+        {spins > 0 && <p>+{spins} free spins</p>}
+      </div>
+    );
+  }
   if (Array.isArray(o.cards)) return <div className="cards-row">{(o.cards as string[]).slice(0, 10).map((c, i) => <PlayingCard key={i} code={c} />)}</div>;
   return <pre className="json">{JSON.stringify(o)}</pre>;
 }
@@ -350,7 +381,8 @@ export function GamePage({ gameId }: { gameId: string }) {
   const [round, setRound] = useState<BetView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const ui = useGameUi(gameId, last);
+  const slotInfo = info.data && (String(info.data.kind ?? "").startsWith("slot") || info.data.lines !== undefined || info.data.reels !== undefined);
+  const ui = useGameUi(gameId, last, slotInfo ? { lines: Number(info.data?.lines ?? info.data?.cost ?? 1) || 1 } : null);
   const multiStep = gameId === "mines" || gameId === "hilo" || gameId === "blackjack";
 
   // Resume an open round of a multi-step game.
