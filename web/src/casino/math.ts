@@ -18,7 +18,8 @@ export function limboChance(target: number): number {
 
 /** floor(stake × multiplier) in minor units, with the multiplier taken at 1e-8. */
 export function payoutPreview(stakeMinor: number, multiplier: number): number {
-  const units = BigInt(Math.floor(multiplier * SCALE + 1e-6));
+  // The multiplier has at most 8 decimals: rounding recovers its exact 1e-8 units from the double.
+  const units = BigInt(Math.round(multiplier * SCALE));
   return Number((BigInt(Math.max(0, Math.floor(stakeMinor))) * units) / BigInt(SCALE));
 }
 
