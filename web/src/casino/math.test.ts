@@ -11,7 +11,8 @@ describe("previews", () => {
   });
   it("payout is floor(stake × multiplier)", () => {
     expect(payoutPreview(100, 2)).toBe(200);
-    expect(payoutPreview(101, 1.96039603)).toBe(198);
+    expect(payoutPreview(101, 1.96039603)).toBe(197); // 197.99999903, floored
+    expect(payoutPreview(100, 1.96039603)).toBe(196);
     expect(payoutPreview(0, 5)).toBe(0);
   });
   it("reads multipliers in any of the server's likely shapes", () => {
