@@ -125,13 +125,14 @@ async function playGuandanMatch(page: Page, tag: string): Promise<void> {
     const hint = page.getByTestId("hint-button");
     const play = page.getByTestId("play-button");
     const pass = page.getByTestId("pass-button");
+    const legalBefore = await table.getAttribute("data-legal");
     await hint.click().catch(() => undefined);
     // The hint answer selects the cards (or says pass).
     await page
-      .waitForFunction(() => {
+      .waitForFunction((before) => {
         const t = document.querySelector('[data-testid="table"]');
-        return !t || t.getAttribute("data-hint") !== "" || t.getAttribute("data-my-turn") !== "1";
-      }, undefined, { timeout: 10_000 })
+        return !t || t.getAttribute("data-hint") !== "" || t.getAttribute("data-my-turn") !== "1" || t.getAttribute("data-legal") !== before;
+      }, legalBefore, { timeout: 10_000 })
       .catch(() => undefined);
     if (await play.isEnabled().catch(() => false)) {
       await play.click().catch(() => undefined);
@@ -148,9 +149,16 @@ async function playGuandanMatch(page: Page, tag: string): Promise<void> {
       shotMid = true;
       await shot(page, `${tag}-03-midgame`);
     }
-    // Wait until the action is taken (our turn ends) before looking again.
+    // Wait until the action is taken (our turn ends, or the next turn's legal moves arrive).
     await page
-      .waitForFunction(() => document.querySelector('[data-testid="table"]')?.getAttribute("data-my-turn") !== "1", undefined, { timeout: 10_000 })
+      .waitForFunction(
+        (before) => {
+          const t = document.querySelector('[data-testid="table"]');
+          return !t || t.getAttribute("data-my-turn") !== "1" || t.getAttribute("data-legal") !== before;
+        },
+        legalBefore,
+        { timeout: 10_000 },
+      )
       .catch(() => undefined);
   }
   await page.getByTestId("match-result").waitFor({ timeout: 5_000 });

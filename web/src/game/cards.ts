@@ -156,8 +156,8 @@ const SUIT_SYMBOL: Record<string, string> = { S: "♠", H: "♥", C: "♣", D: "
 
 /** Display text of a card: rank (10 for T) and suit symbol; jokers as their name key. */
 export function cardLabel(c: CardCode): { rank: string; suit: string; red: boolean } {
-  if (c === BIG_JOKER) return { rank: "JOKER", suit: "★", red: true };
-  if (c === SMALL_JOKER) return { rank: "JOKER", suit: "☆", red: false };
+  if (c === BIG_JOKER) return { rank: "JK", suit: "★", red: true };
+  if (c === SMALL_JOKER) return { rank: "JK", suit: "☆", red: false };
   const r = rankOf(c);
   return { rank: r === "T" ? "10" : r, suit: SUIT_SYMBOL[c[0]] ?? c[0], red: c[0] === "H" || c[0] === "D" };
 }

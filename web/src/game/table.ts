@@ -44,6 +44,8 @@ export interface TableView {
   game: GameState | null;
   timer: TimerInfo | null;
   legal: LegalMoves | null;
+  /** Counts `legal_moves` received, so a UI (or a test) can tell a new turn from the last one. */
+  legalVersion: number;
   hint: SuggestedAction | null;
   handResult: HandResultInfo | null;
   matchWinner: number | null | undefined;
@@ -64,6 +66,7 @@ export function emptyTable(tableId: string): TableView {
     game: null,
     timer: null,
     legal: null,
+    legalVersion: 0,
     hint: null,
     handResult: null,
     matchWinner: undefined,
@@ -87,6 +90,7 @@ export function fromSnapshot(s: TableSnapshot, prev?: TableView): TableView {
     timer: s.timer,
     matchWinner: s.game?.phase === "match_over" ? s.game.winner : undefined,
     handResult: prev?.handResult ?? null,
+    legalVersion: prev?.legalVersion ?? 0,
     bubbles: prev?.bubbles ?? [],
   };
 }
@@ -281,7 +285,7 @@ export function applyEnvelope(view: TableView, env: ServerEnvelope): ApplyResult
     case "table_snapshot":
       return { view: fromSnapshot(env.payload, view) };
     case "legal_moves":
-      return { view: { ...view, legal: env.payload, hint: null } };
+      return { view: { ...view, legal: env.payload, legalVersion: view.legalVersion + 1, hint: null } };
     case "hint":
       return { view: { ...view, hint: env.payload.action } };
     case "room_created":

@@ -24,7 +24,7 @@ export function Card({ code, level, selected, onClick, small, testId }: { code: 
   return (
     <button type="button" className={cls} onClick={onClick} data-card={code} data-testid={testId} aria-pressed={selected} title={code}>
       <span className="corner">
-        <span className="rank">{l.rank === "JOKER" ? (code === "HR" ? "大" : "小") : l.rank}</span>
+        <span className="rank">{l.rank}</span>
         <span className="suit">{l.suit}</span>
       </span>
       {wild && <span className="tag">{t("table.wild")}</span>}
@@ -167,7 +167,7 @@ export function TablePage({ tableId }: { tableId: string }) {
   const showHand = hr && !matchOver && dismissedHand !== hr.hand_no;
 
   return (
-    <div className="table-page" data-testid="table" data-phase={phase ?? "waiting"} data-my-turn={myTurn ? "1" : "0"} data-hint={hint?.kind ?? ""}>
+    <div className="table-page" data-testid="table" data-phase={phase ?? "waiting"} data-my-turn={myTurn ? "1" : "0"} data-hint={hint?.kind ?? ""} data-legal={view.legalVersion}>
       <div className="table-top">
         <span>{t("table.title", { id: tableId })}</span>
         {view.code && (
@@ -300,8 +300,8 @@ export function TablePage({ tableId }: { tableId: string }) {
           <button className="primary" data-testid="play-button" disabled={!canPlay} onClick={() => doPlay()}>
             {cardAction === "tribute" ? t("table.tribute") : cardAction === "return" ? t("table.return") : t("table.play")}
           </button>
-          <button onClick={() => setShowPanel(showPanel === "emote" ? null : "emote")}>😀</button>
-          <button onClick={() => setShowPanel(showPanel === "phrase" ? null : "phrase")}>💬</button>
+          <button onClick={() => setShowPanel(showPanel === "emote" ? null : "emote")}>{t("table.emotes")}</button>
+          <button onClick={() => setShowPanel(showPanel === "phrase" ? null : "phrase")}>{t("table.phrases")}</button>
         </div>
       )}
 
