@@ -45,7 +45,8 @@ export async function start(): Promise<Harness> {
     {
       cwd: dataDir,
       env: {
-        ...process.env,
+        // The binary reads PLAYHOUSE_* as configuration; pass only what is meant for it.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !["PLAYHOUSE_BIN", "PLAYHOUSE_URL", "PLAYHOUSE_SKIP_WEB_BUILD"].includes(k))),
         RUST_LOG: process.env.RUST_LOG ?? "warn",
         PLAYHOUSE_RATE_LIMIT__PER_IP_PER_SEC: "1000",
         PLAYHOUSE_RATE_LIMIT__PER_IP_BURST: "2000",

@@ -82,7 +82,10 @@ export function TablePage({ tableId }: { tableId: string }) {
   useEffect(() => {
     if (view) return;
     const id = setTimeout(() => {
-      if (!live.state.tables[tableId]) socket.send({ type: "resync", payload: { table_id: tableId, last_seq: 0 } });
+      if (live.state.tables[tableId]) return;
+      // Our own table (after a reload) resyncs; anyone else's is watched as a spectator.
+      if (live.state.seatedTables.includes(tableId)) socket.send({ type: "resync", payload: { table_id: tableId, last_seq: 0 } });
+      else socket.send({ type: "spectate", payload: { table_id: tableId } });
     }, 1500);
     return () => clearTimeout(id);
   }, [tableId, view]);
