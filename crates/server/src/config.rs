@@ -339,6 +339,7 @@ impl Config {
                     .map(|k| (k.to_ascii_lowercase(), v))
             })
             .filter(|(k, _)| k != "config")
+            .filter(|(k, _)| !TOOL_ENV_KEYS.contains(&k.as_str()))
             .collect();
         for (key, value) in overrides {
             set_path(&mut root, &key, &value)?;
@@ -446,6 +447,11 @@ fn set_path(root: &mut toml::Table, key: &str, raw: &str) -> Result<(), ConfigEr
     Ok(())
 }
 
+/// `PLAYHOUSE_*` variables that belong to the web client's tooling, not to the server's
+/// configuration (lowercased, prefix removed): the e2e tests' binary path, the build script's switch
+/// and the Vite dev server's backend URL. A shell that exports them must still start the server.
+const TOOL_ENV_KEYS: &[&str] = &["bin", "skip_web_build", "url"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,6 +510,20 @@ mod tests {
             c.auth.jwt_secret.as_deref(),
             Some("12345678901234567890123456789012")
         );
+    }
+
+    #[test]
+    fn web_tooling_variables_are_not_config_keys() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("PLAYHOUSE_BIN", "../target/debug/playhouse"),
+                ("PLAYHOUSE_SKIP_WEB_BUILD", "1"),
+                ("PLAYHOUSE_URL", "http://127.0.0.1:8080"),
+            ]),
+        )
+        .expect("tooling variables are ignored");
+        assert_eq!(c.listen, Config::default().listen);
     }
 
     #[test]

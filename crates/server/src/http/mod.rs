@@ -4,6 +4,7 @@ mod account;
 mod middleware;
 pub mod openapi;
 mod ops;
+mod web;
 
 use std::time::Duration;
 
@@ -60,14 +61,13 @@ pub fn router(state: AppState) -> Router {
 
     let c = &state.config.http;
     Router::new()
-        .route("/", get(ops::index))
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(openapi::serve))
         .merge(api)
         .merge(crate::operator::http::routes())
-        .fallback(ops::not_found)
+        .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(c.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(c.body_limit_bytes))
         .layer(cors(&c.cors_origins))

@@ -68,8 +68,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 pub async fn index() -> Html<&'static str> {
     Html(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Playhouse</title></head>\
-         <body><h1>Playhouse</h1><p>The server is running. API: <a href=\"/openapi.json\">/openapi.json</a>, \
-         health: <a href=\"/health\">/health</a>.</p><p>服务器正在运行。</p></body></html>",
+         <body><h1>Playhouse</h1><p>The server is running, but this binary was built without the web client \
+         (Node.js/npm was not found, or <code>PLAYHOUSE_SKIP_WEB_BUILD</code> was set).</p>\
+         <p>To play in the browser, install Node.js 20 or later and rebuild: <code>cargo run --release -- serve</code> \
+         builds the client automatically, or run <code>npm ci &amp;&amp; npm run build</code> in <code>web/</code> first.</p>\
+         <p>API: <a href=\"/openapi.json\">/openapi.json</a>, health: <a href=\"/health\">/health</a>.</p>\
+         <p>服务器正在运行，但此版本未包含网页客户端。请安装 Node.js 后重新构建。</p></body></html>",
     )
 }
 

@@ -10,3 +10,4 @@ mod ops;
 mod support;
 mod tools;
 mod wallet;
+mod web;

@@ -1,0 +1,168 @@
+// Shared end-to-end setup: the real `playhouse` binary on a free port with a temporary data
+// directory, and Debian's Chromium through playwright-core (no browser download).
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+export const WEB_DIR = resolve(__dirname, "..");
+export const BIN = resolve(WEB_DIR, process.env.PLAYHOUSE_BIN ?? "../target/debug/playhouse");
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+export const ARTIFACTS = join(WEB_DIR, "e2e-artifacts");
+
+export interface Harness {
+  base: string;
+  browser: Browser;
+  log: () => string;
+  stop: () => Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function start(): Promise<Harness> {
+  if (!existsSync(BIN)) throw new Error(`playhouse binary not found at ${BIN} (set PLAYHOUSE_BIN)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), "playhouse-e2e-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let serverLog = "";
+  const server: ChildProcess = spawn(
+    BIN,
+    ["serve", "--listen", `127.0.0.1:${port}`, "--database-url", `sqlite://${join(dataDir, "playhouse.db")}`],
+    {
+      cwd: dataDir,
+      env: {
+        // The binary reads PLAYHOUSE_* as configuration; pass only what is meant for it.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !["PLAYHOUSE_BIN", "PLAYHOUSE_URL", "PLAYHOUSE_SKIP_WEB_BUILD"].includes(k))),
+        RUST_LOG: process.env.RUST_LOG ?? "warn",
+        PLAYHOUSE_RATE_LIMIT__PER_IP_PER_SEC: "1000",
+        PLAYHOUSE_RATE_LIMIT__PER_IP_BURST: "2000",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const append = (d: Buffer) => (serverLog = (serverLog + d.toString()).slice(-20000));
+  server.stdout?.on("data", append);
+  server.stderr?.on("data", append);
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (server.exitCode !== null) throw new Error(`playhouse exited: ${serverLog.slice(-2000)}`);
+    if (Date.now() > until) throw new Error(`playhouse did not become healthy: ${serverLog.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  return {
+    base,
+    browser,
+    log: () => serverLog,
+    stop: async () => {
+      await browser.close().catch(() => undefined);
+      if (server.exitCode === null) {
+        server.kill("SIGTERM");
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+export async function signInAsGuest(page: Page, base: string, tag: string): Promise<void> {
+  await page.goto(base + "/");
+  await page.getByTestId("guest-button").click();
+  await page.getByTestId("balance").waitFor();
+  await shot(page, `${tag}-01-lobby`);
+}
+
+/** Creates a private room with bots and fast timers, sits and readies until cards are dealt. */
+export async function createRoomAndStart(page: Page, tag: string): Promise<void> {
+  await page.getByTestId("room-fast-bots").check();
+  await page.getByTestId("room-bots").check();
+  for (const k of ["play", "tribute", "ret"]) await page.getByTestId(`room-timer-${k}`).fill("15");
+  await page.getByTestId("room-create").click();
+  await page.getByTestId("table").waitFor({ timeout: 30_000 });
+  // Take a seat and declare ready when the server asks for it (the host may be seated already).
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    if ((await page.getByTestId("hand").count()) > 0) break;
+    const sit = page.getByTestId("sit-0");
+    if (await sit.isVisible().catch(() => false)) await sit.click().catch(() => undefined);
+    const ready = page.getByTestId("ready-button");
+    if (await ready.isVisible().catch(() => false)) await ready.click().catch(() => undefined);
+    await page.waitForTimeout(300);
+  }
+  await page.getByTestId("hand").waitFor({ timeout: 60_000 });
+  await shot(page, `${tag}-02-deal`);
+}
+
+/** Clicks Hint then Play (or Pass) on every turn until the match result shows; returns the turns. */
+export async function playUntilMatchResult(page: Page, tag: string, timeoutMs: number): Promise<number> {
+  const table = page.getByTestId("table");
+  const deadline = Date.now() + timeoutMs;
+  let turns = 0;
+  while (Date.now() < deadline) {
+    if (await page.getByTestId("match-result").isVisible().catch(() => false)) break;
+    if ((await table.getAttribute("data-my-turn").catch(() => "0")) !== "1") {
+      await page.waitForTimeout(100);
+      continue;
+    }
+    const legalBefore = await table.getAttribute("data-legal");
+    const changed = (before: string | null) => {
+      const t = document.querySelector('[data-testid="table"]');
+      return !t || t.getAttribute("data-my-turn") !== "1" || t.getAttribute("data-legal") !== before;
+    };
+    await page.getByTestId("hint-button").click().catch(() => undefined);
+    // The hint answer selects the cards (or says pass).
+    await page
+      .waitForFunction(
+        (before) => {
+          const t = document.querySelector('[data-testid="table"]');
+          return !t || t.getAttribute("data-hint") !== "" || t.getAttribute("data-my-turn") !== "1" || t.getAttribute("data-legal") !== before;
+        },
+        legalBefore,
+        { timeout: 10_000 },
+      )
+      .catch(() => undefined);
+    const play = page.getByTestId("play-button");
+    const pass = page.getByTestId("pass-button");
+    if (await play.isEnabled().catch(() => false)) await play.click().catch(() => undefined);
+    else if (await pass.isEnabled().catch(() => false)) await pass.click().catch(() => undefined);
+    else {
+      await page.waitForTimeout(200);
+      continue;
+    }
+    const chooser = page.getByTestId("reading-chooser");
+    if (await chooser.isVisible().catch(() => false)) await chooser.locator("button.reading").first().click();
+    turns++;
+    if (turns === 5) await shot(page, `${tag}-03-midgame`);
+    // Wait until the action is taken: our turn ends, or the next turn's legal moves arrive.
+    await page.waitForFunction(changed, legalBefore, { timeout: 10_000 }).catch(() => undefined);
+  }
+  await page.getByTestId("match-result").waitFor({ timeout: 5_000 });
+  await shot(page, `${tag}-04-match-result`);
+  return turns;
+}

@@ -1,0 +1,118 @@
+// The signed-in session: access token in memory, refresh token in localStorage so a reload keeps the
+// player signed in. Refresh tokens are single-use, so concurrent refreshes share one request.
+import type { AuthResponse, UserView } from "./types";
+import { apiBase } from "./http";
+
+const REFRESH_KEY = "playhouse.refresh_token";
+const USER_KEY = "playhouse.user";
+/** Refresh this long before the access token expires. */
+const EXPIRY_MARGIN_MS = 30_000;
+
+type Listener = (user: UserView | null) => void;
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage !== "undefined" ? localStorage : null;
+  } catch {
+    return null;
+  }
+}
+
+class Session {
+  private access: string | null = null;
+  private expiresAt = 0;
+  private inflight: Promise<string | null> | null = null;
+  private listeners = new Set<Listener>();
+  user: UserView | null = null;
+
+  constructor() {
+    const raw = storage()?.getItem(USER_KEY);
+    if (raw && storage()?.getItem(REFRESH_KEY)) {
+      try {
+        this.user = JSON.parse(raw) as UserView;
+      } catch {
+        this.user = null;
+      }
+    }
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l(this.user);
+  }
+
+  hasRefresh(): boolean {
+    return !!storage()?.getItem(REFRESH_KEY);
+  }
+
+  /** Stores the answer of guest / register / login / refresh. */
+  accept(auth: AuthResponse, now = Date.now()): void {
+    this.access = auth.access_token;
+    this.expiresAt = now + Math.max(0, auth.expires_in * 1000 - EXPIRY_MARGIN_MS);
+    this.user = auth.user;
+    storage()?.setItem(REFRESH_KEY, auth.refresh_token);
+    storage()?.setItem(USER_KEY, JSON.stringify(auth.user));
+    this.emit();
+  }
+
+  setUser(user: UserView): void {
+    this.user = user;
+    storage()?.setItem(USER_KEY, JSON.stringify(user));
+    this.emit();
+  }
+
+  clear(): void {
+    this.access = null;
+    this.expiresAt = 0;
+    this.user = null;
+    storage()?.removeItem(REFRESH_KEY);
+    storage()?.removeItem(USER_KEY);
+    this.emit();
+  }
+
+  refreshToken(): string | null {
+    return storage()?.getItem(REFRESH_KEY) ?? null;
+  }
+
+  /** A valid access token, refreshing when needed; null when signed out. */
+  async accessToken(): Promise<string | null> {
+    if (this.access && Date.now() < this.expiresAt) return this.access;
+    if (!this.hasRefresh()) return null;
+    return this.refresh();
+  }
+
+  /** Trades the refresh token for new tokens (one request at a time). */
+  refresh(): Promise<string | null> {
+    if (this.inflight) return this.inflight;
+    const token = this.refreshToken();
+    if (!token) return Promise.resolve(null);
+    this.inflight = (async () => {
+      try {
+        const res = await fetch(`${apiBase}/v1/auth/refresh`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify({ refresh_token: token }),
+        });
+        if (res.status === 401 || res.status === 400) {
+          this.clear();
+          return null;
+        }
+        if (!res.ok) return null;
+        const auth = (await res.json()) as AuthResponse;
+        this.accept(auth);
+        return auth.access_token;
+      } catch {
+        return null;
+      } finally {
+        this.inflight = null;
+      }
+    })();
+    return this.inflight;
+  }
+}
+
+export const session = new Session();

@@ -1,0 +1,181 @@
+// Each game's mapping from the bet's floats to its outcome, written to match crate `casino` exactly
+// (docs/fairness.md §5), with every step recorded so the fairness page can show it.
+import { drawFloats, indexOf, sha256Hex, type StreamDraw } from "./stream";
+
+export interface Step {
+  /** i18n key of the step's title. */
+  label: string;
+  /** Plain text detail (numbers, formulas). */
+  detail: string;
+}
+
+export interface Verification {
+  game: string;
+  hashMatches: boolean | null;
+  computedHash: string;
+  draw: StreamDraw;
+  outcome: Record<string, unknown>;
+  steps: Step[];
+}
+
+const CARD_SUITS = ["D", "H", "S", "C"];
+const CARD_RANKS = "23456789TJQKA";
+
+/** Card index 0..51 (rank-major 2..A, suits ♦ ♥ ♠ ♣) to its code, e.g. 0 → "D2", 51 → "CA". */
+export function cardCode(index: number): string {
+  return CARD_SUITS[index % 4] + CARD_RANKS[Math.floor(index / 4)];
+}
+
+/** Dice: floor(f0 * 10001) / 100. */
+export function diceRoll(u: number): number {
+  return indexOf(u, 10001) / 100;
+}
+
+/** Limbo: floor((1e8 / (floor(f * 1e8) + 1) * 0.99) * 100) / 100, in f64 in this order. */
+export function limboResult(u: number): number {
+  const f = u / 2 ** 32;
+  const x = (1e8 / (Math.floor(f * 1e8) + 1)) * 0.99;
+  return Math.floor(x * 100) / 100;
+}
+
+/** Removes `count` items one at a time from `list` at floor(f_k * remaining). */
+export function drawWithoutReplacement<T>(list: T[], u32s: number[], count: number): T[] {
+  const left = [...list];
+  const out: T[] = [];
+  for (let k = 0; k < count; k++) {
+    const i = indexOf(u32s[k], left.length);
+    out.push(left.splice(i, 1)[0]);
+  }
+  return out;
+}
+
+/** How many floats a game consumes, from its params. */
+export function floatsNeeded(game: string, params: Record<string, unknown>): number {
+  switch (game) {
+    case "keno":
+      return 10;
+    case "mines":
+      return Math.min(24, Math.max(1, Number(params.mines ?? 3)));
+    case "plinko":
+      return Math.min(16, Math.max(8, Number(params.rows ?? 16)));
+    case "cards":
+      return Math.min(1024, Math.max(1, Number(params.count ?? 52)));
+    case "hilo":
+    case "blackjack":
+      return 52;
+    case "floats":
+      return Math.min(1024, Math.max(1, Number(params.count ?? 8)));
+    default:
+      return 1;
+  }
+}
+
+/** The outcome object of `playhouse fair outcome` for the given floats. */
+export function outcomeOf(game: string, params: Record<string, unknown>, draw: StreamDraw): { outcome: Record<string, unknown>; steps: Step[] } {
+  const u = draw.u32s;
+  const f0 = draw.floats[0];
+  switch (game) {
+    case "dice": {
+      const roll = diceRoll(u[0]);
+      return { outcome: { roll }, steps: [{ label: "verify.map.dice", detail: `floor(${f0} × 10001) / 100 = ${roll.toFixed(2)}` }] };
+    }
+    case "limbo": {
+      const m = limboResult(u[0]);
+      return {
+        outcome: { multiplier: m },
+        steps: [{ label: "verify.map.limbo", detail: `floor(1e8 / (floor(${f0} × 1e8) + 1) × 0.99 × 100) / 100 = ${m.toFixed(2)}` }],
+      };
+    }
+    case "roulette": {
+      const pocket = indexOf(u[0], 37);
+      return { outcome: { pocket }, steps: [{ label: "verify.map.roulette", detail: `floor(${f0} × 37) = ${pocket}` }] };
+    }
+    case "wheel": {
+      const segments = Number(params.segments ?? 10);
+      const segment = indexOf(u[0], segments);
+      return { outcome: { segment }, steps: [{ label: "verify.map.wheel", detail: `floor(${f0} × ${segments}) = ${segment}` }] };
+    }
+    case "keno": {
+      const board = Array.from({ length: 40 }, (_, i) => i + 1);
+      const drawn = drawWithoutReplacement(board, u, 10);
+      return {
+        outcome: { drawn },
+        steps: drawn.map((n, k) => ({ label: "verify.map.keno", detail: `#${k + 1}: floor(${draw.floats[k]} × ${40 - k}) → ${n}` })),
+      };
+    }
+    case "mines": {
+      const m = floatsNeeded("mines", params);
+      const tiles = Array.from({ length: 25 }, (_, i) => i);
+      const mines = drawWithoutReplacement(tiles, u, m);
+      return {
+        outcome: { mines },
+        steps: mines.map((t, k) => ({ label: "verify.map.mines", detail: `#${k + 1}: floor(${draw.floats[k]} × ${25 - k}) → ${t}` })),
+      };
+    }
+    case "plinko": {
+      const rows = floatsNeeded("plinko", params);
+      const dirs = u.slice(0, rows).map((x) => (indexOf(x, 2) === 1 ? "R" : "L"));
+      const path = dirs.join("");
+      const bucket = dirs.filter((d) => d === "R").length;
+      return {
+        outcome: { path, bucket },
+        steps: [{ label: "verify.map.plinko", detail: `floor(f × 2) per row → ${path}; bucket = ${bucket}` }],
+      };
+    }
+    case "cards":
+    case "hilo":
+    case "blackjack": {
+      const n = floatsNeeded(game, params);
+      const cards = u.slice(0, n).map((x) => cardCode(indexOf(x, 52)));
+      return {
+        outcome: { cards },
+        steps: [{ label: "verify.map.cards", detail: `floor(f × 52) → ${cards.slice(0, 12).join(" ")}${n > 12 ? " …" : ""}` }],
+      };
+    }
+    case "floats":
+      return { outcome: { floats: draw.floats.slice(0, floatsNeeded("floats", params)) }, steps: [] };
+    default:
+      return { outcome: {}, steps: [{ label: "verify.map.unknown", detail: game }] };
+  }
+}
+
+/** Recomputes a bet from the revealed server seed: hash check, HMAC rounds, floats, mapping. */
+export async function verifyBet(args: {
+  game: string;
+  serverSeed: string;
+  serverSeedHash?: string | null;
+  clientSeed: string;
+  nonce: number;
+  params?: Record<string, unknown> | null;
+}): Promise<Verification> {
+  const params = args.params ?? {};
+  const computedHash = await sha256Hex(args.serverSeed);
+  const hashMatches = args.serverSeedHash ? computedHash === args.serverSeedHash.toLowerCase() : null;
+  const count = floatsNeeded(args.game, params);
+  const draw = await drawFloats(args.serverSeed, args.clientSeed, args.nonce, count);
+  const steps: Step[] = [
+    { label: "verify.step.hash", detail: `SHA256("${args.serverSeed}") = ${computedHash}` },
+    ...draw.rounds.map((r) => ({ label: "verify.step.hmac", detail: `HMAC_SHA256("${args.serverSeed}", "${r.message}") = ${r.hmac}` })),
+    {
+      label: "verify.step.floats",
+      detail: draw.u32s
+        .slice(0, 8)
+        .map((x, k) => `f${k} = ${x} / 2^32 = ${draw.floats[k]}`)
+        .join("\n") + (count > 8 ? `\n… (${count} floats)` : ""),
+    },
+  ];
+  const { outcome, steps: mapping } = outcomeOf(args.game, params, draw);
+  return { game: args.game, hashMatches, computedHash, draw, outcome, steps: [...steps, ...mapping] };
+}
+
+/** Compares a recomputed outcome with the server's: every key we computed must agree. */
+export function outcomeAgrees(computed: Record<string, unknown>, server: Record<string, unknown> | null | undefined): boolean | null {
+  if (!server) return null;
+  let compared = 0;
+  for (const [k, v] of Object.entries(computed)) {
+    if (!(k in server)) continue;
+    compared++;
+    if (JSON.stringify(v) !== JSON.stringify(server[k])) return false;
+  }
+  return compared > 0 ? true : null;
+}

@@ -1,0 +1,58 @@
+// Bet history, with a link to verify each bet.
+import { useState } from "react";
+import * as api from "../api/endpoints";
+import type { BetView } from "../api/types";
+import { useI18n } from "../i18n";
+import { Link } from "../router";
+import { multiplierNumber } from "../casino/math";
+import { Loading, useAsync } from "./common";
+
+export function BetsPage() {
+  const { t, money } = useI18n();
+  const [game, setGame] = useState("");
+  const page = useAsync(() => api.bets(undefined, game || undefined), [game]);
+  const [more, setMore] = useState<BetView[]>([]);
+  return (
+    <div className="card">
+      <h2>{t("bets.title")}</h2>
+      <select value={game} onChange={(e) => (setGame(e.target.value), setMore([]))}>
+        <option value="">—</option>
+        {["dice", "limbo", "mines", "keno", "plinko", "hilo", "blackjack", "roulette", "wheel"].map((g) => (
+          <option key={g}>{g}</option>
+        ))}
+      </select>
+      <Loading error={page.error} loading={page.loading && !page.data} onRetry={page.reload}>
+        <table className="list">
+          <thead>
+            <tr>
+              <th>{t("bets.game")}</th>
+              <th>{t("bets.amount")}</th>
+              <th>{t("bets.multiplier")}</th>
+              <th>{t("bets.payout")}</th>
+              <th>{t("bets.nonce")}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {[...(page.data?.items ?? []), ...more].map((b) => (
+              <tr key={b.bet_id ?? b.id}>
+                <td>{b.game}</td>
+                <td>{money(Number(b.amount ?? 0), b.currency ?? api.PLAY)}</td>
+                <td>×{multiplierNumber(b.multiplier)}</td>
+                <td>{money(Number(b.payout ?? 0), b.currency ?? api.PLAY)}</td>
+                <td>{b.provably_fair?.nonce}</td>
+                <td>
+                  <Link to={`/fairness?bet=${encodeURIComponent(b.bet_id ?? String(b.id))}`}>{t("fair.verify")}</Link>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {page.data?.items.length === 0 && <p className="muted">{t("common.none")}</p>}
+        {page.data?.next_cursor && (
+          <button onClick={() => void api.bets(page.data!.next_cursor!, game || undefined).then((p) => setMore((m) => [...m, ...p.items]))}>{t("common.more")}</button>
+        )}
+      </Loading>
+    </div>
+  );
+}
