@@ -30,6 +30,8 @@ pub struct Config {
     pub node: NodeConfig,
     /// Wallet and ledger settings.
     pub wallet: WalletConfig,
+    /// Guandan tables, quick match and WebSocket limits.
+    pub guandan: crate::guandan::GuandanConfig,
 }
 
 /// Wallet settings.
@@ -124,6 +126,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             node: NodeConfig::default(),
             wallet: WalletConfig::default(),
+            guandan: crate::guandan::GuandanConfig::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod gamewallet;
+pub mod guandan;
 pub mod http;
 pub mod ids;
 pub mod ratings;
@@ -119,6 +120,7 @@ pub async fn build_state_with_store(
         limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
         ids: Arc::new(ids::IdGenerator::new(config.node.machine_id)),
         keys: Arc::new(keys),
+        guandan: Arc::new(guandan::Service::new(&config.guandan, store.clone())),
         store,
         metrics: telemetry::metrics_handle(),
         config: Arc::new(config),
@@ -154,6 +156,8 @@ pub async fn serve_state(
     let app = http::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = spawn_housekeeping(state.clone());
+    guandan::Service::start(&state).await;
+    let guandan_svc = state.guandan.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
             match shutdown_signal {
@@ -163,6 +167,7 @@ pub async fn serve_state(
                 }
             }
             tracing::info!("shutting down gracefully");
+            guandan_svc.shutdown().await;
         };
         let res = axum::serve(
             listener,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// The ledger wallet (group-commit writer and reads).
     pub wallet: Arc<crate::wallet::Wallet>,
+    /// Guandan tables, rooms, quick match and connections.
+    pub guandan: Arc<crate::guandan::Service>,
     /// Prometheus exposition.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }

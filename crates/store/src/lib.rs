@@ -6,6 +6,7 @@
 mod common;
 pub mod conformance;
 mod error;
+pub mod guandan;
 pub mod ledger;
 mod model;
 mod postgres;
@@ -16,6 +17,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::{StoreError, StoreErrorKind};
+pub use guandan::{
+    GuandanActionRecord, GuandanMatchRecord, GuandanReport, GuandanSignals, GuandanStore,
+    NewGuandanMatch,
+};
 pub use model::{NewRefreshToken, NewUser, RefreshTokenRecord, UserRecord};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -64,7 +69,7 @@ pub trait SettingsStore: Send + Sync {
 
 /// Everything the server needs from its database, as one object.
 #[async_trait]
-pub trait Store: UserStore + TokenStore + SettingsStore {
+pub trait Store: UserStore + TokenStore + SettingsStore + GuandanStore {
     /// Cheap round trip proving the database answers (`GET /ready`).
     async fn ping(&self) -> StoreResult<()>;
     /// Applies pending migrations; idempotent.

@@ -83,4 +83,6 @@ impl SqliteStore {
 
 crate::common::impl_account_traits!(SqliteStore);
 
+crate::guandan::impl_guandan_store!(SqliteStore);
+
 crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/wallet", get(crate::wallet::http::wallet))
         .route("/v1/wallet/transfers", get(crate::wallet::http::transfers))
         .route("/v1/admin/wallet/adjust", post(crate::wallet::http::adjust))
+        .merge(crate::guandan::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::ip_rate_limit,
