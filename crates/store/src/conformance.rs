@@ -228,7 +228,9 @@ pub async fn guandan_match_log(s: &dyn Store) {
         })
         .collect();
     s.append_guandan_actions(&acts[..3]).await.expect("append");
-    s.append_guandan_actions(&acts[3..]).await.expect("append batch");
+    s.append_guandan_actions(&acts[3..])
+        .await
+        .expect("append batch");
     assert_eq!(s.guandan_actions(77).await.expect("read"), acts);
     assert_eq!(s.running_guandan_matches().await.expect("running").len(), 1);
     let sig = GuandanSignals {
@@ -242,17 +244,44 @@ pub async fn guandan_match_log(s: &dyn Store) {
         decision_ms_total: 900,
         created_at_ms: 3_000,
     };
-    s.finish_guandan_match(77, "finished", Some("{}"), 3_000, std::slice::from_ref(&sig))
-        .await
-        .expect("finish");
+    s.finish_guandan_match(
+        77,
+        "finished",
+        Some("{}"),
+        3_000,
+        std::slice::from_ref(&sig),
+    )
+    .await
+    .expect("finish");
     let rec = s.guandan_match(77).await.expect("row");
     assert_eq!(rec.status, "finished");
     assert_eq!(rec.ended_at_ms, Some(3_000));
-    assert!(s.running_guandan_matches().await.expect("running").is_empty());
-    assert_eq!(s.guandan_matches_of(6, None, 10).await.expect("hist").len(), 1);
-    assert!(s.guandan_matches_of(6, Some(77), 10).await.expect("hist").is_empty());
-    assert!(s.guandan_matches_of(9, None, 10).await.expect("hist").is_empty());
-    assert_eq!(s.guandan_signals_since(0, 10).await.expect("signals"), vec![sig]);
+    assert!(
+        s.running_guandan_matches()
+            .await
+            .expect("running")
+            .is_empty()
+    );
+    assert_eq!(
+        s.guandan_matches_of(6, None, 10).await.expect("hist").len(),
+        1
+    );
+    assert!(
+        s.guandan_matches_of(6, Some(77), 10)
+            .await
+            .expect("hist")
+            .is_empty()
+    );
+    assert!(
+        s.guandan_matches_of(9, None, 10)
+            .await
+            .expect("hist")
+            .is_empty()
+    );
+    assert_eq!(
+        s.guandan_signals_since(0, 10).await.expect("signals"),
+        vec![sig]
+    );
     let r = GuandanReport {
         id: 1,
         reporter_id: 5,
@@ -262,8 +291,16 @@ pub async fn guandan_match_log(s: &dyn Store) {
         created_at_ms: 4_000,
     };
     s.insert_guandan_report(&r).await.expect("report");
-    assert_eq!(s.guandan_reports_since(0, 10).await.expect("reports"), vec![r]);
-    assert!(s.guandan_match(78).await.expect_err("missing").is_not_found());
+    assert_eq!(
+        s.guandan_reports_since(0, 10).await.expect("reports"),
+        vec![r]
+    );
+    assert!(
+        s.guandan_match(78)
+            .await
+            .expect_err("missing")
+            .is_not_found()
+    );
 }
 
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression yielding

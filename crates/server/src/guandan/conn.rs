@@ -238,9 +238,8 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
     svc.unregister_conn(user_id, sink.conn_id);
     for t in &conn.touched {
         if let Some(h) = svc.table(t) {
-            let _ = h
-                .tx
-                .send(table::Cmd::Detach {
+            let _ =
+                h.tx.send(table::Cmd::Detach {
                     user_id,
                     conn_id: sink.conn_id,
                 })
@@ -339,8 +338,11 @@ impl Conn {
             }
             ClientMessage::RoomJoin { code } => {
                 let Some(table_id) = svc.room(code.as_str()) else {
-                    self.sink
-                        .error(id, ErrorCode::NotFound.as_str(), "There is no room with that code.");
+                    self.sink.error(
+                        id,
+                        ErrorCode::NotFound.as_str(),
+                        "There is no room with that code.",
+                    );
                     return Flow::Continue;
                 };
                 let msg = ClientMessage::Spectate {
@@ -349,7 +351,7 @@ impl Conn {
                         Err(_) => return Flow::Continue,
                     },
                 };
-                return self.to_table(&table_id, id, msg, true).await;
+                return self.forward(&table_id, id, msg, true).await;
             }
             ClientMessage::ReportPlayer {
                 user_id,
@@ -369,7 +371,11 @@ impl Conn {
                     created_at_ms: crate::clock::now_ms(),
                 };
                 if reported == self.sink.user_id || reported < 0 {
-                    return self.refused(id, ErrorCode::InvalidField.as_str(), "You cannot report that account.");
+                    return self.refused(
+                        id,
+                        ErrorCode::InvalidField.as_str(),
+                        "You cannot report that account.",
+                    );
                 }
                 match self.state.store.insert_guandan_report(&report).await {
                     Ok(()) => {
@@ -386,13 +392,13 @@ impl Conn {
                     return Flow::Continue;
                 };
                 let joins = matches!(msg, ClientMessage::Spectate { .. });
-                return self.to_table(&table_id, id, msg, joins).await;
+                return self.forward(&table_id, id, msg, joins).await;
             }
         }
         Flow::Continue
     }
 
-    async fn to_table(
+    async fn forward(
         &mut self,
         table_id: &str,
         id: Option<protocol::RequestId>,
@@ -413,8 +419,7 @@ impl Conn {
         if matches!(msg, ClientMessage::TakeSeat { .. }) {
             self.touched.insert(table_id.to_owned());
         }
-        if h
-            .tx
+        if h.tx
             .send(table::Cmd::Client {
                 sink: self.sink.clone(),
                 id: id.clone(),

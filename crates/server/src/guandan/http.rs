@@ -73,8 +73,9 @@ pub async fn replay(
     let mut actions = Vec::with_capacity(rows.len());
     let mut parsed = Vec::with_capacity(rows.len());
     for r in &rows {
-        let a: Action = serde_json::from_str(&r.action_json)
-            .map_err(|e| ApiError::internal(format!("stored action {} of match {id}: {e}", r.idx)))?;
+        let a: Action = serde_json::from_str(&r.action_json).map_err(|e| {
+            ApiError::internal(format!("stored action {} of match {id}: {e}", r.idx))
+        })?;
         actions.push(json!({"idx": r.idx, "at_ms": r.at_ms, "action": wire_action(&a, ended)}));
         parsed.push(a);
     }
@@ -161,14 +162,16 @@ pub async fn history(
     };
     let limit = q.limit.unwrap_or(20);
     if !(1..=HISTORY_PAGE_MAX).contains(&limit) {
-        return Err(ApiError::field("limit", "Field `limit` must be between 1 and 100."));
+        return Err(ApiError::field(
+            "limit",
+            "Field `limit` must be between 1 and 100.",
+        ));
     }
     let before = match q.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| ApiError::field("cursor", "Field `cursor` is not a cursor from this API."))?,
-        ),
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            ApiError::field("cursor", "Field `cursor` is not a cursor from this API.")
+        })?),
     };
     let rows = state
         .store
@@ -181,7 +184,10 @@ pub async fn history(
         .into_iter()
         .map(|r| {
             let seats: Vec<SeatRecord> = serde_json::from_str(&r.seats_json).unwrap_or_default();
-            let seat = seats.iter().find(|s| s.user_id == Some(player)).map(|s| s.seat);
+            let seat = seats
+                .iter()
+                .find(|s| s.user_id == Some(player))
+                .map(|s| s.seat);
             let result: Value = r
                 .result_json
                 .as_deref()
@@ -250,8 +256,14 @@ pub async fn flagged(
 ) -> Result<Json<Value>, ApiError> {
     require_admin(&state, user).await?;
     let since = crate::clock::now_ms() - FLAG_WINDOW_MS;
-    let signals = state.store.guandan_signals_since(since, FLAG_ROWS_MAX).await?;
-    let reports = state.store.guandan_reports_since(since, FLAG_ROWS_MAX).await?;
+    let signals = state
+        .store
+        .guandan_signals_since(since, FLAG_ROWS_MAX)
+        .await?;
+    let reports = state
+        .store
+        .guandan_reports_since(since, FLAG_ROWS_MAX)
+        .await?;
     let mut acc: BTreeMap<i64, Acc> = BTreeMap::new();
     let mut by_match: BTreeMap<i64, Vec<(i64, Option<String>)>> = BTreeMap::new();
     for s in &signals {

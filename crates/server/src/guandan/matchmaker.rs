@@ -58,8 +58,7 @@ pub(super) fn spawn(state: AppState, mut rx: mpsc::Receiver<Cmd>) {
     tokio::spawn(async move {
         let cfg = state.guandan.cfg.clone();
         let mut queue: Vec<Waiting> = Vec::new();
-        let mut tick =
-            tokio::time::interval(Duration::from_millis(cfg.quick_match_tick_ms.max(5)));
+        let mut tick = tokio::time::interval(Duration::from_millis(cfg.quick_match_tick_ms.max(5)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -113,16 +112,15 @@ fn try_match(state: &AppState, queue: &mut Vec<Waiting>) {
             .iter()
             .enumerate()
             .filter(|(j, w)| {
-                *j != i
-                    && w.mode == anchor.mode
-                    && (w.rating - anchor.rating).abs() <= win
+                *j != i && w.mode == anchor.mode && (w.rating - anchor.rating).abs() <= win
             })
             .map(|(j, w)| ((w.rating - anchor.rating).abs(), j))
             .collect();
         others.sort();
         picked.extend(others.iter().take(3).map(|(_, j)| *j));
         let bot_fill = anchor.mode == MatchMode::Casual
-            && now.duration_since(anchor.since) >= Duration::from_millis(cfg.quick_match_bot_fill_ms);
+            && now.duration_since(anchor.since)
+                >= Duration::from_millis(cfg.quick_match_bot_fill_ms);
         if picked.len() == 4 || bot_fill {
             let mode = anchor.mode;
             picked.sort_unstable();

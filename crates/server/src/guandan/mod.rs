@@ -310,7 +310,9 @@ impl Service {
     fn register_conn(&self, sink: &Sink) {
         let old = lock(&self.conns).insert(sink.user_id, sink.clone());
         if let Some(old) = old {
-            let _ = old.tx.try_send(Out::Close(4000, "replaced by a new connection"));
+            let _ = old
+                .tx
+                .try_send(Out::Close(4000, "replaced by a new connection"));
             old.kill();
         }
     }

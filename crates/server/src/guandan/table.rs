@@ -395,11 +395,12 @@ pub(super) fn create_quick(state: &AppState, mode: protocol::MatchMode, players:
 
 /// Re-opens a running match from its log.
 pub(super) async fn resume(state: &AppState, rec: store::GuandanMatchRecord) -> Result<(), String> {
-    let options: RoomOptions = serde_json::from_str(&rec.options_json).map_err(|e| e.to_string())?;
+    let options: RoomOptions =
+        serde_json::from_str(&rec.options_json).map_err(|e| e.to_string())?;
     let seats_rec: Vec<SeatRecord> =
         serde_json::from_str(&rec.seats_json).map_err(|e| e.to_string())?;
-    let seed: Seed =
-        serde_json::from_value(serde_json::Value::String(rec.seed.clone())).map_err(|e| e.to_string())?;
+    let seed: Seed = serde_json::from_value(serde_json::Value::String(rec.seed.clone()))
+        .map_err(|e| e.to_string())?;
     let rows = state
         .store
         .guandan_actions(rec.id)
@@ -431,7 +432,10 @@ pub(super) async fn resume(state: &AppState, rec: store::GuandanMatchRecord) -> 
         return Err("the stored seats are incomplete".into());
     }
     let id = TableId::new(rec.table_id.clone()).map_err(|e| e.to_string())?;
-    let code = rec.room_code.as_ref().and_then(|c| RoomCode::new(c.clone()).ok());
+    let code = rec
+        .room_code
+        .as_ref()
+        .and_then(|c| RoomCode::new(c.clone()).ok());
     if let Some(c) = &code {
         state.guandan.reserve_room(c.as_str(), id.as_str());
     }
@@ -768,7 +772,16 @@ impl Table {
             let slot = if own { &mut private } else { &mut public };
             let frame = slot
                 .get_or_insert_with(|| {
-                    frame(&self.id, seq, &ev, if own { Recipient::Seat(seat_of(i)) } else { Recipient::Spectator })
+                    frame(
+                        &self.id,
+                        seq,
+                        &ev,
+                        if own {
+                            Recipient::Seat(seat_of(i))
+                        } else {
+                            Recipient::Spectator
+                        },
+                    )
                 })
                 .clone();
             if !sink.push(frame) {
@@ -863,7 +876,12 @@ impl Table {
                     return;
                 }
                 if !self.options.allow_spectators && self.code.is_none() {
-                    return err(&sink, id, forbidden, "This table does not allow spectators.");
+                    return err(
+                        &sink,
+                        id,
+                        forbidden,
+                        "This table does not allow spectators.",
+                    );
                 }
                 if self.spectators.len() >= self.svc.cfg.spectators_max {
                     return err(&sink, id, conflict, "This table has too many spectators.");
@@ -896,10 +914,20 @@ impl Table {
             }
             ClientMessage::TakeSeat { seat, .. } => {
                 if self.kind != MatchKind::Private {
-                    return err(&sink, id, forbidden, "Seats at quick-match tables are assigned.");
+                    return err(
+                        &sink,
+                        id,
+                        forbidden,
+                        "Seats at quick-match tables are assigned.",
+                    );
                 }
                 if self.game.is_some() {
-                    return err(&sink, id, protocol::errors::WRONG_PHASE, "The match has already started.");
+                    return err(
+                        &sink,
+                        id,
+                        protocol::errors::WRONG_PHASE,
+                        "The match has already started.",
+                    );
                 }
                 let want = seat.0.index();
                 if self.seats[want].is_some() {
@@ -933,7 +961,12 @@ impl Table {
                     return err(&sink, id, forbidden, "Take a seat first.");
                 };
                 if self.game.is_some() {
-                    return err(&sink, id, protocol::errors::WRONG_PHASE, "The match has already started.");
+                    return err(
+                        &sink,
+                        id,
+                        protocol::errors::WRONG_PHASE,
+                        "The match has already started.",
+                    );
                 }
                 if let Some(o) = self.seats[i].as_mut() {
                     o.ready = true;
@@ -952,7 +985,12 @@ impl Table {
                     return err(&sink, id, forbidden, "You are not seated at this table.");
                 };
                 let Some(g) = self.game.as_mut() else {
-                    return err(&sink, id, protocol::errors::WRONG_PHASE, "The match has not started.");
+                    return err(
+                        &sink,
+                        id,
+                        protocol::errors::WRONG_PHASE,
+                        "The match has not started.",
+                    );
                 };
                 let Some(action) = msg.action(seat_of(i)) else {
                     return;
@@ -998,7 +1036,12 @@ impl Table {
                             },
                         );
                     }
-                    None => err(&sink, id, protocol::errors::NOT_YOUR_TURN, "It is not your turn."),
+                    None => err(
+                        &sink,
+                        id,
+                        protocol::errors::NOT_YOUR_TURN,
+                        "It is not your turn.",
+                    ),
                 }
             }
             ClientMessage::Emote { emote, .. } => {
@@ -1006,7 +1049,12 @@ impl Table {
                     return err(&sink, id, forbidden, "Only seated players can send emotes.");
                 };
                 if !self.take_emote_token(i) {
-                    return err(&sink, id, ErrorCode::RateLimited.as_str(), "You are sending emotes too fast.");
+                    return err(
+                        &sink,
+                        id,
+                        ErrorCode::RateLimited.as_str(),
+                        "You are sending emotes too fast.",
+                    );
                 }
                 sink.reply(id, ServerMessage::Ack {});
                 self.emit(TEvent::Msg(ServerMessage::Emote {
@@ -1016,10 +1064,20 @@ impl Table {
             }
             ClientMessage::QuickPhrase { phrase, .. } => {
                 let Some(i) = self.seat_index(sink.user_id) else {
-                    return err(&sink, id, forbidden, "Only seated players can send phrases.");
+                    return err(
+                        &sink,
+                        id,
+                        forbidden,
+                        "Only seated players can send phrases.",
+                    );
                 };
                 if !self.take_emote_token(i) {
-                    return err(&sink, id, ErrorCode::RateLimited.as_str(), "You are sending phrases too fast.");
+                    return err(
+                        &sink,
+                        id,
+                        ErrorCode::RateLimited.as_str(),
+                        "You are sending phrases too fast.",
+                    );
                 }
                 sink.reply(id, ServerMessage::Ack {});
                 self.emit(TEvent::Msg(ServerMessage::QuickPhrase {
@@ -1055,10 +1113,20 @@ impl Table {
                     return err(&sink, id, forbidden, "You are not seated at this table.");
                 };
                 let Some(g) = self.game.as_mut() else {
-                    return err(&sink, id, protocol::errors::WRONG_PHASE, "The match has not started.");
+                    return err(
+                        &sink,
+                        id,
+                        protocol::errors::WRONG_PHASE,
+                        "The match has not started.",
+                    );
                 };
                 if !g.finished {
-                    return err(&sink, id, protocol::errors::WRONG_PHASE, "The match is still running.");
+                    return err(
+                        &sink,
+                        id,
+                        protocol::errors::WRONG_PHASE,
+                        "The match is still running.",
+                    );
                 }
                 g.again.insert(i);
                 sink.reply(id, ServerMessage::Ack {});
@@ -1131,7 +1199,12 @@ impl Table {
         if self.game.is_some() {
             return;
         }
-        let humans: Vec<&Occupant> = self.seats.iter().flatten().filter(|o| !o.is_bot()).collect();
+        let humans: Vec<&Occupant> = self
+            .seats
+            .iter()
+            .flatten()
+            .filter(|o| !o.is_bot())
+            .collect();
         if humans.is_empty() || !humans.iter().all(|o| o.ready) {
             return;
         }
@@ -1141,7 +1214,7 @@ impl Table {
             .and_then(|h| self.seat_index(h))
             .and_then(|i| self.seats[i].as_ref())
             .is_some_and(|o| o.ready);
-        if !full && !(self.options.allow_bots && host_ready) {
+        if !(full || (self.options.allow_bots && host_ready)) {
             return;
         }
         let mut n = 0;
@@ -1265,7 +1338,9 @@ impl Table {
         };
         match g.m.apply_mut(action) {
             Ok(events) => self.applied(i, action, events, true).await,
-            Err(e) => tracing::error!(error = %e, table_id = %self.id, "bot chose an illegal action"),
+            Err(e) => {
+                tracing::error!(error = %e, table_id = %self.id, "bot chose an illegal action")
+            }
         }
     }
 

@@ -66,8 +66,13 @@ struct Client {
 
 impl Client {
     async fn connect(base: &str, token: &str) -> Client {
-        let url = format!("{}/v1/ws?access_token={token}", base.replace("http://", "ws://"));
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws connect");
+        let url = format!(
+            "{}/v1/ws?access_token={token}",
+            base.replace("http://", "ws://")
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("ws connect");
         let mut c = Client {
             ws,
             seen: Vec::new(),
@@ -144,15 +149,19 @@ impl Client {
         let p = &v["payload"];
         let mine = |s: &Value| self.seat.is_some() && s.as_u64() == self.seat;
         match v["type"].as_str().unwrap_or("") {
-            "deal" => {
-                if !p["cards"].is_null() {
-                    assert!(mine(&p["seat"]), "seat {:?} saw another deal: {v}", self.seat);
-                }
+            "deal" if !p["cards"].is_null() => {
+                assert!(
+                    mine(&p["seat"]),
+                    "seat {:?} saw another deal: {v}",
+                    self.seat
+                );
             }
-            "tribute_paid" | "returned" => {
-                if !p["card"].is_null() {
-                    assert!(mine(&p["seat"]), "seat {:?} saw a private card: {v}", self.seat);
-                }
+            "tribute_paid" | "returned" if !p["card"].is_null() => {
+                assert!(
+                    mine(&p["seat"]),
+                    "seat {:?} saw a private card: {v}",
+                    self.seat
+                );
             }
             "legal_moves" => assert!(mine(&p["seat"]), "legal moves of another seat: {v}"),
             "table_snapshot" => {
@@ -178,8 +187,14 @@ impl Client {
         let p = &lm["payload"];
         let table_id = p["table_id"].clone();
         match p["phase"].as_str() {
-            Some("tribute") => ("tribute", json!({"table_id": table_id, "card": p["cards"][0]})),
-            Some("return") => ("return", json!({"table_id": table_id, "card": p["cards"][0]})),
+            Some("tribute") => (
+                "tribute",
+                json!({"table_id": table_id, "card": p["cards"][0]}),
+            ),
+            Some("return") => (
+                "return",
+                json!({"table_id": table_id, "card": p["cards"][0]}),
+            ),
             _ => match p["plays"].as_array().and_then(|a| a.first()) {
                 Some(play) => ("play", json!({"table_id": table_id, "play": play})),
                 None => ("pass", json!({"table_id": table_id})),
@@ -210,7 +225,10 @@ impl Client {
     /// A fresh snapshot of the table (a resync from the future always answers with one).
     async fn snapshot(&mut self, table_id: &str) -> Value {
         let id = self
-            .req("resync", json!({"table_id": table_id, "last_seq": u64::MAX}))
+            .req(
+                "resync",
+                json!({"table_id": table_id, "last_seq": u64::MAX}),
+            )
             .await;
         let s = self.reply(&id).await;
         assert_eq!(s["type"], "table_snapshot", "{s}");
@@ -225,11 +243,19 @@ async fn full_room(base: &str, options: Value) -> (Vec<Client>, String) {
         let (token, _) = guest(base).await;
         clients.push(Client::connect(base, &token).await);
     }
-    let id = clients[0].req("room_create", json!({"options": options})).await;
+    let id = clients[0]
+        .req("room_create", json!({"options": options}))
+        .await;
     let created = clients[0].reply(&id).await;
     assert_eq!(created["type"], "room_created", "{created}");
-    let table_id = created["payload"]["table_id"].as_str().expect("table").to_owned();
-    let code = created["payload"]["code"].as_str().expect("code").to_owned();
+    let table_id = created["payload"]["table_id"]
+        .as_str()
+        .expect("table")
+        .to_owned();
+    let code = created["payload"]["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
     assert_eq!(code.len(), 6);
     clients[0].seat = Some(0);
     let snap = clients[0].until_type("table_snapshot").await;
@@ -293,7 +319,11 @@ async fn four_clients_play_a_private_match_to_the_end_and_a_spectator_sees_no_hi
         let spectator = watcher.await.expect("spectator");
         assert!(total > 20, "{backend}: only {total} actions");
         // The spectator got every event, in order, each public (checked frame by frame).
-        let deals = spectator.seen.iter().filter(|v| v["type"] == "deal").count();
+        let deals = spectator
+            .seen
+            .iter()
+            .filter(|v| v["type"] == "deal")
+            .count();
         assert!(deals >= 4, "{backend}: {deals} deals");
         let hands = done[0]
             .seen
@@ -339,11 +369,14 @@ async fn four_clients_play_a_private_match_to_the_end_and_a_spectator_sees_no_hi
             Some(hands),
             "{backend}"
         );
-        assert!(replay["actions"].as_array().is_some_and(|a| a.len() >= total as usize));
+        assert!(
+            replay["actions"]
+                .as_array()
+                .is_some_and(|a| a.len() >= total as usize)
+        );
         s.shutdown().await.expect("shutdown");
     }
 }
-
 
 /// One guest in the casual queue: bots fill the table after the (short) wait; returns the client,
 /// its table id and the match-found seat.
@@ -353,7 +386,10 @@ async fn casual_with_bots(base: &str, token: &str) -> (Client, String) {
     let r = c.reply(&id).await;
     assert_eq!(r["type"], "ack", "{r}");
     let found = c.until_type("match_found").await;
-    let table_id = found["payload"]["table_id"].as_str().expect("table").to_owned();
+    let table_id = found["payload"]["table_id"]
+        .as_str()
+        .expect("table")
+        .to_owned();
     let snap = c.until_type("table_snapshot").await;
     let bots = snap["payload"]["seats"]
         .as_array()
@@ -444,7 +480,11 @@ async fn a_server_restart_resumes_the_table_from_its_log() {
     let file = format!("sqlite://{}", dir.path().join("restart.db").display());
     let mut stores: Vec<(&'static str, Arc<dyn store::Store>)> = vec![(
         "sqlite-file",
-        Arc::new(store::SqliteStore::connect(&file).await.expect("sqlite file")),
+        Arc::new(
+            store::SqliteStore::connect(&file)
+                .await
+                .expect("sqlite file"),
+        ),
     )];
     stores.extend(support::backends().await.into_iter().skip(1));
     for (backend, store) in stores {
@@ -531,14 +571,28 @@ async fn every_bad_input_class_gets_its_code_and_changes_nothing() {
     };
 
     // Out of turn.
-    expect_code(&mut clients[other], "pass", json!({"table_id": table_id}), "not_your_turn").await;
+    expect_code(
+        &mut clients[other],
+        "pass",
+        json!({"table_id": table_id}),
+        "not_your_turn",
+    )
+    .await;
     let c = &mut clients[leader];
     // The leader may not pass.
-    expect_code(c, "pass", json!({"table_id": table_id}), "pass_while_leading").await;
+    expect_code(
+        c,
+        "pass",
+        json!({"table_id": table_id}),
+        "pass_while_leading",
+    )
+    .await;
     // A card the leader does not hold.
     let missing = ["S", "H", "C", "D"]
         .iter()
-        .flat_map(|s| ["3", "4", "5", "6", "7", "8", "9", "T", "J", "Q", "K", "A"].map(|r| format!("{s}{r}")))
+        .flat_map(|s| {
+            ["3", "4", "5", "6", "7", "8", "9", "T", "J", "Q", "K", "A"].map(|r| format!("{s}{r}"))
+        })
         .find(|code| !hand.contains(code))
         .expect("a card not held");
     let rank = &missing[1..];
@@ -552,7 +606,12 @@ async fn every_bad_input_class_gets_its_code_and_changes_nothing() {
     // A reading that does not fit the cards: a plain (non-wild, non-joker) card read as another rank.
     let plain = hand
         .iter()
-        .find(|c| !c.starts_with('H') && c.len() == 2 && !c.ends_with('2') && !["SB", "HR"].contains(&c.as_str()))
+        .find(|c| {
+            !c.starts_with('H')
+                && c.len() == 2
+                && !c.ends_with('2')
+                && !["SB", "HR"].contains(&c.as_str())
+        })
         .expect("a plain card")
         .clone();
     let other_rank = if plain.ends_with('5') { "6" } else { "5" };
@@ -571,7 +630,13 @@ async fn every_bad_input_class_gets_its_code_and_changes_nothing() {
         "invalid_payload",
     )
     .await;
-    expect_code(c, "take_seat", json!({"table_id": table_id, "seat": 9}), "invalid_payload").await;
+    expect_code(
+        c,
+        "take_seat",
+        json!({"table_id": table_id, "seat": 9}),
+        "invalid_payload",
+    )
+    .await;
     // Malformed JSON, oversize frame, unknown type, wrong version.
     assert_eq!(raw_error(c, "{not json".into()).await.0, "invalid_message");
     let big = json!({"v": 1, "id": "big", "type": "ping", "payload": {"pad": "x".repeat(5000)}});
@@ -603,7 +668,11 @@ async fn every_bad_input_class_gets_its_code_and_changes_nothing() {
     let mut f = Client::connect(&s2.url(), &token).await;
     for i in 0..50 {
         let frame = json!({"v": 1, "id": format!("p{i}"), "type": "ping", "payload": {}});
-        if f.ws.send(Message::Text(frame.to_string().into())).await.is_err() {
+        if f.ws
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .is_err()
+        {
             break;
         }
     }
