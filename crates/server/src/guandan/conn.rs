@@ -124,6 +124,8 @@ struct Conn {
     state: AppState,
     sink: Sink,
     touched: BTreeSet<String>,
+    /// Mailboxes of tables this connection talked to: actions skip the shared table registry.
+    handles: std::collections::HashMap<String, super::TableHandle>,
     bad_frames: u32,
 }
 
@@ -163,6 +165,7 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
         state: state.clone(),
         sink: sink.clone(),
         touched: seated.iter().cloned().collect(),
+        handles: std::collections::HashMap::new(),
         bad_frames: 0,
     };
     let welcome_ok = match serde_json::to_string(&welcome) {
@@ -405,11 +408,15 @@ impl Conn {
         msg: ClientMessage,
         joins: bool,
     ) -> Flow {
-        let Some(h) = self.state.guandan.table(table_id) else {
+        let cached = self.handles.get(table_id).cloned();
+        let Some(h) = cached.or_else(|| self.state.guandan.table(table_id)) else {
             self.sink
                 .error(id, ErrorCode::NotFound.as_str(), "There is no such table.");
             return Flow::Continue;
         };
+        if !self.handles.contains_key(table_id) && self.handles.len() < TABLES_PER_CONNECTION_MAX {
+            self.handles.insert(table_id.to_owned(), h.clone());
+        }
         if joins && !self.touched.contains(table_id) {
             if self.touched.len() >= TABLES_PER_CONNECTION_MAX {
                 return self.refused(id, ErrorCode::Conflict.as_str(), "Leave a table first.");
@@ -428,6 +435,7 @@ impl Conn {
             .await
             .is_err()
         {
+            self.handles.remove(table_id);
             self.sink
                 .error(id, ErrorCode::NotFound.as_str(), "The table has closed.");
         }

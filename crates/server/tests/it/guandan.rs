@@ -687,3 +687,101 @@ async fn every_bad_input_class_gets_its_code_and_changes_nothing() {
     s2.shutdown().await.expect("shutdown");
     s.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emotes_are_rate_limited_and_reports_reach_the_admin_flag_list() {
+    for (backend, store) in support::backends().await {
+        let mut config = fast_config();
+        config.guandan.emote_burst = 2;
+        // No refill during the test: the limit is reached by count, not by time.
+        config.guandan.emote_interval_ms = 3_600_000;
+        config.auth.admin_emails = vec!["referee@example.com".into()];
+        let s = support::start_with(config, store).await;
+        let base = s.url();
+        let (mut clients, table_id) = full_room(&base, json!({"allow_bots": false})).await;
+        let c = &mut clients[1];
+        for _ in 0..2 {
+            let id = c
+                .req("emote", json!({"table_id": table_id, "emote": "thumbs_up"}))
+                .await;
+            assert_eq!(c.reply(&id).await["type"], "ack", "{backend}");
+        }
+        expect_code(
+            c,
+            "quick_phrase",
+            json!({"table_id": table_id, "phrase": "good_luck"}),
+            "rate_limited",
+        )
+        .await;
+        // Free text is not a message type at all.
+        expect_code(c, "chat", json!({"text": "hi"}), "unknown_type").await;
+        // Everyone at the table saw the two emotes.
+        clients[2]
+            .until("emote", |v| {
+                v["type"] == "emote" && v["payload"]["seat"] == 1
+            })
+            .await;
+
+        // A report, then the admin list shows the reported account with the evidence.
+        let reported = clients[3].token.clone();
+        let me: Value = support::client()
+            .get(format!("{base}/v1/me"))
+            .bearer_auth(&reported)
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("json");
+        let reported_id = me["id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| me["id"].to_string());
+        let c = &mut clients[0];
+        let id = c
+            .req(
+                "report_player",
+                json!({"user_id": reported_id, "reason": "collusion", "table_id": table_id}),
+            )
+            .await;
+        assert_eq!(c.reply(&id).await["type"], "ack", "{backend}");
+
+        let http = support::client();
+        let reg: Value = http
+            .post(format!("{base}/v1/auth/register"))
+            .json(&json!({"email": "referee@example.com", "password": "correct horse 42", "display_name": "Referee"}))
+            .send()
+            .await
+            .expect("register")
+            .json()
+            .await
+            .expect("json");
+        let admin = reg["access_token"].as_str().expect("token").to_owned();
+        let res = http
+            .get(format!("{base}/v1/admin/guandan/flagged"))
+            .bearer_auth(&clients[0].token)
+            .send()
+            .await
+            .expect("flagged");
+        support::expect_error(res, 403, "forbidden", None).await;
+        let flagged: Value = http
+            .get(format!("{base}/v1/admin/guandan/flagged"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("flagged")
+            .json()
+            .await
+            .expect("json");
+        let entry = flagged["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .find(|a| a["user_id"] == reported_id.as_str())
+            .unwrap_or_else(|| panic!("{backend}: {flagged}"))
+            .clone();
+        assert_eq!(entry["reasons"], json!(["reported"]), "{entry}");
+        assert_eq!(entry["evidence"]["reports"][0]["reason"], "collusion");
+        s.shutdown().await.expect("shutdown");
+    }
+}
