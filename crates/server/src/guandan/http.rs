@@ -51,6 +51,10 @@ fn wire_action(a: &Action, reveal: bool) -> Value {
 
 /// `GET /v1/guandan/matches/{id}`: seed, rules, seats, the action log and every hand's deal. While the
 /// match runs only public information is given: no seed, no deals, tribute and return cards hidden.
+#[utoipa::path(get, path = "/v1/guandan/matches/{id}", tag = "guandan",
+    params(("id" = String, Path, description = "Match id")),
+    responses((status = 200, description = "Replay data: seed, rules, seats, actions, per-hand deals"),
+        (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn replay(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -148,6 +152,12 @@ pub struct HistoryQuery {
 }
 
 /// `GET /v1/guandan/matches?player=me`: matches the player sat in, newest first, cursor-paged.
+#[utoipa::path(get, path = "/v1/guandan/matches", tag = "guandan", security(("bearer" = [])),
+    params(("player" = String, Query, description = "`me` or a user id"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1..=100, default 20")),
+    responses((status = 200, description = "Matches, newest first, and `next_cursor`"),
+        (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope)))]
 pub async fn history(
     State(state): State<AppState>,
     user: AuthUser,
@@ -250,6 +260,9 @@ struct Acc {
 
 /// `GET /v1/admin/guandan/flagged`: accounts whose last 30 days show a high auto-play share, many
 /// timeouts, reports, or frequent tables with another account from the same address; with the evidence.
+#[utoipa::path(get, path = "/v1/admin/guandan/flagged", tag = "guandan", security(("bearer" = [])),
+    responses((status = 200, description = "Flagged accounts with their evidence"),
+        (status = 403, body = crate::error::ErrorEnvelope)))]
 pub async fn flagged(
     State(state): State<AppState>,
     user: AuthUser,

@@ -9,7 +9,7 @@
 
 pub mod config;
 mod conn;
-mod http;
+pub(crate) mod http;
 mod matchmaker;
 pub mod persist;
 mod table;

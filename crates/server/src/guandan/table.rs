@@ -254,13 +254,14 @@ fn spawn(state: &AppState, init: Init) -> TableHandle {
         rng: StdRng::from_seed(os_seed()),
     };
     if let Some((m, match_id, next_idx, started_at_ms)) = init.resume {
-        let finished = m.phase() == Phase::MatchOver;
         t.game = Some(Game {
             m,
             match_id,
             next_idx,
             started_at_ms,
-            finished,
+            // A log that ends with the match over (the crash came before its result was written) is
+            // finished properly when the task starts.
+            finished: false,
             again: HashSet::new(),
         });
     }
@@ -276,6 +277,12 @@ fn spawn(state: &AppState, init: Init) -> TableHandle {
         }
         if start_now {
             t.start_quick_match().await;
+        }
+        if t.game
+            .as_ref()
+            .is_some_and(|g| g.m.phase() == Phase::MatchOver)
+        {
+            t.finish().await;
         }
         t.after_change().await;
         t.run(rx).await;
@@ -634,12 +641,15 @@ impl Table {
             self.set_auto(i, false);
         }
         if let Some(o) = self.seats[i].as_mut() {
+            // The running timer keeps its deadline (a reconnect buys no time); the snapshot shows it.
             o.sink = Some(sink.clone());
-            // A fresh deadline: the timer event and legal moves go out again below.
-            o.deadline = None;
         }
         sink.reply(None, self.snapshot_msg(Recipient::Seat(seat_of(i))));
+        let had_deadline = self.seats[i].as_ref().is_some_and(|o| o.deadline.is_some());
         self.after_change().await;
+        if had_deadline {
+            self.send_legal_moves(i);
+        }
     }
 
     fn set_auto(&mut self, i: usize, on: bool) {
@@ -800,14 +810,7 @@ impl Table {
         }
         for i in slow {
             // The connection is being closed; treat the seat as disconnected now.
-            let running = self.game.as_ref().is_some_and(|g| !g.finished);
-            let grace = self.svc.cfg.disconnect_grace_ms;
-            if let Some(o) = self.seats[i].as_mut() {
-                o.sink = None;
-                if running && !o.auto {
-                    o.grace_until = Some(Instant::now() + ms(grace));
-                }
-            }
+            self.disconnect(i);
         }
     }
 

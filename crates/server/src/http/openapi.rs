@@ -16,11 +16,13 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         account::guest, account::register, account::login, account::refresh, account::logout,
         account::me, account::update_me,
         crate::wallet::http::wallet, crate::wallet::http::transfers, crate::wallet::http::adjust,
+        crate::guandan::http::replay, crate::guandan::http::history, crate::guandan::http::flagged,
     ),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&BearerAuth),
     tags((name = "ops", description = "Health, readiness, metrics"), (name = "auth", description = "Accounts and tokens"),
-        (name = "wallet", description = "Balances, history and admin adjustments"))
+        (name = "wallet", description = "Balances, history and admin adjustments"),
+        (name = "guandan", description = "Guandan replays, match history and fair-play flags"))
 )]
 pub struct ApiDoc;
 
