@@ -245,6 +245,39 @@ pub enum ServerMessage {
         /// Why.
         reason: CloseReason,
     },
+    /// The recipient's balance in one currency changed (a bet, a win, a refund).
+    BalanceChanged {
+        /// Currency code, e.g. `PLAY`.
+        currency: String,
+        /// Available balance in minor units.
+        balance: u64,
+    },
+    /// A batch of the live instant-games feed: sampled settled bets, player names masked.
+    BetFeed {
+        /// Items, oldest first (at most 20 per batch).
+        items: Vec<BetFeedItem>,
+    },
+}
+
+/// One settled bet of the live feed (`bet_feed`).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, TS)]
+pub struct BetFeedItem {
+    /// Bet id (decimal string).
+    pub bet_id: String,
+    /// Game id, e.g. `dice`.
+    pub game: String,
+    /// Masked player name, e.g. `pla***456`.
+    pub player: String,
+    /// Currency code.
+    pub currency: String,
+    /// Stake in minor units.
+    pub amount: u64,
+    /// Return multiplier (stake included) as a decimal string, e.g. `"1.98"`.
+    pub multiplier: String,
+    /// Payout in minor units.
+    pub payout: u64,
+    /// Settlement time, milliseconds since the Unix epoch.
+    pub at_ms: u64,
 }
 
 impl ServerMessage {
@@ -260,7 +293,9 @@ impl ServerMessage {
             | ServerMessage::MatchFound { .. }
             | ServerMessage::TableSnapshot(_)
             | ServerMessage::LegalMoves(_)
-            | ServerMessage::Hint { .. } => false,
+            | ServerMessage::Hint { .. }
+            | ServerMessage::BalanceChanged { .. }
+            | ServerMessage::BetFeed { .. } => false,
             ServerMessage::SeatChanged { .. }
             | ServerMessage::Presence { .. }
             | ServerMessage::PlayerReady { .. }

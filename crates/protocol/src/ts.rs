@@ -6,9 +6,9 @@ use crate::client::{
     RulesProfile, Timers,
 };
 use crate::server::{
-    CloseReason, ErrorPayload, GameState, HandResultInfo, LegalMoves, PhaseName, PlayList,
-    PlayerInfo, SeatInfo, SeatMove, SeatPlay, ServerEnvelope, ServerMessage, SuggestedAction,
-    TableSnapshot, TimerInfo, TransferInfo, TributeInfo, Welcome,
+    BetFeedItem, CloseReason, ErrorPayload, GameState, HandResultInfo, LegalMoves, PhaseName,
+    PlayList, PlayerInfo, SeatInfo, SeatMove, SeatPlay, ServerEnvelope, ServerMessage,
+    SuggestedAction, TableSnapshot, TimerInfo, TransferInfo, TributeInfo, Welcome,
 };
 use crate::wire::{CardCode, RequestId, RoomCode, TableId, UserId, WireMove, WirePlay, WireSeat};
 use ts_rs::{Config, TS};
@@ -55,6 +55,7 @@ pub fn typescript() -> String {
     decl::<ServerMessage>(&cfg, o);
     decl::<Welcome>(&cfg, o);
     decl::<ErrorPayload>(&cfg, o);
+    decl::<BetFeedItem>(&cfg, o);
     decl::<CloseReason>(&cfg, o);
     decl::<PlayerInfo>(&cfg, o);
     decl::<SeatInfo>(&cfg, o);

@@ -47,6 +47,26 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug on our side; the request id identifies it in the logs.
     Internal,
+    /// There is no game with that id.
+    GameNotFound,
+    /// The currency is not offered for bets.
+    UnsupportedCurrency,
+    /// The bet amount is below the game's minimum or above its maximum for the currency.
+    AmountOutOfRange,
+    /// The idempotency key was already used with a different request.
+    IdempotencyConflict,
+    /// A multi-step round is open (rotation refused, or one round per game at a time).
+    RoundOpen,
+    /// The round action is not allowed now (round over, tile taken, no split possible).
+    IllegalAction,
+    /// The bet is above the player's own per-bet limit.
+    BetLimitExceeded,
+    /// The bet could take the player past their own daily loss limit.
+    LossLimitReached,
+    /// The player's own session time limit is reached.
+    SessionLimitReached,
+    /// The player excluded themself from play until a date.
+    SelfExcluded,
     /// Guandan WebSocket: The message is larger than the server accepts.
     FrameTooLarge,
     /// Guandan WebSocket: The message is not a valid protocol envelope.
@@ -146,6 +166,52 @@ impl ErrorCode {
             "The service is temporarily unavailable.",
         ),
         (Self::Internal, 500, "Something went wrong on our side."),
+        (Self::GameNotFound, 404, "There is no game with that id."),
+        (
+            Self::UnsupportedCurrency,
+            400,
+            "The currency is not offered for bets.",
+        ),
+        (
+            Self::AmountOutOfRange,
+            400,
+            "The amount is outside the game's limits for the currency.",
+        ),
+        (
+            Self::IdempotencyConflict,
+            409,
+            "The idempotency key was already used with a different request.",
+        ),
+        (
+            Self::RoundOpen,
+            409,
+            "A multi-step round is still open; finish it first.",
+        ),
+        (
+            Self::IllegalAction,
+            409,
+            "That action is not allowed in the round now.",
+        ),
+        (
+            Self::BetLimitExceeded,
+            403,
+            "The bet is above your own per-bet limit.",
+        ),
+        (
+            Self::LossLimitReached,
+            403,
+            "The bet could take you past your own daily loss limit.",
+        ),
+        (
+            Self::SessionLimitReached,
+            403,
+            "Your own session time limit is reached; take a break.",
+        ),
+        (
+            Self::SelfExcluded,
+            403,
+            "You have excluded yourself from play until the date you chose.",
+        ),
         (
             Self::FrameTooLarge,
             413,
@@ -219,6 +285,16 @@ impl ErrorCode {
             Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
+            Self::GameNotFound => "game_not_found",
+            Self::UnsupportedCurrency => "unsupported_currency",
+            Self::AmountOutOfRange => "amount_out_of_range",
+            Self::IdempotencyConflict => "idempotency_conflict",
+            Self::RoundOpen => "round_open",
+            Self::IllegalAction => "illegal_action",
+            Self::BetLimitExceeded => "bet_limit_exceeded",
+            Self::LossLimitReached => "loss_limit_reached",
+            Self::SessionLimitReached => "session_limit_reached",
+            Self::SelfExcluded => "self_excluded",
             Self::FrameTooLarge => "frame_too_large",
             Self::InvalidMessage => "invalid_message",
             Self::UnsupportedVersion => "unsupported_version",
@@ -390,7 +466,7 @@ mod tests {
             // serde name == as_str, so WebSocket errors carry the same string.
             assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
         }
-        assert_eq!(seen.len(), 18 + protocol::errors::WS_ERROR_CODES.len());
+        assert_eq!(seen.len(), 28 + protocol::errors::WS_ERROR_CODES.len());
         for (code, meaning) in protocol::errors::WS_ERROR_CODES {
             assert!(
                 ErrorCode::TABLE

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod games;
 pub mod gamewallet;
 pub mod guandan;
 pub mod http;
@@ -115,8 +116,22 @@ pub async fn build_state_with_store(
         config.wallet.queue_depth,
     )
     .await?;
+    let wallet = Arc::new(wallet);
+    let (bet_feed, _) = tokio::sync::broadcast::channel(games::feed::FEED_BROADCAST_DEPTH);
+    let (balance_changes, _) =
+        tokio::sync::broadcast::channel(games::feed::BALANCE_BROADCAST_DEPTH);
+    let games = Arc::new(games::Games::start(
+        Arc::new(config.games.clone()),
+        store.clone(),
+        bet_feed.clone(),
+        balance_changes.clone(),
+    ));
     Ok(AppState {
-        wallet: Arc::new(wallet),
+        game_wallets: Arc::new(games::InternalRouter::new(wallet.clone())),
+        games,
+        bet_feed,
+        balance_changes,
+        wallet,
         limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
         ids: Arc::new(ids::IdGenerator::new(config.node.machine_id)),
         keys: Arc::new(keys),
@@ -158,6 +173,7 @@ pub async fn serve_state(
     let housekeeping = spawn_housekeeping(state.clone());
     guandan::Service::start(&state).await;
     let guandan_svc = state.guandan.clone();
+    let game_jobs = games::spawn_jobs(state.clone());
     let task = tokio::spawn(async move {
         let signal = async move {
             match shutdown_signal {
@@ -176,6 +192,7 @@ pub async fn serve_state(
         .with_graceful_shutdown(signal)
         .await;
         housekeeping.abort();
+        game_jobs.abort();
         res
     });
     tracing::info!(%addr, database = state.store.backend_name(), "playhouse listening");

@@ -26,4 +26,12 @@ pub struct AppState {
     pub guandan: Arc<crate::guandan::Service>,
     /// Prometheus exposition.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Which wallet holds each player's money for game rounds (internal ledger by default).
+    pub game_wallets: Arc<dyn crate::gamewallet::WalletRouter>,
+    /// The instant-games service (player locks, bet writer, live feed).
+    pub games: Arc<crate::games::Games>,
+    /// Live bet feed batches (sampled, masked), for WebSocket forwarding as `bet_feed`.
+    pub bet_feed: tokio::sync::broadcast::Sender<crate::games::feed::FeedBatch>,
+    /// Balance changes `(user_id, currency, balance)`, for WebSocket forwarding as `balance_changed`.
+    pub balance_changes: tokio::sync::broadcast::Sender<crate::games::feed::BalanceChange>,
 }

@@ -199,6 +199,168 @@ pub async fn migrate_twice_and_ping(s: &dyn Store) {
     s.ping().await.expect("ping");
 }
 
+fn bet(
+    id: i64,
+    user_id: i64,
+    game: &str,
+    nonce: i64,
+    key: Option<&str>,
+    status: i64,
+) -> crate::BetRecord {
+    crate::BetRecord {
+        id,
+        user_id,
+        game: game.to_owned(),
+        currency: "PLAY".to_owned(),
+        amount: 100,
+        payout: if status == crate::games::BET_SETTLED {
+            40
+        } else {
+            0
+        },
+        multiplier: 40_000_000,
+        status,
+        server_seed_hash: "h1".to_owned(),
+        client_seed: "c1".to_owned(),
+        nonce,
+        idempotency_key: key.map(str::to_owned),
+        request_hash: "r".to_owned(),
+        params: "{}".to_owned(),
+        outcome: "{}".to_owned(),
+        round_state: None,
+        response: "{}".to_owned(),
+        created_at_ms: 1_700_000_000_000 + id,
+        updated_at_ms: 1_700_000_000_000 + id,
+        server_seed: None,
+    }
+}
+
+/// A (seed, client seed, nonce) and an idempotency key are each used once; one round per game is
+/// open; a failed batch inserts nothing; pages, open rounds and losses read back.
+pub async fn games_bets_are_unique_per_nonce_and_key(s: &dyn Store) {
+    let (b1, b2) = (
+        bet(1, 7, "dice", 0, Some("k1"), 1),
+        bet(2, 7, "dice", 1, None, 1),
+    );
+    s.insert_bets(&[b1.clone(), b2.clone()])
+        .await
+        .expect("insert");
+    let same_nonce = bet(3, 7, "dice", 1, None, 1);
+    let err = s
+        .insert_bets(&[bet(4, 7, "dice", 5, None, 1), same_nonce])
+        .await
+        .expect_err("nonce reused");
+    assert_eq!(err.kind, StoreErrorKind::Conflict);
+    assert!(
+        s.bet_by_id(7, 4)
+            .await
+            .expect_err("batch rolled back")
+            .is_not_found()
+    );
+    let err = s
+        .insert_bets(&[bet(5, 7, "limbo", 9, Some("k1"), 1)])
+        .await
+        .expect_err("key reused");
+    assert_eq!(err.kind, StoreErrorKind::Conflict);
+    assert_eq!(
+        s.bet_by_idempotency_key(7, "k1").await.expect("key"),
+        Some(b1.clone())
+    );
+    assert_eq!(
+        s.bet_by_idempotency_key(8, "k1")
+            .await
+            .expect("other player"),
+        None
+    );
+    assert!(
+        s.bet_by_id(8, 1)
+            .await
+            .expect_err("not theirs")
+            .is_not_found()
+    );
+
+    s.insert_bets(&[bet(10, 7, "mines", 2, None, 0)])
+        .await
+        .expect("open round");
+    let err = s
+        .insert_bets(&[bet(11, 7, "mines", 3, None, 0)])
+        .await
+        .expect_err("second open round");
+    assert_eq!(err.kind, StoreErrorKind::Conflict);
+    s.insert_bets(&[bet(12, 7, "hilo", 4, None, 0)])
+        .await
+        .expect("another game");
+    let open = s.open_rounds(7).await.expect("open");
+    assert_eq!(open.iter().map(|b| b.id).collect::<Vec<_>>(), vec![10, 12]);
+    assert_eq!(
+        s.idle_rounds(1_700_000_000_011, 10)
+            .await
+            .expect("idle")
+            .len(),
+        1
+    );
+    let mut settled = open[0].clone();
+    settled.status = crate::games::BET_SETTLED;
+    settled.payout = 250;
+    s.update_round(&settled).await.expect("settle");
+    let err = s.update_round(&settled).await.expect_err("settled twice");
+    assert_eq!(err.kind, StoreErrorKind::Conflict);
+
+    let page = s.bets_page(7, None, None, 2).await.expect("page");
+    assert_eq!(page.iter().map(|b| b.id).collect::<Vec<_>>(), vec![12, 10]);
+    let rest = s.bets_page(7, None, Some(10), 10).await.expect("rest");
+    assert_eq!(rest.iter().map(|b| b.id).collect::<Vec<_>>(), vec![2, 1]);
+    let dice = s.bets_page(7, Some("dice"), None, 10).await.expect("dice");
+    assert_eq!(dice.len(), 2);
+    // 60 + 60 lost on dice, 150 won on mines, the open hilo round's 100 staked.
+    assert_eq!(s.net_loss_since(7, "PLAY", 0).await.expect("loss"), 70);
+    assert_eq!(s.max_nonce("h1").await.expect("max"), Some(4));
+    assert_eq!(s.max_nonce("h2").await.expect("none"), None);
+}
+
+/// Seed pairs: first writer wins; a rotation replaces the pair only if it is unchanged and
+/// reveals the seed to every bet that used it.
+pub async fn games_rotation_is_compare_and_set(s: &dyn Store) {
+    assert_eq!(s.seed_pair(7).await.expect("none"), None);
+    assert!(s.insert_seed_pair(7, "p1", 1).await.expect("first"));
+    assert!(!s.insert_seed_pair(7, "p2", 2).await.expect("second"));
+    assert_eq!(s.seed_pair(7).await.expect("pair").as_deref(), Some("p1"));
+    s.insert_bets(&[bet(1, 7, "dice", 0, None, 1)])
+        .await
+        .expect("bet");
+    let revealed = crate::RevealedSeedRecord {
+        server_seed_hash: "h1".to_owned(),
+        user_id: 7,
+        server_seed: "s1".to_owned(),
+        client_seed: "c1".to_owned(),
+        nonces_used: 1,
+        revealed_at_ms: 3,
+    };
+    let err = s
+        .rotate_seed_pair(7, "stale", "p3", &revealed)
+        .await
+        .expect_err("stale");
+    assert_eq!(err.kind, StoreErrorKind::Conflict);
+    assert_eq!(s.bet_by_id(7, 1).await.expect("bet").server_seed, None);
+    s.rotate_seed_pair(7, "p1", "p3", &revealed)
+        .await
+        .expect("rotate");
+    assert_eq!(s.seed_pair(7).await.expect("pair").as_deref(), Some("p3"));
+    assert_eq!(
+        s.bet_by_id(7, 1).await.expect("bet").server_seed.as_deref(),
+        Some("s1")
+    );
+    assert_eq!(s.player_limits(7).await.expect("limits"), None);
+    s.put_player_limits(7, "{\"a\":1}", 4).await.expect("put");
+    s.put_player_limits(7, "{\"a\":2}", 5)
+        .await
+        .expect("replace");
+    assert_eq!(
+        s.player_limits(7).await.expect("limits").as_deref(),
+        Some("{\"a\":2}")
+    );
+}
+
 /// Guandan: a match row, its action log in order, finish with signals, history and reports.
 pub async fn guandan_match_log(s: &dyn Store) {
     use crate::guandan::{GuandanActionRecord, GuandanReport, GuandanSignals, NewGuandanMatch};
@@ -312,6 +474,7 @@ macro_rules! store_conformance {
             user_round_trip, guests_have_no_credentials, duplicates_conflict,
             missing_rows_are_not_found, rename_user, refresh_token_lifecycle,
             settings_first_writer_wins, migrate_twice_and_ping,
+            games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set,
             guandan_match_log);
     };
     (@cases $backend:literal, $make:expr, $($case:ident),+) => {

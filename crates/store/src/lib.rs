@@ -6,6 +6,7 @@
 mod common;
 pub mod conformance;
 mod error;
+pub mod games;
 pub mod guandan;
 pub mod ledger;
 mod model;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::{StoreError, StoreErrorKind};
+pub use games::{BetRecord, GamesStore, RevealedSeedRecord};
 pub use guandan::{
     GuandanActionRecord, GuandanMatchRecord, GuandanReport, GuandanSignals, GuandanStore,
     NewGuandanMatch,
@@ -69,7 +71,7 @@ pub trait SettingsStore: Send + Sync {
 
 /// Everything the server needs from its database, as one object.
 #[async_trait]
-pub trait Store: UserStore + TokenStore + SettingsStore + GuandanStore {
+pub trait Store: UserStore + TokenStore + SettingsStore + GamesStore + GuandanStore {
     /// Cheap round trip proving the database answers (`GET /ready`).
     async fn ping(&self) -> StoreResult<()>;
     /// Applies pending migrations; idempotent.

@@ -49,5 +49,6 @@ impl PgStore {
 crate::common::impl_account_traits!(PgStore);
 
 crate::guandan::impl_guandan_store!(PgStore);
+crate::games::impl_games_store!(PgStore);
 
 crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);

@@ -547,7 +547,19 @@ phrase: PhraseId, } } | { "type": "table_closed", "payload": {
 /**
  * Why.
  */
-reason: CloseReason, } });
+reason: CloseReason, } } | { "type": "balance_changed", "payload": { 
+/**
+ * Currency code, e.g. `PLAY`.
+ */
+currency: string, 
+/**
+ * Available balance in minor units.
+ */
+balance: number, } } | { "type": "bet_feed", "payload": { 
+/**
+ * Items, oldest first (at most 20 per batch).
+ */
+items: Array<BetFeedItem>, } });
 
 /**
  * Every server message. JSON: `"type": "<snake_case name>", "payload": {...}`.
@@ -740,7 +752,19 @@ phrase: PhraseId, } } | { "type": "table_closed", "payload": {
 /**
  * Why.
  */
-reason: CloseReason, } };
+reason: CloseReason, } } | { "type": "balance_changed", "payload": { 
+/**
+ * Currency code, e.g. `PLAY`.
+ */
+currency: string, 
+/**
+ * Available balance in minor units.
+ */
+balance: number, } } | { "type": "bet_feed", "payload": { 
+/**
+ * Items, oldest first (at most 20 per batch).
+ */
+items: Array<BetFeedItem>, } };
 
 /**
  * Payload of `welcome`.
@@ -783,6 +807,43 @@ code: string,
  * A sentence for the user.
  */
 message: string, };
+
+/**
+ * One settled bet of the live feed (`bet_feed`).
+ */
+export type BetFeedItem = { 
+/**
+ * Bet id (decimal string).
+ */
+bet_id: string, 
+/**
+ * Game id, e.g. `dice`.
+ */
+game: string, 
+/**
+ * Masked player name, e.g. `pla***456`.
+ */
+player: string, 
+/**
+ * Currency code.
+ */
+currency: string, 
+/**
+ * Stake in minor units.
+ */
+amount: number, 
+/**
+ * Return multiplier (stake included) as a decimal string, e.g. `"1.98"`.
+ */
+multiplier: string, 
+/**
+ * Payout in minor units.
+ */
+payout: number, 
+/**
+ * Settlement time, milliseconds since the Unix epoch.
+ */
+at_ms: number, };
 
 /**
  * Why a table closed.

@@ -362,6 +362,28 @@ fn server_examples() -> Vec<ServerEnvelope> {
                 reason: CloseReason::Finished,
             },
         ),
+        ServerEnvelope::reply(
+            None,
+            ServerMessage::BalanceChanged {
+                currency: "PLAY".into(),
+                balance: 99_900,
+            },
+        ),
+        ServerEnvelope::reply(
+            None,
+            ServerMessage::BetFeed {
+                items: vec![protocol::server::BetFeedItem {
+                    bet_id: "7370129472176128".into(),
+                    game: "dice".into(),
+                    player: "pla***456".into(),
+                    currency: "PLAY".into(),
+                    amount: 100_000,
+                    multiplier: "1.98".into(),
+                    payout: 198_000,
+                    at_ms: 1_763_719_200_500,
+                }],
+            },
+        ),
     ]
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -33,6 +33,27 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/wallet/transfers", get(crate::wallet::http::transfers))
         .route("/v1/admin/wallet/adjust", post(crate::wallet::http::adjust))
         .merge(crate::guandan::routes())
+        .route("/v1/games", get(crate::games::http::list))
+        .route("/v1/games/{game}", get(crate::games::http::one))
+        .route("/v1/games/{game}/bets", post(crate::games::http::bet))
+        .route(
+            "/v1/games/{game}/rounds/active",
+            get(crate::games::http::active),
+        )
+        .route(
+            "/v1/games/{game}/rounds/{id}/actions",
+            post(crate::games::http::action),
+        )
+        .route("/v1/fair/seeds", get(crate::games::http::seeds))
+        .route("/v1/fair/client-seed", put(crate::games::http::client_seed))
+        .route("/v1/fair/rotate", post(crate::games::http::rotate))
+        .route("/v1/bets", get(crate::games::http::history))
+        .route("/v1/bets/{id}", get(crate::games::http::bet_by_id))
+        .route(
+            "/v1/me/limits",
+            get(crate::games::http::get_limits).put(crate::games::http::put_limits),
+        )
+        .route("/v1/activity", get(crate::games::http::activity))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::ip_rate_limit,

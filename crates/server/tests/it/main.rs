@@ -4,6 +4,7 @@ mod accounts;
 mod cli;
 mod crash;
 mod errors;
+mod games;
 mod guandan;
 mod ops;
 mod support;

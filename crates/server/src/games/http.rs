@@ -1,0 +1,316 @@
+//! HTTP handlers of the player games API (`docs/games-api.md`): catalogue, seeds, bets, rounds,
+//! history, limits and recent activity. They validate input into coded errors and call the service.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{BetRequest, HISTORY_PAGE_MAX, IDEMPOTENCY_KEY_BYTES_MAX, catalogue, limits};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{AuthUser, ValidJson};
+use crate::state::AppState;
+
+async fn catalogue_ready() -> Result<std::sync::Arc<catalogue::Catalogue>, ApiError> {
+    if catalogue::ready() {
+        return Ok(catalogue::get());
+    }
+    tokio::task::spawn_blocking(catalogue::get)
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// `GET /v1/games`: every game with limits, RTP, params and paytables.
+pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let cat = catalogue_ready().await?;
+    let games: Vec<Value> = cat
+        .games
+        .iter()
+        .map(|(id, body)| catalogue::entry(id, body, &state.config.games))
+        .collect();
+    Ok(Json(json!({ "games": games })))
+}
+
+/// `GET /v1/games/{game}`.
+pub async fn one(
+    State(state): State<AppState>,
+    Path(game): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let cat = catalogue_ready().await?;
+    cat.games
+        .iter()
+        .find(|(id, _)| *id == game)
+        .map(|(id, body)| Json(catalogue::entry(id, body, &state.config.games)))
+        .ok_or_else(|| {
+            ApiError::with_message(
+                ErrorCode::GameNotFound,
+                format!("There is no game `{game}`."),
+            )
+        })
+}
+
+/// Body of `POST /v1/games/{game}/bets`; `amount` is checked by hand so a string or a fraction
+/// is an `invalid_field` naming it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BetBody {
+    amount: Value,
+    currency: String,
+    #[serde(default)]
+    params: Value,
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().ok().map(str::trim).unwrap_or_default();
+    let ok = !key.is_empty()
+        && key.len() <= IDEMPOTENCY_KEY_BYTES_MAX
+        && key.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            format!(
+                "The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_BYTES_MAX} printable ASCII characters."
+            ),
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+fn parse_amount(v: &Value) -> Result<u64, ApiError> {
+    v.as_u64().filter(|a| *a > 0).ok_or_else(|| {
+        ApiError::field(
+            "amount",
+            "Field `amount` must be a positive integer count of minor units (e.g. 100 = 1.00 PLAY).",
+        )
+    })
+}
+
+/// `POST /v1/games/{game}/bets`.
+pub async fn bet(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(game): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<BetBody>,
+) -> Result<Json<Value>, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let amount = parse_amount(&body.amount)?;
+    let req = BetRequest {
+        game,
+        amount,
+        currency: body.currency,
+        params: body.params,
+        idempotency_key: key,
+    };
+    super::place_bet(&state, user.user_id, req).await.map(Json)
+}
+
+fn round_id(text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "There is no such round."))
+}
+
+/// `POST /v1/games/{game}/rounds/{id}/actions`.
+pub async fn action(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((game, id)): Path<(String, String)>,
+    ValidJson(body): ValidJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    if !body.is_object() || body.get("action").and_then(Value::as_str).is_none() {
+        if catalogue::kind_of(&game).is_none() {
+            return Err(ApiError::with_message(
+                ErrorCode::GameNotFound,
+                format!("There is no game `{game}`."),
+            ));
+        }
+        return Err(ApiError::field("action", "Field `action` is required."));
+    }
+    let id = round_id(&id)?;
+    super::round_action(&state, user.user_id, &game, id, Some(&body))
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/games/{game}/rounds/active`.
+pub async fn active(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(game): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    super::active_round(&state, user.user_id, &game)
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/fair/seeds`.
+pub async fn seeds(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
+    super::seeds(&state, user.user_id).await.map(Json)
+}
+
+/// `PUT /v1/fair/client-seed`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSeedBody {
+    client_seed: String,
+}
+
+/// `PUT /v1/fair/client-seed`: a new client seed starts a new pair (the old seed is revealed).
+pub async fn client_seed(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ValidJson(body): ValidJson<ClientSeedBody>,
+) -> Result<Json<Value>, ApiError> {
+    if fair::ClientSeed::parse(&body.client_seed).is_err() {
+        return Err(ApiError::field(
+            "client_seed",
+            "The client seed must be 1 to 64 printable ASCII characters without `:`.",
+        ));
+    }
+    super::rotate(&state, user.user_id, Some(&body.client_seed))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/fair/rotate`.
+pub async fn rotate(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    super::rotate(&state, user.user_id, None).await.map(Json)
+}
+
+/// Query of `GET /v1/bets`.
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    cursor: Option<String>,
+    game: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /v1/bets?cursor=&game=&limit=`: newest first.
+pub async fn history(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| {
+        ApiError::with_message(
+            ErrorCode::InvalidField,
+            format!("The query string is invalid: {e}."),
+        )
+    })?;
+    let before =
+        match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ApiError::field("cursor", "The cursor must be a `next_cursor` value.")
+            })?),
+        };
+    let limit = match q.limit.as_deref() {
+        None => 20,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=HISTORY_PAGE_MAX).contains(l))
+            .ok_or_else(|| {
+                ApiError::field("limit", format!("The limit is 1 to {HISTORY_PAGE_MAX}."))
+            })?,
+    };
+    if let Some(g) = q.game.as_deref()
+        && catalogue::kind_of(g).is_none()
+    {
+        return Err(ApiError::with_message(
+            ErrorCode::GameNotFound,
+            format!("There is no game `{g}`."),
+        ));
+    }
+    let rows = state
+        .store
+        .bets_page(user.user_id, q.game.as_deref(), before, limit + 1)
+        .await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
+    let items: Vec<Value> = rows
+        .iter()
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(super::history_item)
+        .collect();
+    let next_cursor = if more {
+        items
+            .last()
+            .and_then(|i| i["bet_id"].as_str().map(str::to_owned))
+    } else {
+        None
+    };
+    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+/// `GET /v1/bets/{id}`.
+pub async fn bet_by_id(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::with_message(ErrorCode::NotFound, "There is no such bet.");
+    let id = id.parse::<i64>().map_err(|_| not_found())?;
+    match state.store.bet_by_id(user.user_id, id).await {
+        Ok(b) => Ok(Json(super::history_item(&b))),
+        Err(e) if e.is_not_found() => Err(not_found()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /v1/me/limits`.
+pub async fn get_limits(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    super::get_limits(&state, user.user_id).await.map(Json)
+}
+
+/// `PUT /v1/me/limits`.
+pub async fn put_limits(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ValidJson(body): ValidJson<limits::LimitsUpdate>,
+) -> Result<Json<Value>, ApiError> {
+    super::put_limits(&state, user.user_id, &body)
+        .await
+        .map(Json)
+}
+
+/// Query of `GET /v1/activity`.
+#[derive(Debug, Deserialize)]
+pub struct ActivityQuery {
+    game: Option<String>,
+}
+
+/// `GET /v1/activity?game=`: the last sampled bets (public, names masked).
+pub async fn activity(
+    State(state): State<AppState>,
+    query: Result<Query<ActivityQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| {
+        ApiError::with_message(
+            ErrorCode::InvalidField,
+            format!("The query string is invalid: {e}."),
+        )
+    })?;
+    if let Some(g) = q.game.as_deref()
+        && catalogue::kind_of(g).is_none()
+    {
+        return Err(ApiError::with_message(
+            ErrorCode::GameNotFound,
+            format!("There is no game `{g}`."),
+        ));
+    }
+    Ok(Json(
+        json!({ "items": state.games.feed.recent(q.game.as_deref()) }),
+    ))
+}

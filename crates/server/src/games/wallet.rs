@@ -1,0 +1,214 @@
+//! The internal-mode game wallet: a round's money moves on our own ledger, between the player's
+//! wallet account and the game house account of the currency, through the group-commit pipeline.
+//!
+//! Transfer ids are derived from the call's `tx_id` (and the transfer kind), so a retried call is
+//! answered `exists` by the ledger and money moves exactly once.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ledger::chart::{self, AccountKind, TransferKind};
+use ledger::{CreateTransferResult, LedgerStore, Transfer, TransferFlags};
+
+use crate::gamewallet::{Credit, Debit, GameWallet, GameWalletError, Rollback, WalletRouter};
+use crate::wallet::{Wallet, wallet_id};
+
+/// Purpose bit of game transfer ids (keeps them apart from grants and client-chosen ids).
+const GAME_ID_PURPOSE: u16 = 0x4000;
+
+/// [`GameWallet`] on the internal ledger.
+#[derive(Clone, Debug)]
+pub struct LedgerGameWallet {
+    wallet: Arc<Wallet>,
+}
+
+/// [`WalletRouter`] that always answers the ledger wallet.
+#[derive(Clone, Debug)]
+pub struct InternalRouter {
+    wallet: Arc<LedgerGameWallet>,
+}
+
+impl InternalRouter {
+    /// A router over the internal ledger.
+    pub fn new(wallet: Arc<Wallet>) -> Self {
+        Self {
+            wallet: Arc::new(LedgerGameWallet::new(wallet)),
+        }
+    }
+}
+
+#[async_trait]
+impl WalletRouter for InternalRouter {
+    async fn wallet_for(&self, _user_id: i64) -> Result<Arc<dyn GameWallet>, GameWalletError> {
+        Ok(self.wallet.clone())
+    }
+}
+
+/// The ledger transfer id of a game wallet call.
+pub fn game_transfer_id(kind: TransferKind, tx_id: i64, ledger: u32) -> u128 {
+    chart::derived_id(
+        GAME_ID_PURPOSE | kind.code(),
+        u128::from(tx_id.cast_unsigned()),
+        ledger,
+    )
+}
+
+fn ledger_of(currency: &str) -> Result<u32, GameWalletError> {
+    ledger::currency::by_symbol(currency)
+        .map(|c| c.ledger)
+        .ok_or_else(|| GameWalletError::UnsupportedCurrency(currency.to_owned()))
+}
+
+fn house(ledger: u32) -> u128 {
+    chart::system_account_id(AccountKind::House, ledger, 0)
+}
+
+fn round_key(round_id: i64) -> u128 {
+    u128::from(round_id.cast_unsigned())
+}
+
+impl LedgerGameWallet {
+    /// A wallet over the ledger service.
+    pub fn new(wallet: Arc<Wallet>) -> Self {
+        Self { wallet }
+    }
+
+    async fn submit(
+        &self,
+        transfers: Vec<Transfer>,
+    ) -> Result<CreateTransferResult, GameWalletError> {
+        let results = self
+            .wallet
+            .pipeline
+            .create_transfers(transfers)
+            .await
+            .map_err(|e| match e.kind() {
+                store::StoreErrorKind::Unavailable => GameWalletError::Unavailable(e.to_string()),
+                _ => GameWalletError::Internal(e.to_string()),
+            })?;
+        // A chain is committed iff its first event answers ok or exists; otherwise the first
+        // event's own code (or the failing event's) says why.
+        let first = results
+            .first()
+            .copied()
+            .unwrap_or(CreateTransferResult::LinkedEventFailed);
+        if first.is_success() {
+            return Ok(first);
+        }
+        let cause = results
+            .iter()
+            .copied()
+            .find(|r| *r != CreateTransferResult::LinkedEventFailed)
+            .unwrap_or(first);
+        match cause {
+            CreateTransferResult::ExceedsCredits
+            | CreateTransferResult::IdAlreadyFailed
+            | CreateTransferResult::DebitAccountNotFound => Err(GameWalletError::InsufficientFunds),
+            other => Err(GameWalletError::Internal(format!(
+                "ledger refused a game transfer: {}",
+                other.name()
+            ))),
+        }
+    }
+
+    async fn available(&self, user_id: i64, ledger: u32) -> Result<u64, GameWalletError> {
+        let accounts = self
+            .wallet
+            .ledger
+            .lookup_accounts(&[wallet_id(user_id, ledger)])
+            .await
+            .map_err(|e| GameWalletError::Unavailable(e.to_string()))?;
+        Ok(accounts.first().map_or(0, |a| {
+            a.credits_posted
+                .saturating_sub(a.debits_posted)
+                .saturating_sub(a.debits_pending)
+        }))
+    }
+
+    fn bet_transfer(debit: &Debit, ledger: u32) -> Transfer {
+        let mut t = TransferKind::Bet.transfer(
+            game_transfer_id(TransferKind::Bet, debit.tx_id, ledger),
+            wallet_id(debit.user_id, ledger),
+            house(ledger),
+            debit.amount,
+            ledger,
+        );
+        t.user_data_128 = round_key(debit.round_id);
+        t
+    }
+
+    fn win_transfer(credit: &Credit, ledger: u32) -> Transfer {
+        let mut t = TransferKind::Win.transfer(
+            game_transfer_id(TransferKind::Win, credit.tx_id, ledger),
+            house(ledger),
+            wallet_id(credit.user_id, ledger),
+            credit.amount,
+            ledger,
+        );
+        t.user_data_128 = round_key(credit.round_id);
+        t
+    }
+}
+
+#[async_trait]
+impl GameWallet for LedgerGameWallet {
+    async fn balance(&self, user_id: i64, currency: &str) -> Result<u64, GameWalletError> {
+        self.available(user_id, ledger_of(currency)?).await
+    }
+
+    async fn bet(&self, debit: &Debit) -> Result<u64, GameWalletError> {
+        let ledger = ledger_of(&debit.currency)?;
+        if debit.amount == 0 {
+            return Err(GameWalletError::Internal("zero debit".into()));
+        }
+        self.submit(vec![Self::bet_transfer(debit, ledger)]).await?;
+        self.available(debit.user_id, ledger).await
+    }
+
+    async fn win(&self, credit: &Credit) -> Result<Option<u64>, GameWalletError> {
+        let ledger = ledger_of(&credit.currency)?;
+        if credit.amount > 0 {
+            self.submit(vec![Self::win_transfer(credit, ledger)])
+                .await?;
+        }
+        Ok(Some(self.available(credit.user_id, ledger).await?))
+    }
+
+    async fn rollback(&self, rollback: &Rollback) -> Result<(), GameWalletError> {
+        let ledger = ledger_of(&rollback.currency)?;
+        if rollback.amount == 0 {
+            return Ok(());
+        }
+        let mut t = TransferKind::Refund.transfer(
+            game_transfer_id(TransferKind::Refund, rollback.tx_id, ledger),
+            house(ledger),
+            wallet_id(rollback.user_id, ledger),
+            rollback.amount,
+            ledger,
+        );
+        t.user_data_128 = round_key(rollback.round_id);
+        self.submit(vec![t]).await.map(|_| ())
+    }
+
+    async fn bet_and_settle(
+        &self,
+        debit: &Debit,
+        credit: &Credit,
+    ) -> Result<Option<u64>, GameWalletError> {
+        let ledger = ledger_of(&debit.currency)?;
+        if debit.amount == 0 {
+            return Err(GameWalletError::Internal("zero debit".into()));
+        }
+        let bet = Self::bet_transfer(debit, ledger);
+        let chain = if credit.amount == 0 {
+            vec![bet]
+        } else {
+            vec![
+                bet.flagged(TransferFlags::LINKED),
+                Self::win_transfer(credit, ledger),
+            ]
+        };
+        self.submit(chain).await?;
+        Ok(Some(self.available(debit.user_id, ledger).await?))
+    }
+}
