@@ -30,6 +30,8 @@ pub struct Config {
     pub node: NodeConfig,
     /// Wallet and ledger settings.
     pub wallet: WalletConfig,
+    /// Guandan tables, quick match and WebSocket limits.
+    pub guandan: crate::guandan::GuandanConfig,
     /// Instant games: limits per currency, idle rounds, responsible gaming, live feed.
     pub games: GamesConfig,
     /// Operator API settings.
@@ -250,6 +252,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             node: NodeConfig::default(),
             wallet: WalletConfig::default(),
+            guandan: crate::guandan::GuandanConfig::default(),
             games: GamesConfig::default(),
             operator: OperatorConfig::default(),
         }

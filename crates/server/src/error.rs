@@ -81,6 +81,34 @@ pub enum ErrorCode {
     OperatorModeMismatch,
     /// Operator API: the currency is not enabled for the operator.
     CurrencyNotAllowed,
+    /// Guandan WebSocket: The message is larger than the server accepts.
+    FrameTooLarge,
+    /// Guandan WebSocket: The message is not a valid protocol envelope.
+    InvalidMessage,
+    /// Guandan WebSocket: This protocol version is not supported.
+    UnsupportedVersion,
+    /// Guandan WebSocket: The message type is unknown.
+    UnknownType,
+    /// Guandan WebSocket: The message payload is invalid for its type.
+    InvalidPayload,
+    /// Guandan WebSocket: The match is over.
+    MatchOver,
+    /// Guandan WebSocket: That action is not allowed at this stage of the hand.
+    WrongPhase,
+    /// Guandan WebSocket: It is not your turn.
+    NotYourTurn,
+    /// Guandan WebSocket: You do not hold those cards.
+    CardsNotHeld,
+    /// Guandan WebSocket: Those cards do not form the declared combination.
+    InvalidReading,
+    /// Guandan WebSocket: That play does not beat the current play.
+    DoesNotBeat,
+    /// Guandan WebSocket: You lead this trick and may not pass.
+    PassWhileLeading,
+    /// Guandan WebSocket: You must pay your highest card as tribute.
+    IllegalTribute,
+    /// Guandan WebSocket: That card may not be returned.
+    IllegalReturn,
 }
 
 impl ErrorCode {
@@ -229,6 +257,56 @@ impl ErrorCode {
             400,
             "The currency is not enabled for this operator.",
         ),
+        (
+            Self::FrameTooLarge,
+            413,
+            "The message is larger than the server accepts.",
+        ),
+        (
+            Self::InvalidMessage,
+            400,
+            "The message is not a valid protocol envelope.",
+        ),
+        (
+            Self::UnsupportedVersion,
+            400,
+            "This protocol version is not supported.",
+        ),
+        (Self::UnknownType, 400, "The message type is unknown."),
+        (
+            Self::InvalidPayload,
+            400,
+            "The message payload is invalid for its type.",
+        ),
+        (Self::MatchOver, 409, "The match is over."),
+        (
+            Self::WrongPhase,
+            409,
+            "That action is not allowed at this stage of the hand.",
+        ),
+        (Self::NotYourTurn, 409, "It is not your turn."),
+        (Self::CardsNotHeld, 409, "You do not hold those cards."),
+        (
+            Self::InvalidReading,
+            409,
+            "Those cards do not form the declared combination.",
+        ),
+        (
+            Self::DoesNotBeat,
+            409,
+            "That play does not beat the current play.",
+        ),
+        (
+            Self::PassWhileLeading,
+            409,
+            "You lead this trick and may not pass.",
+        ),
+        (
+            Self::IllegalTribute,
+            409,
+            "You must pay your highest card as tribute.",
+        ),
+        (Self::IllegalReturn, 409, "That card may not be returned."),
     ];
 
     /// The stable string clients match on.
@@ -269,6 +347,20 @@ impl ErrorCode {
             Self::SignatureReplayed => "signature_replayed",
             Self::OperatorModeMismatch => "operator_mode_mismatch",
             Self::CurrencyNotAllowed => "currency_not_allowed",
+            Self::FrameTooLarge => "frame_too_large",
+            Self::InvalidMessage => "invalid_message",
+            Self::UnsupportedVersion => "unsupported_version",
+            Self::UnknownType => "unknown_type",
+            Self::InvalidPayload => "invalid_payload",
+            Self::MatchOver => "match_over",
+            Self::WrongPhase => "wrong_phase",
+            Self::NotYourTurn => "not_your_turn",
+            Self::CardsNotHeld => "cards_not_held",
+            Self::InvalidReading => "invalid_reading",
+            Self::DoesNotBeat => "does_not_beat",
+            Self::PassWhileLeading => "pass_while_leading",
+            Self::IllegalTribute => "illegal_tribute",
+            Self::IllegalReturn => "illegal_return",
         }
     }
 
@@ -426,7 +518,15 @@ mod tests {
             // serde name == as_str, so WebSocket errors carry the same string.
             assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
         }
-        assert_eq!(seen.len(), 28);
+        assert_eq!(seen.len(), 35 + protocol::errors::WS_ERROR_CODES.len());
+        for (code, meaning) in protocol::errors::WS_ERROR_CODES {
+            assert!(
+                ErrorCode::TABLE
+                    .iter()
+                    .any(|(c, _, m)| c.as_str() == *code && m == meaning),
+                "{code} missing from the table"
+            );
+        }
     }
 }
 

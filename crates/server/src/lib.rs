@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod games;
 pub mod gamewallet;
+pub mod guandan;
 pub mod http;
 pub mod ids;
 pub mod operator;
@@ -144,6 +145,7 @@ pub async fn build_state_with_store(
         ids,
         operators,
         keys: Arc::new(keys),
+        guandan: Arc::new(guandan::Service::new(&config.guandan, store.clone())),
         store,
         metrics: telemetry::metrics_handle(),
         config: Arc::new(config),
@@ -179,6 +181,8 @@ pub async fn serve_state(
     let app = http::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = spawn_housekeeping(state.clone());
+    guandan::Service::start(&state).await;
+    let guandan_svc = state.guandan.clone();
     let game_jobs = games::spawn_jobs(state.clone());
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -189,6 +193,7 @@ pub async fn serve_state(
                 }
             }
             tracing::info!("shutting down gracefully");
+            guandan_svc.shutdown().await;
         };
         let res = axum::serve(
             listener,

@@ -24,6 +24,8 @@ pub struct AppState {
     pub wallet: Arc<crate::wallet::Wallet>,
     /// The operator API: operators' wallets, caches and the outbox worker.
     pub operators: Arc<crate::operator::OperatorHub>,
+    /// Guandan tables, rooms, quick match and connections.
+    pub guandan: Arc<crate::guandan::Service>,
     /// Prometheus exposition.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Which wallet holds each player's money for game rounds (internal ledger by default).

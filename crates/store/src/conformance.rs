@@ -619,6 +619,110 @@ pub async fn operator_call_log_and_outbox(s: &dyn Store) {
     );
 }
 
+/// Guandan: a match row, its action log in order, finish with signals, history and reports.
+pub async fn guandan_match_log(s: &dyn Store) {
+    use crate::guandan::{GuandanActionRecord, GuandanReport, GuandanSignals, NewGuandanMatch};
+    let m = NewGuandanMatch {
+        id: 77,
+        table_id: "t-1".into(),
+        room_code: Some("ABCDEF".into()),
+        kind: "private".into(),
+        rules: "official-2022".into(),
+        options_json: "{}".into(),
+        seed: "00".repeat(32),
+        seats_json: "[]".into(),
+        players: vec![(0, 5), (2, 6)],
+        started_at_ms: 1_000,
+    };
+    s.create_guandan_match(&m).await.expect("create");
+    assert_eq!(
+        s.create_guandan_match(&m).await.expect_err("dup").kind,
+        StoreErrorKind::Conflict
+    );
+    let acts: Vec<GuandanActionRecord> = (0..450)
+        .map(|i| GuandanActionRecord {
+            match_id: 77,
+            idx: i,
+            action_json: format!("{{\"i\":{i}}}"),
+            at_ms: 2_000 + i,
+        })
+        .collect();
+    s.append_guandan_actions(&acts[..3]).await.expect("append");
+    s.append_guandan_actions(&acts[3..])
+        .await
+        .expect("append batch");
+    assert_eq!(s.guandan_actions(77).await.expect("read"), acts);
+    assert_eq!(s.running_guandan_matches().await.expect("running").len(), 1);
+    let sig = GuandanSignals {
+        match_id: 77,
+        seat: 0,
+        user_id: 5,
+        ip: Some("127.0.0.1".into()),
+        actions: 10,
+        auto_actions: 2,
+        timeouts: 1,
+        decision_ms_total: 900,
+        created_at_ms: 3_000,
+    };
+    s.finish_guandan_match(
+        77,
+        "finished",
+        Some("{}"),
+        3_000,
+        std::slice::from_ref(&sig),
+    )
+    .await
+    .expect("finish");
+    let rec = s.guandan_match(77).await.expect("row");
+    assert_eq!(rec.status, "finished");
+    assert_eq!(rec.ended_at_ms, Some(3_000));
+    assert!(
+        s.running_guandan_matches()
+            .await
+            .expect("running")
+            .is_empty()
+    );
+    assert_eq!(
+        s.guandan_matches_of(6, None, 10).await.expect("hist").len(),
+        1
+    );
+    assert!(
+        s.guandan_matches_of(6, Some(77), 10)
+            .await
+            .expect("hist")
+            .is_empty()
+    );
+    assert!(
+        s.guandan_matches_of(9, None, 10)
+            .await
+            .expect("hist")
+            .is_empty()
+    );
+    assert_eq!(
+        s.guandan_signals_since(0, 10).await.expect("signals"),
+        vec![sig]
+    );
+    let r = GuandanReport {
+        id: 1,
+        reporter_id: 5,
+        reported_id: 6,
+        reason: "collusion".into(),
+        table_id: None,
+        created_at_ms: 4_000,
+    };
+    s.insert_guandan_report(&r).await.expect("report");
+    assert_eq!(
+        s.guandan_reports_since(0, 10).await.expect("reports"),
+        vec![r]
+    );
+    assert!(
+        s.guandan_match(78)
+            .await
+            .expect_err("missing")
+            .is_not_found()
+    );
+}
+
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression yielding
 /// `Option<Arc<dyn Store>>` (None = backend not configured; the test says it is skipped).
 #[macro_export]
@@ -629,7 +733,8 @@ macro_rules! store_conformance {
             missing_rows_are_not_found, rename_user, refresh_token_lifecycle,
             settings_first_writer_wins, migrate_twice_and_ping,
             games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set,
-            operators_signatures_and_links, operator_call_log_and_outbox);
+            operators_signatures_and_links, operator_call_log_and_outbox,
+            guandan_match_log);
     };
     (@cases $backend:literal, $make:expr, $($case:ident),+) => {
         $(

@@ -7,6 +7,7 @@ mod common;
 pub mod conformance;
 mod error;
 pub mod games;
+pub mod guandan;
 pub mod ledger;
 mod model;
 pub mod operator;
@@ -19,6 +20,10 @@ use async_trait::async_trait;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use games::{BetRecord, GamesStore, RevealedSeedRecord};
+pub use guandan::{
+    GuandanActionRecord, GuandanMatchRecord, GuandanReport, GuandanSignals, GuandanStore,
+    NewGuandanMatch,
+};
 pub use model::{NewRefreshToken, NewUser, RefreshTokenRecord, UserRecord};
 pub use operator::OperatorStore;
 pub use postgres::PgStore;
@@ -68,7 +73,7 @@ pub trait SettingsStore: Send + Sync {
 
 /// Everything the server needs from its database, as one object.
 #[async_trait]
-pub trait Store: UserStore + TokenStore + SettingsStore + GamesStore {
+pub trait Store: UserStore + TokenStore + SettingsStore + GamesStore + GuandanStore {
     /// Cheap round trip proving the database answers (`GET /ready`).
     async fn ping(&self) -> StoreResult<()>;
     /// Applies pending migrations; idempotent.

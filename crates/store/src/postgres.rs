@@ -50,6 +50,7 @@ crate::operator::impl_operator_store!(PgStore);
 
 crate::common::impl_account_traits!(PgStore);
 
+crate::guandan::impl_guandan_store!(PgStore);
 crate::games::impl_games_store!(PgStore);
 
 crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);

@@ -85,6 +85,7 @@ crate::operator::impl_operator_store!(SqliteStore);
 
 crate::common::impl_account_traits!(SqliteStore);
 
+crate::guandan::impl_guandan_store!(SqliteStore);
 crate::games::impl_games_store!(SqliteStore);
 
 crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);

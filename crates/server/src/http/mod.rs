@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/wallet", get(crate::wallet::http::wallet))
         .route("/v1/wallet/transfers", get(crate::wallet::http::transfers))
         .route("/v1/admin/wallet/adjust", post(crate::wallet::http::adjust))
+        .merge(crate::guandan::routes())
         .route("/v1/games", get(crate::games::http::list))
         .route("/v1/games/{game}", get(crate::games::http::one))
         .route("/v1/games/{game}/bets", post(crate::games::http::bet))

@@ -19,12 +19,14 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         crate::operator::http::create_operator, crate::operator::http::rotate_secret,
         crate::operator::http::create_session, crate::operator::http::deposit,
         crate::operator::http::withdraw, crate::operator::http::balance,
+        crate::guandan::http::replay, crate::guandan::http::history, crate::guandan::http::flagged,
     ),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&BearerAuth),
     tags((name = "ops", description = "Health, readiness, metrics"), (name = "auth", description = "Accounts and tokens"),
         (name = "wallet", description = "Balances, history and admin adjustments"),
-        (name = "operator", description = "Operator API: operators, signed sessions, internal-mode money"))
+        (name = "operator", description = "Operator API: operators, signed sessions, internal-mode money"),
+        (name = "guandan", description = "Guandan replays, match history and fair-play flags"))
 )]
 pub struct ApiDoc;
 

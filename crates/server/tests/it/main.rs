@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod errors;
 mod games;
+mod guandan;
 mod operator;
 mod ops;
 mod support;

@@ -1,0 +1,444 @@
+//! One WebSocket connection: authentication at the upgrade, the welcome, the per-connection flood
+//! limit, parsing, routing to tables and the matchmaker, and the outbound queue. The loop is one
+//! `tokio::select!` over the socket, the outbound queue and the kill signal, so more sources (balance
+//! pushes, bet feeds) can be added as further branches.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use protocol::server::Welcome;
+use protocol::{ClientMessage, ServerMessage, UserId};
+use tokio::sync::{Notify, mpsc};
+
+use super::{Out, Sink, matchmaker, table};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Query parameters of the upgrade request.
+#[derive(Debug, serde::Deserialize)]
+pub struct WsQuery {
+    /// The access token (browsers cannot set headers on a WebSocket request).
+    access_token: Option<String>,
+}
+
+/// Sub-protocol the server speaks; clients may also offer `bearer.<access token>`.
+const SUBPROTOCOL: &str = "playhouse.v1";
+
+/// Tables one connection may touch (join, spectate) before it must leave some.
+const TABLES_PER_CONNECTION_MAX: usize = 64;
+
+/// `GET /v1/ws`: authenticates with the access token (query `access_token`, `Authorization: Bearer`,
+/// or a `bearer.<token>` sub-protocol) and upgrades.
+pub async fn ws(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let token = q
+        .access_token
+        .or_else(|| bearer_header(&headers))
+        .or_else(|| bearer_subprotocol(&headers))
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "An access token is required (`access_token` query parameter or `Authorization: Bearer`).",
+            )
+        })?;
+    let user_id = state.keys.verify_access(&token)?;
+    let user = match state.store.user_by_id(user_id).await {
+        Ok(u) => u,
+        Err(e) if e.is_not_found() => {
+            return Err(ApiError::unauthorized("The account no longer exists."));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let upgrade = upgrade.map_err(|_| {
+        ApiError::with_message(
+            ErrorCode::InvalidField,
+            "This endpoint needs a WebSocket upgrade request.",
+        )
+    })?;
+    let hard_max = state.guandan.cfg.ws_frame_bytes_hard_max;
+    let name: Arc<str> = Arc::from(user.display_name.as_str());
+    Ok(upgrade
+        .max_message_size(hard_max)
+        .max_frame_size(hard_max)
+        .protocols([SUBPROTOCOL])
+        .on_upgrade(move |socket| run(state, socket, user_id, name, addr.ip())))
+}
+
+fn bearer_header(headers: &HeaderMap) -> Option<String> {
+    let v = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+fn bearer_subprotocol(headers: &HeaderMap) -> Option<String> {
+    let v = headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?;
+    v.split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("bearer."))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// Token bucket for client frames.
+struct Flood {
+    tokens: f64,
+    per_sec: f64,
+    burst: f64,
+    last: std::time::Instant,
+}
+
+impl Flood {
+    fn take(&mut self) -> bool {
+        let now = crate::clock::instant();
+        let dt = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + dt * self.per_sec).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Conn {
+    state: AppState,
+    sink: Sink,
+    touched: BTreeSet<String>,
+    /// Mailboxes of tables this connection talked to: actions skip the shared table registry.
+    handles: std::collections::HashMap<String, super::TableHandle>,
+    bad_frames: u32,
+}
+
+enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str>, ip: IpAddr) {
+    let svc = state.guandan.clone();
+    let cfg = svc.cfg.clone();
+    let (tx, mut rx) = mpsc::channel::<Out>(cfg.ws_outbound_queue.max(8));
+    let kill = Arc::new(Notify::new());
+    let sink = Sink {
+        conn_id: svc.next_conn_id(),
+        user_id,
+        name,
+        ip: Some(ip),
+        tx,
+        kill: kill.clone(),
+    };
+    metrics::gauge!("guandan_connections").increment(1.0);
+    svc.register_conn(&sink);
+    let seated = svc.seats_of(user_id);
+    let welcome = protocol::ServerEnvelope::reply(
+        None,
+        ServerMessage::Welcome(Welcome::new(
+            user_id_wire(user_id),
+            u64::try_from(crate::clock::now_ms()).unwrap_or(0),
+            seated
+                .iter()
+                .filter_map(|t| protocol::TableId::new(t.clone()).ok())
+                .collect(),
+        )),
+    );
+    let mut conn = Conn {
+        state: state.clone(),
+        sink: sink.clone(),
+        touched: seated.iter().cloned().collect(),
+        handles: std::collections::HashMap::new(),
+        bad_frames: 0,
+    };
+    let welcome_ok = match serde_json::to_string(&welcome) {
+        Ok(s) => socket.send(Message::Text(s.into())).await.is_ok(),
+        Err(_) => false,
+    };
+    if welcome_ok {
+        for t in &seated {
+            if let Some(h) = svc.table(t) {
+                let _ = h.tx.send(table::Cmd::Attach(sink.clone())).await;
+            }
+        }
+        let mut flood = Flood {
+            tokens: f64::from(cfg.ws_messages_burst.max(1)),
+            per_sec: f64::from(cfg.ws_messages_per_sec.max(1)),
+            burst: f64::from(cfg.ws_messages_burst.max(1)),
+            last: crate::clock::instant(),
+        };
+        loop {
+            tokio::select! {
+                biased;
+                () = kill.notified() => {
+                    // Drain what is already queued (a final error or close) before closing.
+                    let mut close = (1008, "connection closed by the server");
+                    while let Ok(out) = rx.try_recv() {
+                        match out {
+                            Out::Text(t) => { let _ = socket.send(Message::Text(t)).await; }
+                            Out::Close(c, r) => { close = (c, r); break; }
+                        }
+                    }
+                    close_socket(&mut socket, close.0, close.1).await;
+                    break;
+                }
+                out = rx.recv() => match out {
+                    Some(Out::Text(t)) => {
+                        if socket.send(Message::Text(t)).await.is_err() { break; }
+                    }
+                    Some(Out::Close(code, reason)) => { close_socket(&mut socket, code, reason).await; break; }
+                    None => break,
+                },
+                msg = socket.recv() => {
+                    let flow = match msg {
+                        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Flow::Continue,
+                        Some(Ok(Message::Text(text))) => {
+                            if flood.take() {
+                                conn.on_text(text.as_str()).await
+                            } else {
+                                conn.sink.error(None, ErrorCode::RateLimited.as_str(), "Too many messages; the connection is closed.");
+                                Flow::Close(1008, "message flood")
+                            }
+                        }
+                        Some(Ok(Message::Binary(_))) => {
+                            if flood.take() {
+                                conn.refused(None, protocol::errors::INVALID_MESSAGE, "Binary frames are not accepted; send JSON text frames.")
+                            } else {
+                                Flow::Close(1008, "message flood")
+                            }
+                        }
+                    };
+                    if let Flow::Close(code, reason) = flow {
+                        // Flush the queued error first so the client sees why.
+                        while let Ok(Out::Text(t)) = rx.try_recv() {
+                            let _ = socket.send(Message::Text(t)).await;
+                        }
+                        close_socket(&mut socket, code, reason).await;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    svc.unregister_conn(user_id, sink.conn_id);
+    for t in &conn.touched {
+        if let Some(h) = svc.table(t) {
+            let _ =
+                h.tx.send(table::Cmd::Detach {
+                    user_id,
+                    conn_id: sink.conn_id,
+                })
+                .await;
+        }
+    }
+    let _ = svc
+        .matchmaker
+        .send(matchmaker::Cmd::Gone {
+            user_id,
+            conn_id: sink.conn_id,
+        })
+        .await;
+    metrics::gauge!("guandan_connections").decrement(1.0);
+}
+
+async fn close_socket(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+/// A user id as the protocol's decimal string.
+pub(super) fn user_id_wire(user_id: i64) -> UserId {
+    UserId::new(user_id.to_string()).unwrap_or_else(|_| {
+        UserId::new("0").unwrap_or_else(|_| unreachable!("\"0\" is a valid user id"))
+    })
+}
+
+impl Conn {
+    fn refused(&mut self, id: Option<protocol::RequestId>, code: &str, message: &str) -> Flow {
+        self.sink.error(id, code, message);
+        self.bad_frames += 1;
+        if self.bad_frames > self.state.guandan.cfg.ws_bad_frames_max {
+            Flow::Close(1008, "too many invalid messages")
+        } else {
+            Flow::Continue
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Flow {
+        let env = match protocol::parse_client(text) {
+            Ok(env) => env,
+            Err(f) => {
+                let p = protocol::errors::parse_error_payload(&f.error);
+                return self.refused(f.id, &p.code, &p.message);
+            }
+        };
+        let id = env.id;
+        let svc = self.state.guandan.clone();
+        match env.msg {
+            ClientMessage::Ping {} => {
+                self.sink.reply(
+                    id,
+                    ServerMessage::Pong {
+                        server_time_ms: u64::try_from(crate::clock::now_ms()).unwrap_or(0),
+                    },
+                );
+            }
+            ClientMessage::QuickMatchJoin { mode } => {
+                let rating = super::player_rating(&self.state, self.sink.user_id).await;
+                let _ = svc
+                    .matchmaker
+                    .send(matchmaker::Cmd::Join {
+                        sink: self.sink.clone(),
+                        id,
+                        mode,
+                        rating,
+                    })
+                    .await;
+            }
+            ClientMessage::QuickMatchCancel {} => {
+                let _ = svc
+                    .matchmaker
+                    .send(matchmaker::Cmd::Cancel {
+                        sink: self.sink.clone(),
+                        id,
+                    })
+                    .await;
+            }
+            ClientMessage::RoomCreate { options } => {
+                if self.touched.len() >= TABLES_PER_CONNECTION_MAX {
+                    return self.refused(id, ErrorCode::Conflict.as_str(), "Leave a table first.");
+                }
+                match table::create_room(&self.state, self.sink.clone(), id.clone(), options) {
+                    Ok(table_id) => {
+                        self.touched.insert(table_id);
+                    }
+                    Err(e) => {
+                        self.sink.error(id, e.code.as_str(), &e.message);
+                    }
+                }
+            }
+            ClientMessage::RoomJoin { code } => {
+                let Some(table_id) = svc.room(code.as_str()) else {
+                    self.sink.error(
+                        id,
+                        ErrorCode::NotFound.as_str(),
+                        "There is no room with that code.",
+                    );
+                    return Flow::Continue;
+                };
+                let msg = ClientMessage::Spectate {
+                    table_id: match protocol::TableId::new(table_id.clone()) {
+                        Ok(t) => t,
+                        Err(_) => return Flow::Continue,
+                    },
+                };
+                return self.forward(&table_id, id, msg, true).await;
+            }
+            ClientMessage::ReportPlayer {
+                user_id,
+                reason,
+                table_id,
+            } => {
+                let reported = user_id.as_str().parse::<i64>().unwrap_or(-1);
+                let report = store::GuandanReport {
+                    id: self.state.ids.next_id(),
+                    reporter_id: self.sink.user_id,
+                    reported_id: reported,
+                    reason: serde_json::to_value(reason)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_else(|| "other".into()),
+                    table_id: table_id.map(String::from),
+                    created_at_ms: crate::clock::now_ms(),
+                };
+                if reported == self.sink.user_id || reported < 0 {
+                    return self.refused(
+                        id,
+                        ErrorCode::InvalidField.as_str(),
+                        "You cannot report that account.",
+                    );
+                }
+                match self.state.store.insert_guandan_report(&report).await {
+                    Ok(()) => {
+                        self.sink.reply(id, ServerMessage::Ack {});
+                    }
+                    Err(e) => {
+                        let e = ApiError::from(e);
+                        self.sink.error(id, e.code.as_str(), &e.message);
+                    }
+                }
+            }
+            msg => {
+                let Some(table_id) = msg.table_id().map(|t| t.as_str().to_owned()) else {
+                    return Flow::Continue;
+                };
+                let joins = matches!(msg, ClientMessage::Spectate { .. });
+                return self.forward(&table_id, id, msg, joins).await;
+            }
+        }
+        Flow::Continue
+    }
+
+    async fn forward(
+        &mut self,
+        table_id: &str,
+        id: Option<protocol::RequestId>,
+        msg: ClientMessage,
+        joins: bool,
+    ) -> Flow {
+        let cached = self.handles.get(table_id).cloned();
+        let Some(h) = cached.or_else(|| self.state.guandan.table(table_id)) else {
+            self.sink
+                .error(id, ErrorCode::NotFound.as_str(), "There is no such table.");
+            return Flow::Continue;
+        };
+        if !self.handles.contains_key(table_id) && self.handles.len() < TABLES_PER_CONNECTION_MAX {
+            self.handles.insert(table_id.to_owned(), h.clone());
+        }
+        if joins && !self.touched.contains(table_id) {
+            if self.touched.len() >= TABLES_PER_CONNECTION_MAX {
+                return self.refused(id, ErrorCode::Conflict.as_str(), "Leave a table first.");
+            }
+            self.touched.insert(table_id.to_owned());
+        }
+        if matches!(msg, ClientMessage::TakeSeat { .. }) {
+            self.touched.insert(table_id.to_owned());
+        }
+        if h.tx
+            .send(table::Cmd::Client {
+                sink: self.sink.clone(),
+                id: id.clone(),
+                msg,
+            })
+            .await
+            .is_err()
+        {
+            self.handles.remove(table_id);
+            self.sink
+                .error(id, ErrorCode::NotFound.as_str(), "The table has closed.");
+        }
+        Flow::Continue
+    }
+}

@@ -1,0 +1,334 @@
+//! Guandan online: the WebSocket endpoint, one task per table, private rooms, quick match, timers and
+//! auto-play, reconnect, spectators, the batched match log, replays and fair-play signals.
+//!
+//! Routing: a connection task reads frames, parses them with `protocol::parse_client` and forwards
+//! table messages to the table's bounded mailbox. The table task owns all table state (no lock on the
+//! hot path), applies actions through the `guandan` engine, projects each event once per recipient
+//! class with `protocol::event_message`, and pushes the serialized frames into each connection's bounded
+//! outbound queue (`try_send`: a slow consumer is disconnected, the table never waits for a socket).
+
+pub mod config;
+mod conn;
+pub(crate) mod http;
+mod matchmaker;
+pub mod persist;
+mod table;
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::Utf8Bytes;
+use axum::routing::get;
+use protocol::{ServerEnvelope, ServerMessage};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+pub use config::GuandanConfig;
+
+use crate::state::AppState;
+
+/// The routes of the service: `GET /v1/ws`, replays, history and the fair-play admin list.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/ws", get(conn::ws))
+        .route("/v1/guandan/matches", get(http::history))
+        .route("/v1/guandan/matches/{id}", get(http::replay))
+        .route("/v1/admin/guandan/flagged", get(http::flagged))
+}
+
+/// The rating quick match uses for `user_id`: the seam to the ratings module (1500 until a player has
+/// a stored rating there).
+pub async fn player_rating(_state: &AppState, _user_id: i64) -> i32 {
+    RATING_DEFAULT
+}
+
+/// Rating of a player without a stored rating.
+pub const RATING_DEFAULT: i32 = 1500;
+
+/// Something queued to one connection.
+#[derive(Debug, Clone)]
+pub enum Out {
+    /// A serialized server frame (cheap to clone: shared bytes).
+    Text(Utf8Bytes),
+    /// Close the connection with this code and reason.
+    Close(u16, &'static str),
+}
+
+/// A connection as tables and the matchmaker see it: where to push frames, and how to end it.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    /// Connection number (unique in this process).
+    pub conn_id: u64,
+    /// Authenticated account.
+    pub user_id: i64,
+    /// Display name.
+    pub name: Arc<str>,
+    /// Peer address.
+    pub ip: Option<IpAddr>,
+    tx: mpsc::Sender<Out>,
+    kill: Arc<Notify>,
+}
+
+impl Sink {
+    /// Queues a frame without waiting. A full queue means a consumer too slow to keep up: the
+    /// connection is told to close and `false` is returned; so is a closed connection.
+    pub fn push(&self, text: Utf8Bytes) -> bool {
+        match self.tx.try_send(Out::Text(text)) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("guandan_slow_consumer_disconnects_total").increment(1);
+                self.kill.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Serializes and queues a reply or private message.
+    pub fn send(&self, env: &ServerEnvelope) -> bool {
+        match serde_json::to_string(env) {
+            Ok(s) => self.push(Utf8Bytes::from(s)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialize server message");
+                false
+            }
+        }
+    }
+
+    /// Sends `msg` as the reply to request `id`.
+    pub fn reply(&self, id: Option<protocol::RequestId>, msg: ServerMessage) -> bool {
+        self.send(&ServerEnvelope::reply(id, msg))
+    }
+
+    /// Sends an `error` reply.
+    pub fn error(&self, id: Option<protocol::RequestId>, code: &str, message: &str) -> bool {
+        self.reply(
+            id,
+            ServerMessage::Error(protocol::ErrorPayload::new(code, message)),
+        )
+    }
+
+    /// Whether the connection is gone.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Asks the connection to close.
+    pub fn kill(&self) {
+        self.kill.notify_one();
+    }
+}
+
+/// A running table's mailbox.
+#[derive(Clone, Debug)]
+pub struct TableHandle {
+    tx: mpsc::Sender<table::Cmd>,
+}
+
+/// The table service: registries of tables, rooms, connections and seats. The locks guard only these
+/// maps (joins, reconnects, table creation); actions never take them.
+pub struct Service {
+    cfg: GuandanConfig,
+    tables: RwLock<HashMap<String, TableHandle>>,
+    rooms: RwLock<HashMap<String, String>>,
+    conns: Mutex<HashMap<i64, Sink>>,
+    seats: Mutex<HashMap<i64, BTreeSet<String>>>,
+    log: mpsc::Sender<persist::LogOp>,
+    matchmaker: mpsc::Sender<matchmaker::Cmd>,
+    matchmaker_rx: Mutex<Option<mpsc::Receiver<matchmaker::Cmd>>>,
+    next_conn: AtomicU64,
+    shutting_down: AtomicBool,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("guandan::Service").finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Service {
+    /// The service over `store`; nothing runs until [`Service::start`].
+    pub fn new(cfg: &GuandanConfig, store: Arc<dyn store::Store>) -> Service {
+        let log = persist::start(store, cfg.log_queue_depth, cfg.log_batch_max);
+        let (mm_tx, mm_rx) = mpsc::channel(1024);
+        Service {
+            cfg: cfg.clone(),
+            tables: RwLock::new(HashMap::new()),
+            rooms: RwLock::new(HashMap::new()),
+            conns: Mutex::new(HashMap::new()),
+            seats: Mutex::new(HashMap::new()),
+            log,
+            matchmaker: mm_tx,
+            matchmaker_rx: Mutex::new(Some(mm_rx)),
+            next_conn: AtomicU64::new(1),
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    /// Starts the matchmaker and resumes every running match from its log.
+    pub async fn start(state: &AppState) {
+        let svc = &state.guandan;
+        if let Some(rx) = lock(&svc.matchmaker_rx).take() {
+            matchmaker::spawn(state.clone(), rx);
+        }
+        match state.store.running_guandan_matches().await {
+            Ok(matches) => {
+                for rec in matches {
+                    let id = rec.id;
+                    if let Err(e) = table::resume(state, rec).await {
+                        tracing::error!(match_id = id, error = %e, "cannot resume guandan table");
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot list running guandan matches"),
+        }
+    }
+
+    /// Graceful shutdown: every table stops (running matches stay `running` in the log and resume on
+    /// the next start), every connection closes, and the log queue is flushed.
+    pub async fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let tables: Vec<TableHandle> = self
+            .tables
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        for t in tables {
+            let (done, wait) = oneshot::channel();
+            if t.tx.send(table::Cmd::Shutdown(done)).await.is_ok() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), wait).await;
+            }
+        }
+        let conns: Vec<Sink> = lock(&self.conns).values().cloned().collect();
+        for c in conns {
+            let _ = c.tx.try_send(Out::Close(1001, "server shutting down"));
+            c.kill();
+        }
+        let (done, wait) = oneshot::channel();
+        if self.log.send(persist::LogOp::Flush(done)).await.is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), wait).await;
+        }
+    }
+
+    fn table(&self, id: &str) -> Option<TableHandle> {
+        self.tables
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+
+    fn table_count(&self) -> usize {
+        self.tables
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    fn insert_table(&self, id: String, h: TableHandle) {
+        self.tables
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, h);
+        metrics::gauge!("guandan_tables").increment(1.0);
+    }
+
+    fn remove_table(&self, id: &str, code: Option<&str>) {
+        if self
+            .tables
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(id)
+            .is_some()
+        {
+            metrics::gauge!("guandan_tables").decrement(1.0);
+        }
+        if let Some(code) = code {
+            self.rooms
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(code);
+        }
+    }
+
+    fn room(&self, code: &str) -> Option<String> {
+        self.rooms
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(code)
+            .cloned()
+    }
+
+    /// Reserves `code` for `table_id`; false when taken.
+    fn reserve_room(&self, code: &str, table_id: &str) -> bool {
+        let mut rooms = self
+            .rooms
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if rooms.contains_key(code) {
+            return false;
+        }
+        rooms.insert(code.to_owned(), table_id.to_owned());
+        true
+    }
+
+    /// Tables where `user` holds a seat.
+    fn seats_of(&self, user: i64) -> Vec<String> {
+        lock(&self.seats)
+            .get(&user)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn add_seat(&self, user: i64, table_id: &str) {
+        lock(&self.seats)
+            .entry(user)
+            .or_default()
+            .insert(table_id.to_owned());
+    }
+
+    fn remove_seat(&self, user: i64, table_id: &str) {
+        let mut seats = lock(&self.seats);
+        if let Some(s) = seats.get_mut(&user) {
+            s.remove(table_id);
+            if s.is_empty() {
+                seats.remove(&user);
+            }
+        }
+    }
+
+    /// Registers a connection as `user`'s current one; the previous one (if any) is closed.
+    fn register_conn(&self, sink: &Sink) {
+        let old = lock(&self.conns).insert(sink.user_id, sink.clone());
+        if let Some(old) = old {
+            let _ = old
+                .tx
+                .try_send(Out::Close(4000, "replaced by a new connection"));
+            old.kill();
+        }
+    }
+
+    fn unregister_conn(&self, user: i64, conn_id: u64) {
+        let mut conns = lock(&self.conns);
+        if conns.get(&user).is_some_and(|s| s.conn_id == conn_id) {
+            conns.remove(&user);
+        }
+    }
+
+    fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+}

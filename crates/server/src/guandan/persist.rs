@@ -1,0 +1,121 @@
+//! The batched match-log writer: tables hand it log operations through one bounded queue and go on
+//! playing; it writes them in order, consecutive action appends as one multi-row insert.
+//!
+//! Design: a table applies an action, enqueues its log record and broadcasts at once, so no database
+//! round trip sits between an action and its broadcast. The queue is bounded (`log_queue_depth`): if the
+//! database falls that far behind, tables wait on the enqueue (back-pressure) rather than grow memory.
+//! The price is a window of at most one batch: after a crash the last few actions may be missing from
+//! the log; the table then resumes one or a few actions earlier, which is a consistent state because
+//! the engine replays the log deterministically and reconnecting clients receive a fresh snapshot.
+//! A graceful shutdown flushes the queue before the process ends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use store::{GuandanActionRecord, GuandanSignals, NewGuandanMatch};
+use tokio::sync::{mpsc, oneshot};
+
+/// One write.
+#[derive(Debug)]
+pub enum LogOp {
+    /// A match started.
+    Create(Box<NewGuandanMatch>),
+    /// An action was applied.
+    Append(GuandanActionRecord),
+    /// A match ended (`finished`) or was given up (`abandoned`).
+    Finish {
+        /// Match.
+        match_id: i64,
+        /// `finished` or `abandoned`.
+        status: &'static str,
+        /// Result JSON.
+        result_json: Option<String>,
+        /// End time.
+        ended_at_ms: i64,
+        /// Signals of the human seats.
+        signals: Vec<GuandanSignals>,
+    },
+    /// Answer once everything queued before has been written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Attempts per write before it is logged and dropped.
+const WRITE_ATTEMPTS: u32 = 3;
+
+/// Starts the writer; returns its queue.
+pub fn start(store: Arc<dyn store::Store>, depth: usize, batch_max: usize) -> mpsc::Sender<LogOp> {
+    let (tx, mut rx) = mpsc::channel::<LogOp>(depth.max(1));
+    let batch_max = batch_max.max(1);
+    tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(batch_max);
+        while rx.recv_many(&mut batch, batch_max).await > 0 {
+            write_batch(store.as_ref(), std::mem::take(&mut batch)).await;
+        }
+    });
+    tx
+}
+
+async fn write_batch(store: &dyn store::Store, ops: Vec<LogOp>) {
+    let mut appends: Vec<GuandanActionRecord> = Vec::new();
+    for op in ops {
+        if !matches!(op, LogOp::Append(_)) && !appends.is_empty() {
+            flush_appends(store, &mut appends).await;
+        }
+        match op {
+            LogOp::Append(a) => appends.push(a),
+            LogOp::Create(m) => {
+                retry("create match", || store.create_guandan_match(&m)).await;
+            }
+            LogOp::Finish {
+                match_id,
+                status,
+                result_json,
+                ended_at_ms,
+                signals,
+            } => {
+                retry("finish match", || {
+                    store.finish_guandan_match(
+                        match_id,
+                        status,
+                        result_json.as_deref(),
+                        ended_at_ms,
+                        &signals,
+                    )
+                })
+                .await;
+            }
+            LogOp::Flush(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+    if !appends.is_empty() {
+        flush_appends(store, &mut appends).await;
+    }
+}
+
+async fn flush_appends(store: &dyn store::Store, appends: &mut Vec<GuandanActionRecord>) {
+    let rows = std::mem::take(appends);
+    retry("append actions", || store.append_guandan_actions(&rows)).await;
+}
+
+async fn retry<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = store::StoreResult<()>>,
+{
+    for attempt in 1..=WRITE_ATTEMPTS {
+        match f().await {
+            Ok(()) => return,
+            Err(e) if e.is_conflict() => {
+                // Already written (a retry after an ambiguous failure): nothing left to do.
+                tracing::warn!(error = %e, what, "match log write conflicted");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, what, attempt, "match log write failed");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,787 @@
+//! Guandan online end to end: real servers, real WebSocket clients (tokio-tungstenite) playing real
+//! matches; every frame a seat or spectator receives is scanned for cards it may not see.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::support;
+
+/// Generous: the machine is small and shared.
+const WAIT: Duration = Duration::from_secs(60);
+
+fn fast_config() -> server::config::Config {
+    let mut c = support::config();
+    c.guandan.fast_bots = true;
+    c.guandan.quick_match_bot_fill_ms = 100;
+    c.guandan.quick_match_tick_ms = 20;
+    c.guandan.play_timer_ms = 120_000;
+    c.guandan.tribute_timer_ms = 120_000;
+    c.guandan.return_timer_ms = 120_000;
+    // Test clients answer as fast as the server sends; keep the flood limit out of their way.
+    c.guandan.ws_messages_per_sec = 10_000;
+    c.guandan.ws_messages_burst = 10_000;
+    c.rate_limit.per_ip_per_sec = 10_000;
+    c.rate_limit.per_ip_burst = 10_000;
+    c
+}
+
+async fn guest(base: &str) -> (String, String) {
+    let res: Value = support::client()
+        .post(format!("{base}/v1/auth/guest"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("guest")
+        .json()
+        .await
+        .expect("guest json");
+    (
+        res["access_token"].as_str().expect("token").to_owned(),
+        res["user"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| res["user"]["id"].to_string()),
+    )
+}
+
+struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Every frame received, in order.
+    seen: Vec<Value>,
+    /// The client's seat per table (None: spectator).
+    seat: Option<u64>,
+    /// The last table event sequence number seen.
+    last_seq: u64,
+    n: u64,
+    closed: bool,
+    /// The access token it connected with.
+    token: String,
+}
+
+impl Client {
+    async fn connect(base: &str, token: &str) -> Client {
+        let url = format!(
+            "{}/v1/ws?access_token={token}",
+            base.replace("http://", "ws://")
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("ws connect");
+        let mut c = Client {
+            ws,
+            seen: Vec::new(),
+            seat: None,
+            last_seq: 0,
+            n: 0,
+            closed: false,
+            token: token.to_owned(),
+        };
+        let w = c.next().await.expect("welcome");
+        assert_eq!(w["type"], "welcome", "{w}");
+        c
+    }
+
+    async fn send_text(&mut self, text: String) {
+        self.ws
+            .send(Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    /// Sends a request; returns its id.
+    async fn req(&mut self, type_: &str, payload: Value) -> String {
+        self.n += 1;
+        let id = format!("r{}", self.n);
+        let frame = json!({"v": 1, "id": id, "type": type_, "payload": payload});
+        self.send_text(frame.to_string()).await;
+        id
+    }
+
+    /// The next frame, checked for leaks and sequence gaps; `None` once the socket closed.
+    async fn next(&mut self) -> Option<Value> {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("timed out waiting for a frame");
+            match msg {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => {
+                    self.closed = true;
+                    return None;
+                }
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(t.as_str()).expect("server json");
+                    self.check(&v);
+                    self.seen.push(v.clone());
+                    return Some(v);
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Receives until `pred` holds; returns that frame.
+    async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            match self.next().await {
+                Some(v) if pred(&v) => return v,
+                Some(_) => {}
+                None => panic!("connection closed while waiting for {what}"),
+            }
+        }
+    }
+
+    async fn reply(&mut self, id: &str) -> Value {
+        self.until(id, |v| v["id"] == id).await
+    }
+
+    async fn until_type(&mut self, t: &str) -> Value {
+        self.until(t, |v| v["type"] == t).await
+    }
+
+    /// No frame may carry a card this recipient may not see; table events arrive without gaps.
+    fn check(&mut self, v: &Value) {
+        let p = &v["payload"];
+        let mine = |s: &Value| self.seat.is_some() && s.as_u64() == self.seat;
+        match v["type"].as_str().unwrap_or("") {
+            "deal" if !p["cards"].is_null() => {
+                assert!(
+                    mine(&p["seat"]),
+                    "seat {:?} saw another deal: {v}",
+                    self.seat
+                );
+            }
+            "tribute_paid" | "returned" if !p["card"].is_null() => {
+                assert!(
+                    mine(&p["seat"]),
+                    "seat {:?} saw a private card: {v}",
+                    self.seat
+                );
+            }
+            "legal_moves" => assert!(mine(&p["seat"]), "legal moves of another seat: {v}"),
+            "table_snapshot" => {
+                let hand = &p["game"]["hand"];
+                if self.seat.is_none() || p["seat"].is_null() {
+                    assert!(hand.is_null(), "a spectator saw a hand: {v}");
+                } else {
+                    assert_eq!(p["seat"].as_u64(), self.seat, "{v}");
+                }
+                self.last_seq = p["seq"].as_u64().expect("snapshot seq");
+            }
+            "match_found" => self.seat = p["seat"].as_u64(),
+            _ => {}
+        }
+        if let Some(seq) = v["seq"].as_u64() {
+            assert_eq!(seq, self.last_seq + 1, "sequence gap or repeat: {v}");
+            self.last_seq = seq;
+        }
+    }
+
+    /// The answer to a legal-moves message: the first play, or a pass, or the first card.
+    fn choose(lm: &Value) -> (&'static str, Value) {
+        let p = &lm["payload"];
+        let table_id = p["table_id"].clone();
+        match p["phase"].as_str() {
+            Some("tribute") => (
+                "tribute",
+                json!({"table_id": table_id, "card": p["cards"][0]}),
+            ),
+            Some("return") => (
+                "return",
+                json!({"table_id": table_id, "card": p["cards"][0]}),
+            ),
+            _ => match p["plays"].as_array().and_then(|a| a.first()) {
+                Some(play) => ("play", json!({"table_id": table_id, "play": play})),
+                None => ("pass", json!({"table_id": table_id})),
+            },
+        }
+    }
+
+    /// Plays from `legal_moves` until `match_result`; returns the number of own actions.
+    async fn play_to_end(&mut self) -> u32 {
+        let mut actions = 0;
+        loop {
+            let v = self
+                .until("legal_moves or match_result", |v| {
+                    v["type"] == "legal_moves" || v["type"] == "match_result"
+                })
+                .await;
+            if v["type"] == "match_result" {
+                return actions;
+            }
+            let (t, payload) = Client::choose(&v);
+            let id = self.req(t, payload).await;
+            let r = self.reply(&id).await;
+            assert_eq!(r["type"], "ack", "{r}");
+            actions += 1;
+        }
+    }
+
+    /// A fresh snapshot of the table (a resync from the future always answers with one).
+    async fn snapshot(&mut self, table_id: &str) -> Value {
+        let id = self
+            .req(
+                "resync",
+                json!({"table_id": table_id, "last_seq": u64::MAX}),
+            )
+            .await;
+        let s = self.reply(&id).await;
+        assert_eq!(s["type"], "table_snapshot", "{s}");
+        s["payload"].clone()
+    }
+}
+
+/// Four guests in a private room, seated 0..3 and ready; returns the clients and the table id.
+async fn full_room(base: &str, options: Value) -> (Vec<Client>, String) {
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let (token, _) = guest(base).await;
+        clients.push(Client::connect(base, &token).await);
+    }
+    let id = clients[0]
+        .req("room_create", json!({"options": options}))
+        .await;
+    let created = clients[0].reply(&id).await;
+    assert_eq!(created["type"], "room_created", "{created}");
+    let table_id = created["payload"]["table_id"]
+        .as_str()
+        .expect("table")
+        .to_owned();
+    let code = created["payload"]["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    assert_eq!(code.len(), 6);
+    clients[0].seat = Some(0);
+    let snap = clients[0].until_type("table_snapshot").await;
+    assert_eq!(snap["payload"]["seat"], 0, "{snap}");
+    for (i, c) in clients.iter_mut().enumerate().skip(1) {
+        let id = c.req("room_join", json!({"code": code})).await;
+        let s = c.reply(&id).await;
+        assert_eq!(s["type"], "table_snapshot", "{s}");
+        assert!(s["payload"]["seat"].is_null());
+        let id = c
+            .req("take_seat", json!({"table_id": table_id, "seat": i}))
+            .await;
+        let r = c.reply(&id).await;
+        assert_eq!(r["type"], "ack", "{r}");
+        c.seat = Some(i as u64);
+    }
+    // Non-hosts first, the host last (the host's ready starts the match).
+    for i in [1, 2, 3, 0] {
+        let id = clients[i].req("ready", json!({"table_id": table_id})).await;
+        let r = clients[i].reply(&id).await;
+        assert_eq!(r["type"], "ack", "{r}");
+    }
+    (clients, table_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_clients_play_a_private_match_to_the_end_and_a_spectator_sees_no_hidden_card() {
+    for (backend, store) in support::backends().await {
+        let s = support::start_with(fast_config(), store).await;
+        let base = s.url();
+        let (mut clients, table_id) = full_room(
+            &base,
+            json!({"allow_bots": false, "timers": {"play_ms": 120000, "tribute_ms": 120000, "return_ms": 120000}}),
+        )
+        .await;
+        let (token, _) = guest(&base).await;
+        let mut spectator = Client::connect(&base, &token).await;
+        let id = spectator
+            .req("spectate", json!({"table_id": table_id}))
+            .await;
+        let snap = spectator.reply(&id).await;
+        assert_eq!(snap["type"], "table_snapshot", "{snap}");
+        let watcher = tokio::spawn(async move {
+            spectator.until_type("match_result").await;
+            spectator
+        });
+        let mut tasks = Vec::new();
+        for mut c in clients.drain(..) {
+            tasks.push(tokio::spawn(async move {
+                let n = c.play_to_end().await;
+                (c, n)
+            }));
+        }
+        let mut total = 0;
+        let mut done = Vec::new();
+        for t in tasks {
+            let (c, n) = t.await.expect("player task");
+            total += n;
+            done.push(c);
+        }
+        let spectator = watcher.await.expect("spectator");
+        assert!(total > 20, "{backend}: only {total} actions");
+        // The spectator got every event, in order, each public (checked frame by frame).
+        let deals = spectator
+            .seen
+            .iter()
+            .filter(|v| v["type"] == "deal")
+            .count();
+        assert!(deals >= 4, "{backend}: {deals} deals");
+        let hands = done[0]
+            .seen
+            .iter()
+            .filter(|v| v["type"] == "hand_result")
+            .count();
+        assert!(hands >= 1);
+
+        // The match is in the history and replays with its deals now that it is over.
+        assert_eq!(done[0].seat, Some(0));
+        let c = support::client();
+        let mut replay = Value::Null;
+        for _ in 0..200 {
+            let hist: Value = c
+                .get(format!("{base}/v1/guandan/matches?player=me&limit=5"))
+                .bearer_auth(&done[0].token)
+                .send()
+                .await
+                .expect("history")
+                .json()
+                .await
+                .expect("json");
+            if let Some(item) = hist["items"].as_array().and_then(|a| a.first())
+                && item["status"] == "finished"
+            {
+                let id = item["match_id"].as_str().expect("id").to_owned();
+                replay = c
+                    .get(format!("{base}/v1/guandan/matches/{id}"))
+                    .send()
+                    .await
+                    .expect("replay")
+                    .json()
+                    .await
+                    .expect("json");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(replay["status"], "finished", "{backend}: {replay}");
+        assert_eq!(replay["seed"].as_str().map(str::len), Some(64));
+        assert_eq!(
+            replay["hands"].as_array().map(Vec::len),
+            Some(hands),
+            "{backend}"
+        );
+        assert!(
+            replay["actions"]
+                .as_array()
+                .is_some_and(|a| a.len() >= total as usize)
+        );
+        s.shutdown().await.expect("shutdown");
+    }
+}
+
+/// One guest in the casual queue: bots fill the table after the (short) wait; returns the client,
+/// its table id and the match-found seat.
+async fn casual_with_bots(base: &str, token: &str) -> (Client, String) {
+    let mut c = Client::connect(base, token).await;
+    let id = c.req("quick_match_join", json!({"mode": "casual"})).await;
+    let r = c.reply(&id).await;
+    assert_eq!(r["type"], "ack", "{r}");
+    let found = c.until_type("match_found").await;
+    let table_id = found["payload"]["table_id"]
+        .as_str()
+        .expect("table")
+        .to_owned();
+    let snap = c.until_type("table_snapshot").await;
+    let bots = snap["payload"]["seats"]
+        .as_array()
+        .expect("seats")
+        .iter()
+        .filter(|s| s["player"]["bot"] == true)
+        .count();
+    assert_eq!(bots, 3, "{snap}");
+    (c, table_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bots_fill_a_casual_quick_match_and_a_timeout_starts_auto_play() {
+    let mut config = fast_config();
+    config.guandan.play_timer_ms = 150;
+    config.guandan.tribute_timer_ms = 150;
+    config.guandan.return_timer_ms = 150;
+    let s = support::start_with(config, support::backends().await.remove(0).1).await;
+    let base = s.url();
+    let (token, _) = guest(&base).await;
+    let (mut c, _table) = casual_with_bots(&base, &token).await;
+    let seat = c.seat.expect("seat");
+    // The player never acts: its timer runs out and the expert bot plays for it.
+    let on = c
+        .until("auto_play on", |v| {
+            v["type"] == "auto_play" && v["payload"]["seat"] == seat && v["payload"]["on"] == true
+        })
+        .await;
+    assert!(on["seq"].as_u64().is_some());
+    // Auto-play keeps the match moving: a played or passed event for the seat follows.
+    c.until("a move for the seat", |v| {
+        (v["type"] == "played" || v["type"] == "passed") && v["payload"]["seat"] == seat
+    })
+    .await;
+    s.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_reconnects_to_the_same_seat_and_state() {
+    for (backend, store) in support::backends().await {
+        let s = support::start_with(fast_config(), store).await;
+        let base = s.url();
+        let (token, _) = guest(&base).await;
+        let (mut c, table_id) = casual_with_bots(&base, &token).await;
+        let seat = c.seat.expect("seat");
+        // Play two own turns, then stop in the middle of the hand at the seat's turn.
+        for _ in 0..2 {
+            let lm = c.until_type("legal_moves").await;
+            let (t, payload) = Client::choose(&lm);
+            let id = c.req(t, payload).await;
+            assert_eq!(c.reply(&id).await["type"], "ack");
+        }
+        c.until_type("legal_moves").await;
+        let before = c.snapshot(&table_id).await;
+        drop(c);
+        let mut c2 = Client::connect_expect_tables(&base, &token, &table_id).await;
+        c2.seat = Some(seat);
+        let snap = c2.until_type("table_snapshot").await;
+        assert_eq!(snap["payload"]["seat"], seat, "{backend}");
+        assert_eq!(snap["payload"]["game"], before["game"], "{backend}");
+        // The seat is live again: legal moves arrive and an action is accepted.
+        let lm = c2.until_type("legal_moves").await;
+        let (t, payload) = Client::choose(&lm);
+        let id = c2.req(t, payload).await;
+        assert_eq!(c2.reply(&id).await["type"], "ack", "{backend}");
+        s.shutdown().await.expect("shutdown");
+    }
+}
+
+impl Client {
+    /// Connects and checks that `welcome` lists `table_id` among the user's seated tables.
+    async fn connect_expect_tables(base: &str, token: &str, table_id: &str) -> Client {
+        let c = Client::connect(base, token).await;
+        let w = &c.seen[0];
+        assert!(
+            w["payload"]["tables"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == table_id)),
+            "{w}"
+        );
+        c
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_resumes_the_table_from_its_log() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = format!("sqlite://{}", dir.path().join("restart.db").display());
+    let mut stores: Vec<(&'static str, Arc<dyn store::Store>)> = vec![(
+        "sqlite-file",
+        Arc::new(
+            store::SqliteStore::connect(&file)
+                .await
+                .expect("sqlite file"),
+        ),
+    )];
+    stores.extend(support::backends().await.into_iter().skip(1));
+    for (backend, store) in stores {
+        let s = support::start_with(fast_config(), store.clone()).await;
+        let base = s.url();
+        let (token, _) = guest(&base).await;
+        let (mut c, table_id) = casual_with_bots(&base, &token).await;
+        let seat = c.seat.expect("seat");
+        for _ in 0..3 {
+            let lm = c.until_type("legal_moves").await;
+            let (t, payload) = Client::choose(&lm);
+            let id = c.req(t, payload).await;
+            assert_eq!(c.reply(&id).await["type"], "ack");
+        }
+        c.until_type("legal_moves").await;
+        let before = c.snapshot(&table_id).await;
+        s.shutdown().await.expect("shutdown");
+        drop(c);
+
+        let s2 = support::start_with(fast_config(), store).await;
+        let base2 = s2.url();
+        let mut c2 = Client::connect_expect_tables(&base2, &token, &table_id).await;
+        c2.seat = Some(seat);
+        let snap = c2.until_type("table_snapshot").await;
+        assert_eq!(snap["payload"]["game"], before["game"], "{backend}");
+        let lm = c2.until_type("legal_moves").await;
+        let (t, payload) = Client::choose(&lm);
+        let id = c2.req(t, payload).await;
+        assert_eq!(c2.reply(&id).await["type"], "ack", "{backend}");
+        s2.shutdown().await.expect("shutdown");
+    }
+}
+
+/// Sends a raw frame and returns the error reply's code (and the echoed id).
+async fn raw_error(c: &mut Client, text: String) -> (String, Value) {
+    c.send_text(text).await;
+    let e = c.until_type("error").await;
+    (
+        e["payload"]["code"].as_str().expect("code").to_owned(),
+        e["id"].clone(),
+    )
+}
+
+async fn expect_code(c: &mut Client, type_: &str, payload: Value, code: &str) {
+    let id = c.req(type_, payload).await;
+    let r = c.reply(&id).await;
+    assert_eq!(r["type"], "error", "{type_}: {r}");
+    assert_eq!(r["payload"]["code"], code, "{type_}: {r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_input_class_gets_its_code_and_changes_nothing() {
+    let s = support::start_with(fast_config(), support::backends().await.remove(0).1).await;
+    let base = s.url();
+    let (mut clients, table_id) = full_room(&base, json!({"allow_bots": false})).await;
+    // Whose turn: the first `legal_moves` goes to the leader.
+    let mut leader = None;
+    for (i, c) in clients.iter_mut().enumerate() {
+        let lead = c.until_type("first_lead").await["payload"]["seat"]
+            .as_u64()
+            .expect("seat");
+        if lead == i as u64 {
+            leader = Some(i);
+        }
+    }
+    let leader = leader.expect("a leader");
+    let other = (leader + 1) % 4;
+    let hand: Vec<String> = {
+        let c = &mut clients[leader];
+        let snap = c.snapshot(&table_id).await;
+        snap["game"]["hand"]
+            .as_array()
+            .expect("hand")
+            .iter()
+            .map(|c| c.as_str().expect("card").to_owned())
+            .collect()
+    };
+    let before: Vec<Value> = {
+        let mut v = Vec::new();
+        for c in clients.iter_mut() {
+            v.push(c.snapshot(&table_id).await["game"].clone());
+        }
+        v
+    };
+
+    // Out of turn.
+    expect_code(
+        &mut clients[other],
+        "pass",
+        json!({"table_id": table_id}),
+        "not_your_turn",
+    )
+    .await;
+    let c = &mut clients[leader];
+    // The leader may not pass.
+    expect_code(
+        c,
+        "pass",
+        json!({"table_id": table_id}),
+        "pass_while_leading",
+    )
+    .await;
+    // A card the leader does not hold.
+    let missing = ["S", "H", "C", "D"]
+        .iter()
+        .flat_map(|s| {
+            ["3", "4", "5", "6", "7", "8", "9", "T", "J", "Q", "K", "A"].map(|r| format!("{s}{r}"))
+        })
+        .find(|code| !hand.contains(code))
+        .expect("a card not held");
+    let rank = &missing[1..];
+    expect_code(
+        c,
+        "play",
+        json!({"table_id": table_id, "play": ["Single", rank, [missing]]}),
+        "cards_not_held",
+    )
+    .await;
+    // A reading that does not fit the cards: a plain (non-wild, non-joker) card read as another rank.
+    let plain = hand
+        .iter()
+        .find(|c| {
+            !c.starts_with('H')
+                && c.len() == 2
+                && !c.ends_with('2')
+                && !["SB", "HR"].contains(&c.as_str())
+        })
+        .expect("a plain card")
+        .clone();
+    let other_rank = if plain.ends_with('5') { "6" } else { "5" };
+    expect_code(
+        c,
+        "play",
+        json!({"table_id": table_id, "play": ["Single", other_rank, [plain]]}),
+        "invalid_reading",
+    )
+    .await;
+    // Unknown card code, malformed play, bad seat: payload errors.
+    expect_code(
+        c,
+        "play",
+        json!({"table_id": table_id, "play": ["Single", "5", ["ZZ"]]}),
+        "invalid_payload",
+    )
+    .await;
+    expect_code(
+        c,
+        "take_seat",
+        json!({"table_id": table_id, "seat": 9}),
+        "invalid_payload",
+    )
+    .await;
+    // Malformed JSON, oversize frame, unknown type, wrong version.
+    assert_eq!(raw_error(c, "{not json".into()).await.0, "invalid_message");
+    let big = json!({"v": 1, "id": "big", "type": "ping", "payload": {"pad": "x".repeat(5000)}});
+    assert_eq!(raw_error(c, big.to_string()).await.0, "frame_too_large");
+    let (code, _) = raw_error(
+        c,
+        json!({"v": 1, "id": "u1", "type": "teleport", "payload": {}}).to_string(),
+    )
+    .await;
+    assert_eq!(code, "unknown_type");
+    let (code, id) = raw_error(
+        c,
+        json!({"v": 2, "id": "v2", "type": "ping", "payload": {}}).to_string(),
+    )
+    .await;
+    assert_eq!((code.as_str(), id), ("unsupported_version", json!("v2")));
+    // Nothing changed for anyone.
+    for (i, c) in clients.iter_mut().enumerate() {
+        let now = c.snapshot(&table_id).await["game"].clone();
+        assert_eq!(now, before[i], "seat {i}");
+    }
+
+    // Flood: a burst beyond the limit gets `rate_limited` and the connection is closed.
+    let mut config = fast_config();
+    config.guandan.ws_messages_per_sec = 5;
+    config.guandan.ws_messages_burst = 10;
+    let s2 = support::start_with(config, support::backends().await.remove(0).1).await;
+    let (token, _) = guest(&s2.url()).await;
+    let mut f = Client::connect(&s2.url(), &token).await;
+    for i in 0..50 {
+        let frame = json!({"v": 1, "id": format!("p{i}"), "type": "ping", "payload": {}});
+        if f.ws
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let mut limited = false;
+    while let Some(v) = f.next().await {
+        if v["type"] == "error" && v["payload"]["code"] == "rate_limited" {
+            limited = true;
+        }
+    }
+    assert!(limited, "no rate_limited error before the close");
+    assert!(f.closed);
+    s2.shutdown().await.expect("shutdown");
+    s.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emotes_are_rate_limited_and_reports_reach_the_admin_flag_list() {
+    for (backend, store) in support::backends().await {
+        let mut config = fast_config();
+        config.guandan.emote_burst = 2;
+        // No refill during the test: the limit is reached by count, not by time.
+        config.guandan.emote_interval_ms = 3_600_000;
+        config.auth.admin_emails = vec!["referee@example.com".into()];
+        let s = support::start_with(config, store).await;
+        let base = s.url();
+        let (mut clients, table_id) = full_room(&base, json!({"allow_bots": false})).await;
+        let c = &mut clients[1];
+        for _ in 0..2 {
+            let id = c
+                .req("emote", json!({"table_id": table_id, "emote": "thumbs_up"}))
+                .await;
+            assert_eq!(c.reply(&id).await["type"], "ack", "{backend}");
+        }
+        expect_code(
+            c,
+            "quick_phrase",
+            json!({"table_id": table_id, "phrase": "good_luck"}),
+            "rate_limited",
+        )
+        .await;
+        // Free text is not a message type at all.
+        expect_code(c, "chat", json!({"text": "hi"}), "unknown_type").await;
+        // Everyone at the table saw the two emotes.
+        clients[2]
+            .until("emote", |v| {
+                v["type"] == "emote" && v["payload"]["seat"] == 1
+            })
+            .await;
+
+        // A report, then the admin list shows the reported account with the evidence.
+        let reported = clients[3].token.clone();
+        let me: Value = support::client()
+            .get(format!("{base}/v1/me"))
+            .bearer_auth(&reported)
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("json");
+        let reported_id = me["id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| me["id"].to_string());
+        let c = &mut clients[0];
+        let id = c
+            .req(
+                "report_player",
+                json!({"user_id": reported_id, "reason": "collusion", "table_id": table_id}),
+            )
+            .await;
+        assert_eq!(c.reply(&id).await["type"], "ack", "{backend}");
+
+        let http = support::client();
+        let reg: Value = http
+            .post(format!("{base}/v1/auth/register"))
+            .json(&json!({"email": "referee@example.com", "password": "correct horse 42", "display_name": "Referee"}))
+            .send()
+            .await
+            .expect("register")
+            .json()
+            .await
+            .expect("json");
+        let admin = reg["access_token"].as_str().expect("token").to_owned();
+        let res = http
+            .get(format!("{base}/v1/admin/guandan/flagged"))
+            .bearer_auth(&clients[0].token)
+            .send()
+            .await
+            .expect("flagged");
+        support::expect_error(res, 403, "forbidden", None).await;
+        let flagged: Value = http
+            .get(format!("{base}/v1/admin/guandan/flagged"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("flagged")
+            .json()
+            .await
+            .expect("json");
+        let entry = flagged["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .find(|a| a["user_id"] == reported_id.as_str())
+            .unwrap_or_else(|| panic!("{backend}: {flagged}"))
+            .clone();
+        assert_eq!(entry["reasons"], json!(["reported"]), "{entry}");
+        assert_eq!(entry["evidence"]["reports"][0]["reason"], "collusion");
+        s.shutdown().await.expect("shutdown");
+    }
+}
