@@ -233,6 +233,10 @@ macro_rules! impl_store {
             fn ledger(&self) -> $crate::ledger::LedgerDb {
                 $crate::ledger::LedgerDb::$ledger(self.ledger())
             }
+
+            fn ratings(&self) -> &dyn $crate::ratings::RatingStore {
+                self
+            }
         }
     };
 }

@@ -9,6 +9,7 @@ mod error;
 pub mod ledger;
 mod model;
 mod postgres;
+pub mod ratings;
 mod sqlite;
 
 use std::sync::Arc;
@@ -75,6 +76,8 @@ pub trait Store: UserStore + TokenStore + SettingsStore {
     fn backend_name(&self) -> &'static str;
     /// The double-entry ledger kept in the same database.
     fn ledger(&self) -> crate::ledger::LedgerDb;
+    /// Finished Guandan matches, ratings and leaderboards.
+    fn ratings(&self) -> &dyn crate::ratings::RatingStore;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.

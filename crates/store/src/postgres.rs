@@ -49,3 +49,5 @@ impl PgStore {
 crate::common::impl_account_traits!(PgStore);
 
 crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);
+
+crate::ratings::impl_rating_store!(PgStore, "BEGIN", " FOR UPDATE");

@@ -84,3 +84,5 @@ impl SqliteStore {
 crate::common::impl_account_traits!(SqliteStore);
 
 crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);
+
+crate::ratings::impl_rating_store!(SqliteStore, "BEGIN IMMEDIATE", "");

@@ -32,6 +32,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/wallet", get(crate::wallet::http::wallet))
         .route("/v1/wallet/transfers", get(crate::wallet::http::transfers))
         .route("/v1/admin/wallet/adjust", post(crate::wallet::http::adjust))
+        .route("/v1/guandan/leaderboard", get(crate::ratings::leaderboard))
+        .route("/v1/guandan/ratings/me", get(crate::ratings::my_rating))
+        .route(
+            "/v1/guandan/ratings/{user_id}",
+            get(crate::ratings::user_rating),
+        )
+        .route(
+            "/v1/guandan/matches/{id}/card.png",
+            get(crate::ratings::result_card),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::ip_rate_limit,

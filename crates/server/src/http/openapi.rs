@@ -16,6 +16,8 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         account::guest, account::register, account::login, account::refresh, account::logout,
         account::me, account::update_me,
         crate::wallet::http::wallet, crate::wallet::http::transfers, crate::wallet::http::adjust,
+        crate::ratings::leaderboard, crate::ratings::my_rating, crate::ratings::user_rating,
+        crate::ratings::result_card,
     ),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&BearerAuth),

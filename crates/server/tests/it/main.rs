@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod errors;
 mod ops;
+mod ratings;
 mod support;
 mod tools;
 mod wallet;
