@@ -9,6 +9,7 @@ mod bench;
 mod fair;
 mod guandan;
 mod ledger;
+pub mod loadtest;
 mod slots;
 
 use crate::config::{Config, LogFormat};
@@ -70,6 +71,13 @@ pub enum Command {
         /// What to measure.
         #[command(subcommand)]
         action: bench::BenchCommand,
+    },
+    /// Load against a running server (Guandan tables over WebSocket, instant-game bets over HTTP);
+    /// prints JSON.
+    Loadtest {
+        /// What to load.
+        #[command(subcommand)]
+        action: loadtest::LoadtestCommand,
     },
 }
 
@@ -186,6 +194,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Slots { action } => print_tool(slots::run(action)?),
         Command::Ledger { action } => ledger::run(cli, action),
         Command::Bench { action } => bench::run(cli, action),
+        Command::Loadtest { action } => loadtest::run(cli, action),
         Command::Serve(args) => {
             let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
             crate::telemetry::init_logging(config.log_format, &config.log_level);
