@@ -841,11 +841,9 @@ async fn run_client(mut ctx: ClientCtx) {
                     if is_host {
                         c.matches.fetch_add(1, Ordering::Relaxed);
                     }
+                    // The table starts the next match once all four asked (no `ready` needed).
                     if let Some(t) = &table {
                         outgoing.push(ClientMessage::PlayAgain {
-                            table_id: t.clone(),
-                        });
-                        outgoing.push(ClientMessage::Ready {
                             table_id: t.clone(),
                         });
                     }
