@@ -708,7 +708,12 @@ async fn run_client(mut ctx: ClientCtx) {
     if let Ok(v) = format!("Bearer {}", ctx.token).parse() {
         req.headers_mut().insert("authorization", v);
     }
-    let ws = match tokio::time::timeout(IO_TIMEOUT, tokio_tungstenite::connect_async(req)).await {
+    let ws = match tokio::time::timeout(
+        IO_TIMEOUT,
+        tokio_tungstenite::connect_async_with_config(req, None, true),
+    )
+    .await
+    {
         Ok(Ok((ws, _))) => ws,
         Ok(Err(_)) => return c.error("connect"),
         Err(_) => return c.error("connect_timeout"),
@@ -722,6 +727,7 @@ async fn run_client(mut ctx: ClientCtx) {
     let mut pending: Option<(String, Instant)> = None;
     let mut last_legal: Option<LegalMoves> = None;
     let is_host = ctx.host.is_some();
+    let mut started = false;
     if is_host {
         let (_, text) = envelope(
             &mut n,
@@ -813,10 +819,7 @@ async fn run_client(mut ctx: ClientCtx) {
                 if let Some(host) = ctx.host.take() {
                     let _ = host.send(Some((table_id.clone(), code.clone())));
                 }
-                outgoing.push(ClientMessage::TakeSeat {
-                    table_id: table_id.clone(),
-                    seat: WireSeat(ctx.seat),
-                });
+                // `room_create` seats the host in seat 0.
                 outgoing.push(ClientMessage::Ready {
                     table_id: table_id.clone(),
                 });
@@ -848,7 +851,8 @@ async fn run_client(mut ctx: ClientCtx) {
                         });
                     }
                 }
-                Seen::Dealt if is_host => {
+                Seen::Dealt if is_host && !started => {
+                    started = true;
                     c.tables_started.fetch_add(1, Ordering::Relaxed);
                 }
                 _ => {}
