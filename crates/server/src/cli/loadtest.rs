@@ -54,6 +54,10 @@ pub struct GuandanArgs {
     /// Tables opened per ramp step (every 100 ms).
     #[arg(long, default_value_t = 10)]
     pub ramp_tables: u32,
+    /// Most messages a client sends per second (0: no limit). Keep it below the server's
+    /// `guandan.ws_messages_per_sec` (default 20), which disconnects flooding clients.
+    #[arg(long, default_value_t = 15)]
+    pub msg_rate: u32,
 }
 
 /// `loadtest rgs` flags.
@@ -614,6 +618,7 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
     let started = clock::instant();
     let deadline = started + Duration::from_secs(a.duration);
     let think = Duration::from_millis(a.think_ms);
+    let msg_rate = a.msg_rate;
     let mut tasks = Vec::new();
     let ramp = a.ramp_tables.max(1);
     for t in 0..a.tables {
@@ -625,7 +630,7 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
         }
         let (http, base, c, stop) = (http.clone(), base.clone(), counters.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
-            run_table(&http, &base, &c, &stop, deadline, think).await;
+            run_table(&http, &base, &c, &stop, deadline, think, msg_rate).await;
         }));
     }
     let remaining = deadline.saturating_duration_since(clock::instant());
@@ -645,6 +650,7 @@ async fn run_table(
     stop: &Arc<AtomicBool>,
     deadline: Instant,
     think: Duration,
+    msg_rate: u32,
 ) {
     let (code_tx, code_rx) = tokio::sync::watch::channel::<Option<(TableId, RoomCode)>>(None);
     let mut clients = Vec::new();
@@ -667,6 +673,7 @@ async fn run_table(
             stop: stop.clone(),
             deadline,
             think,
+            msg_rate,
             host: code_tx.take(),
             code: code_rx.clone(),
         };
@@ -685,6 +692,7 @@ struct ClientCtx {
     stop: Arc<AtomicBool>,
     deadline: Instant,
     think: Duration,
+    msg_rate: u32,
     /// Seat 0 creates the room and publishes its id and code here.
     host: Option<tokio::sync::watch::Sender<Option<(TableId, RoomCode)>>>,
     code: tokio::sync::watch::Receiver<Option<(TableId, RoomCode)>>,
@@ -727,6 +735,7 @@ async fn run_client(mut ctx: ClientCtx) {
     let mut pending: Option<(String, Instant)> = None;
     let mut last_legal: Option<LegalMoves> = None;
     let is_host = ctx.host.is_some();
+    let mut pace = Pace::new(ctx.msg_rate, clock::instant());
     let mut started = false;
     if is_host {
         let (_, text) = envelope(
@@ -863,6 +872,7 @@ async fn run_client(mut ctx: ClientCtx) {
             if is_action && !ctx.think.is_zero() {
                 tokio::time::sleep(ctx.think).await;
             }
+            pace.take(clock::instant()).await;
             let (id, text) = envelope(&mut n, m);
             if is_action {
                 pending = Some((id, clock::instant()));
@@ -874,6 +884,51 @@ async fn run_client(mut ctx: ClientCtx) {
         }
     }
     let _ = tx.send(Message::Close(None)).await;
+}
+
+/// A client's send budget: `per_sec` messages a second with a burst of a few, so a load client never
+/// trips the server's flood limit (waiting is not part of the measured latency).
+pub struct Pace {
+    per_sec: f64,
+    burst: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Pace {
+    /// A budget of `per_sec` messages a second (0: unlimited), full at `now`.
+    pub fn new(per_sec: u32, now: Instant) -> Pace {
+        let burst = f64::from(per_sec.min(5));
+        Pace {
+            per_sec: f64::from(per_sec),
+            burst,
+            tokens: burst,
+            last: now,
+        }
+    }
+
+    /// How long to wait at `now` before the next message may go; takes its token.
+    pub fn delay(&mut self, now: Instant) -> Duration {
+        if self.per_sec <= 0.0 {
+            return Duration::ZERO;
+        }
+        let dt = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + dt * self.per_sec).min(self.burst);
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.per_sec)
+        }
+    }
+
+    async fn take(&mut self, now: Instant) {
+        let d = self.delay(now);
+        if !d.is_zero() {
+            tokio::time::sleep(d).await;
+        }
+    }
 }
 
 /// The simplest move of a list: pass when allowed, else its first play or card.
@@ -1078,6 +1133,19 @@ mod tests {
         }
         assert_eq!(r["bets_per_sec"], 25.0);
         assert_eq!(r["error_codes"]["closed"], 1);
+    }
+
+    #[test]
+    fn pace_spreads_messages() {
+        let t0 = clock::instant();
+        let mut p = Pace::new(10, t0);
+        // The burst (5) goes at once, then one message per 100 ms.
+        let waits: Vec<Duration> = (0..8).map(|_| p.delay(t0)).collect();
+        assert!(waits[..5].iter().all(|w| w.is_zero()), "{waits:?}");
+        assert_eq!(waits[5].as_micros().div_ceil(1000), 100, "{waits:?}");
+        assert_eq!(waits[7].as_micros().div_ceil(1000), 300, "{waits:?}");
+        let mut free = Pace::new(0, t0);
+        assert!((0..100).all(|_| free.delay(t0).is_zero()));
     }
 
     #[test]
