@@ -195,6 +195,13 @@ pub async fn serve_state(
             tracing::info!("shutting down gracefully");
             guandan_svc.shutdown().await;
         };
+        // TCP_NODELAY: small WebSocket frames (an `ack`, then the table event) must not wait for the
+        // peer's delayed ACK (~40 ms) under Nagle's algorithm.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         let res = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

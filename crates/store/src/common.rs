@@ -237,6 +237,10 @@ macro_rules! impl_store {
             fn operators(&self) -> &dyn $crate::OperatorStore {
                 self
             }
+
+            fn ratings(&self) -> &dyn $crate::ratings::RatingStore {
+                self
+            }
         }
     };
 }

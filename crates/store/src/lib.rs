@@ -12,6 +12,7 @@ pub mod ledger;
 mod model;
 pub mod operator;
 mod postgres;
+pub mod ratings;
 mod sqlite;
 
 use std::sync::Arc;
@@ -86,6 +87,8 @@ pub trait Store: UserStore + TokenStore + SettingsStore + GamesStore + GuandanSt
     fn ledger(&self) -> crate::ledger::LedgerDb;
     /// Operators, their players and sessions, and the seamless-wallet call log and outbox.
     fn operators(&self) -> &dyn OperatorStore;
+    /// Finished Guandan matches, ratings and leaderboards.
+    fn ratings(&self) -> &dyn crate::ratings::RatingStore;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.

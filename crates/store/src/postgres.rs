@@ -54,3 +54,5 @@ crate::guandan::impl_guandan_store!(PgStore);
 crate::games::impl_games_store!(PgStore);
 
 crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);
+
+crate::ratings::impl_rating_store!(PgStore, "BEGIN", " FOR UPDATE");

@@ -89,3 +89,5 @@ crate::guandan::impl_guandan_store!(SqliteStore);
 crate::games::impl_games_store!(SqliteStore);
 
 crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);
+
+crate::ratings::impl_rating_store!(SqliteStore, "BEGIN IMMEDIATE", "");

@@ -9,6 +9,7 @@ mod bench;
 mod fair;
 mod guandan;
 mod ledger;
+pub mod loadtest;
 mod operator;
 mod slots;
 
@@ -79,6 +80,13 @@ pub enum Command {
         /// What to measure.
         #[command(subcommand)]
         action: bench::BenchCommand,
+    },
+    /// Load against a running server (Guandan tables over WebSocket, instant-game bets over HTTP);
+    /// prints JSON.
+    Loadtest {
+        /// What to load.
+        #[command(subcommand)]
+        action: loadtest::LoadtestCommand,
     },
 }
 
@@ -197,6 +205,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Bench { action } => bench::run(cli, action),
         Command::MockOperator(args) => operator::run_mock(args),
         Command::Rgs { action } => operator::run_rgs(cli, action),
+        Command::Loadtest { action } => loadtest::run(cli, action),
         Command::Serve(args) => {
             let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
             crate::telemetry::init_logging(config.log_format, &config.log_level);

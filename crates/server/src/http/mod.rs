@@ -55,6 +55,16 @@ pub fn router(state: AppState) -> Router {
             get(crate::games::http::get_limits).put(crate::games::http::put_limits),
         )
         .route("/v1/activity", get(crate::games::http::activity))
+        .route("/v1/guandan/leaderboard", get(crate::ratings::leaderboard))
+        .route("/v1/guandan/ratings/me", get(crate::ratings::my_rating))
+        .route(
+            "/v1/guandan/ratings/{user_id}",
+            get(crate::ratings::user_rating),
+        )
+        .route(
+            "/v1/guandan/matches/{id}/card.png",
+            get(crate::ratings::result_card),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::ip_rate_limit,

@@ -20,6 +20,8 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         crate::operator::http::create_session, crate::operator::http::deposit,
         crate::operator::http::withdraw, crate::operator::http::balance,
         crate::guandan::http::replay, crate::guandan::http::history, crate::guandan::http::flagged,
+        crate::ratings::leaderboard, crate::ratings::my_rating, crate::ratings::user_rating,
+        crate::ratings::result_card,
     ),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&BearerAuth),

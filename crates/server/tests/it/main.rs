@@ -8,6 +8,7 @@ mod games;
 mod guandan;
 mod operator;
 mod ops;
+mod ratings;
 mod support;
 mod tools;
 mod wallet;
