@@ -184,6 +184,10 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
             burst: f64::from(cfg.ws_messages_burst.max(1)),
             last: crate::clock::instant(),
         };
+        // Instant-games pushes: this user's balance changes and the public live bet feed.
+        let mut balances = state.balance_changes.subscribe();
+        let mut feed = state.bet_feed.subscribe();
+        let (mut balances_open, mut feed_open) = (true, true);
         loop {
             tokio::select! {
                 biased;
@@ -205,6 +209,23 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
                     }
                     Some(Out::Close(code, reason)) => { close_socket(&mut socket, code, reason).await; break; }
                     None => break,
+                },
+                change = balances.recv(), if balances_open => match change {
+                    Ok(c) if c.user_id == user_id => {
+                        sink.send(&protocol::ServerEnvelope::reply(None, balance_message(&c)));
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => balances_open = false,
+                },
+                batch = feed.recv(), if feed_open => match batch {
+                    Ok(b) => {
+                        sink.send(&protocol::ServerEnvelope::reply(None, feed_message(&b)));
+                    }
+                    // A slow connection misses feed batches rather than holding anyone up.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        metrics::counter!("games_feed_ws_lagged_total").increment(n);
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => feed_open = false,
                 },
                 msg = socket.recv() => {
                     let flow = match msg {
@@ -257,6 +278,40 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
         })
         .await;
     metrics::gauge!("guandan_connections").decrement(1.0);
+}
+
+/// `balance_changed` for a balance broadcast by the games service.
+fn balance_message(c: &crate::games::feed::BalanceChange) -> ServerMessage {
+    ServerMessage::BalanceChanged {
+        currency: c.currency.clone(),
+        balance: c.balance,
+    }
+}
+
+/// `bet_feed` for a live-feed batch (multipliers as decimal strings, trailing zeros trimmed).
+fn feed_message(b: &crate::games::feed::FeedBatch) -> ServerMessage {
+    ServerMessage::BetFeed {
+        items: b
+            .items
+            .iter()
+            .map(|i| protocol::server::BetFeedItem {
+                bet_id: i.bet_id.clone(),
+                game: i.game.clone(),
+                player: i.player.clone(),
+                currency: i.currency.clone(),
+                amount: i.amount,
+                multiplier: decimal(i.multiplier),
+                payout: i.payout,
+                at_ms: u64::try_from(i.at_ms).unwrap_or(0),
+            })
+            .collect(),
+    }
+}
+
+fn decimal(m: f64) -> String {
+    let s = format!("{m:.8}");
+    let s = s.trim_end_matches('0');
+    s.strip_suffix('.').unwrap_or(s).to_owned()
 }
 
 async fn close_socket(socket: &mut WebSocket, code: u16, reason: &'static str) {

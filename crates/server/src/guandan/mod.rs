@@ -39,14 +39,20 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/admin/guandan/flagged", get(http::flagged))
 }
 
-/// The rating quick match uses for `user_id`: the seam to the ratings module (1500 until a player has
-/// a stored rating there).
-pub async fn player_rating(_state: &AppState, _user_id: i64) -> i32 {
-    RATING_DEFAULT
+/// The rating quick match uses for `user_id`: the display rating of `server::ratings` (a new
+/// player's default when none is stored, or when the store cannot answer: matchmaking never waits on
+/// an error).
+pub async fn player_rating(state: &AppState, user_id: i64) -> i32 {
+    let display = match state.store.ratings().rating(user_id).await {
+        Ok(Some(r)) => r.display,
+        Ok(None) => rating::Rating::default().display(),
+        Err(e) => {
+            tracing::warn!(user_id, error = %e, "rating lookup failed; using the default");
+            rating::Rating::default().display()
+        }
+    };
+    i32::try_from(display).unwrap_or(i32::MAX)
 }
-
-/// Rating of a player without a stored rating.
-pub const RATING_DEFAULT: i32 = 1500;
 
 /// Something queued to one connection.
 #[derive(Debug, Clone)]
