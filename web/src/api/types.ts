@@ -139,21 +139,36 @@ export interface MatchSummary {
   [key: string]: unknown;
 }
 
+/** A rating tier as the server sends it (`server::ratings::TierView`). */
+export interface Tier {
+  id: string;
+  name: string;
+  name_zh: string;
+  min_rating: number;
+}
+
+/** The tier's name in the reader's language (tolerates an older plain-string form). */
+export function tierName(tier: Tier | string | undefined | null, locale: string): string {
+  if (!tier) return "";
+  if (typeof tier === "string") return tier;
+  return locale === "zh-CN" ? tier.name_zh : tier.name;
+}
+
 export interface LeaderboardRow {
   rank?: number;
   user_id?: string;
   name?: string;
   display_name?: string;
   rating?: number;
-  tier?: string;
-  games?: number;
+  tier?: Tier;
+  matches?: number;
   wins?: number;
   [key: string]: unknown;
 }
 
 export interface RatingView {
   rating?: number;
-  tier?: string;
-  games?: number;
+  tier?: Tier;
+  matches?: number;
   [key: string]: unknown;
 }

@@ -3,9 +3,10 @@ import { useState } from "react";
 import * as api from "../api/endpoints";
 import { useI18n } from "../i18n";
 import { Loading, useAsync } from "./common";
+import { tierName } from "../api/types";
 
 export function LeaderboardPage() {
-  const { t, num } = useI18n();
+  const { t, num, locale } = useI18n();
   const [period, setPeriod] = useState<"all" | "week" | "month">("all");
   const rows = useAsync(() => api.leaderboard(period), [period]);
   return (
@@ -34,7 +35,7 @@ export function LeaderboardPage() {
                 <td>{r.rank ?? i + 1}</td>
                 <td>{r.display_name ?? r.name ?? r.user_id}</td>
                 <td>{r.rating !== undefined ? num(Number(r.rating)) : "—"}</td>
-                <td>{r.tier ?? ""}</td>
+                <td>{tierName(r.tier, locale)}</td>
               </tr>
             ))}
           </tbody>

@@ -9,9 +9,10 @@ import { Link, navigate } from "../router";
 import type { MatchMode, RoomOptions, RulesProfile } from "../protocol";
 import { Balance, useAsync } from "./common";
 import { session } from "../api/session";
+import { tierName } from "../api/types";
 
 export function Lobby() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const state = useLive();
   const rating = useAsync(api.myRating, []);
   const games = useAsync(api.games, []);
@@ -75,7 +76,7 @@ export function Lobby() {
         <Balance />
         {rating.data && (
           <span className="rating" data-testid="rating">
-            {t("lobby.rating")}: {rating.data.rating ?? "—"} · {t("lobby.tier")}: {rating.data.tier ?? "—"}
+            {t("lobby.rating")}: {rating.data.rating ?? "—"} · {t("lobby.tier")}: {tierName(rating.data.tier, locale) || "—"}
           </span>
         )}
       </section>
