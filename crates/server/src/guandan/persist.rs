@@ -1,13 +1,13 @@
-//! The batched match-log writer: tables hand it log operations through one bounded queue and go on
-//! playing; it writes them in order, consecutive action appends as one multi-row insert.
+//! The batched match-log writer: tables hand it log operations through one bounded queue; it writes
+//! them in order, consecutive action appends as one multi-row insert.
 //!
-//! Design: a table applies an action, enqueues its log record and broadcasts at once, so no database
-//! round trip sits between an action and its broadcast. The queue is bounded (`log_queue_depth`): if the
-//! database falls that far behind, tables wait on the enqueue (back-pressure) rather than grow memory.
-//! The price is a window of at most one batch: after a crash the last few actions may be missing from
-//! the log; the table then resumes one or a few actions earlier, which is a consistent state because
-//! the engine replays the log deterministically and reconnecting clients receive a fresh snapshot.
-//! A graceful shutdown flushes the queue before the process ends.
+//! Design: a table applies an action, enqueues its log record followed by a `Flush`, and broadcasts the
+//! action's events only once the flush is answered, i.e. once the record is committed: nothing a player
+//! was told happened can be missing from the log after a crash. The writer answers every `Flush` of a
+//! drained batch after the batch's writes, so concurrent tables share one commit (group commit) and an
+//! action waits about one commit, not one per table. The queue is bounded (`log_queue_depth`): if the
+//! database falls behind, tables wait on the enqueue (back-pressure) rather than grow memory. A graceful
+//! shutdown flushes the queue before the process ends.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,8 +57,10 @@ pub fn start(store: Arc<dyn store::Store>, depth: usize, batch_max: usize) -> mp
 
 async fn write_batch(store: &dyn store::Store, ops: Vec<LogOp>) {
     let mut appends: Vec<GuandanActionRecord> = Vec::new();
+    // Answered after the whole batch is written, so every table waiting in this batch shares the commit.
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     for op in ops {
-        if !matches!(op, LogOp::Append(_)) && !appends.is_empty() {
+        if matches!(op, LogOp::Create(_) | LogOp::Finish { .. }) && !appends.is_empty() {
             flush_appends(store, &mut appends).await;
         }
         match op {
@@ -84,13 +86,14 @@ async fn write_batch(store: &dyn store::Store, ops: Vec<LogOp>) {
                 })
                 .await;
             }
-            LogOp::Flush(done) => {
-                let _ = done.send(());
-            }
+            LogOp::Flush(done) => flushes.push(done),
         }
     }
     if !appends.is_empty() {
         flush_appends(store, &mut appends).await;
+    }
+    for done in flushes {
+        let _ = done.send(());
     }
 }
 

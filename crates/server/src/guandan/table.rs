@@ -1029,6 +1029,11 @@ impl Table {
                 let Some(i) = self.seat_index(sink.user_id) else {
                     return err(&sink, id, forbidden, "You are not seated at this table.");
                 };
+                // Asking for a hint is the player taking the seat back from auto-play ("take back").
+                if self.seats[i].as_ref().is_some_and(|o| o.auto) {
+                    self.set_auto(i, false);
+                    self.after_change().await;
+                }
                 match self.bot_choice(i) {
                     Some(a) => {
                         sink.reply(
@@ -1376,6 +1381,11 @@ impl Table {
         g.next_idx += 1;
         let over = g.m.phase() == Phase::MatchOver;
         self.enqueue(LogOp::Append(rec)).await;
+        // Broadcast only once the record is committed (see `persist`): an acknowledged action is never
+        // missing from the log after a crash.
+        let (done, committed) = tokio::sync::oneshot::channel();
+        self.enqueue(LogOp::Flush(done)).await;
+        let _ = committed.await;
         metrics::counter!("guandan_actions_total").increment(1);
         for ev in events {
             self.emit(TEvent::Game(ev));

@@ -410,7 +410,7 @@ async fn bots_fill_a_casual_quick_match_and_a_timeout_starts_auto_play() {
     let s = support::start_with(config, support::backends().await.remove(0).1).await;
     let base = s.url();
     let (token, _) = guest(&base).await;
-    let (mut c, _table) = casual_with_bots(&base, &token).await;
+    let (mut c, table) = casual_with_bots(&base, &token).await;
     let seat = c.seat.expect("seat");
     // The player never acts: its timer runs out and the expert bot plays for it.
     let on = c
@@ -422,6 +422,12 @@ async fn bots_fill_a_casual_quick_match_and_a_timeout_starts_auto_play() {
     // Auto-play keeps the match moving: a played or passed event for the seat follows.
     c.until("a move for the seat", |v| {
         (v["type"] == "played" || v["type"] == "passed") && v["payload"]["seat"] == seat
+    })
+    .await;
+    // "Take back": asking for a hint hands the seat back to its player.
+    c.req("hint", json!({"table_id": table})).await;
+    c.until("auto_play off", |v| {
+        v["type"] == "auto_play" && v["payload"]["seat"] == seat && v["payload"]["on"] == false
     })
     .await;
     s.shutdown().await.expect("shutdown");
