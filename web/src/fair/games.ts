@@ -1,6 +1,7 @@
 // Each game's mapping from the bet's floats to its outcome, written to match crate `casino` exactly
 // (docs/fairness.md §5), with every step recorded so the fairness page can show it.
 import { drawFloats, indexOf, sha256Hex, type StreamDraw } from "./stream";
+import { PAYTABLE_GAMES, checkSettlement, tableMultiplier, type BetRecord, type CatalogueEntry, type SettlementCheck } from "./paytable";
 
 export interface Step {
   /** i18n key of the step's title. */
@@ -16,6 +17,13 @@ export interface Verification {
   draw: StreamDraw;
   outcome: Record<string, unknown>;
   steps: Step[];
+  /**
+   * Wheel/plinko: the multiplier from the published paytable and the payout it implies, compared
+   * with the bet record (null for other games or when the paytable could not be read).
+   */
+  settlement: SettlementCheck | null;
+  /** Why the multiplier could not be recomputed independently (paytable missing), if so. */
+  paytableError: string | null;
 }
 
 const CARD_SUITS = ["D", "H", "S", "C"];
@@ -147,6 +155,10 @@ export async function verifyBet(args: {
   clientSeed: string;
   nonce: number;
   params?: Record<string, unknown> | null;
+  /** The game's public catalogue entry (`GET /v1/games/{game}`): its paytable prices wheel/plinko. */
+  catalogue?: CatalogueEntry | null;
+  /** The server's bet record (stake, multiplier, payout) to check against the recomputation. */
+  bet?: BetRecord | null;
 }): Promise<Verification> {
   const params = args.params ?? {};
   const computedHash = await sha256Hex(args.serverSeed);
@@ -165,7 +177,23 @@ export async function verifyBet(args: {
     },
   ];
   const { outcome, steps: mapping } = outcomeOf(args.game, params, draw);
-  return { game: args.game, hashMatches, computedHash, draw, outcome, steps: [...steps, ...mapping] };
+  steps.push(...mapping);
+  let settlement: SettlementCheck | null = null;
+  let paytableError: string | null = null;
+  if (PAYTABLE_GAMES[args.game]) {
+    try {
+      if (!args.catalogue) throw new Error(`the published paytable of ${args.game} (GET /v1/games/${args.game}) is not available`);
+      const table = tableMultiplier(args.game, params, outcome, args.catalogue);
+      outcome.multiplier = table.multiplier;
+      steps.push(table.step);
+      settlement = checkSettlement(table, args.bet ?? {}, args.catalogue);
+      steps.push(...settlement.steps);
+    } catch (e) {
+      paytableError = e instanceof Error ? e.message : String(e);
+      steps.push({ label: "verify.step.paytableMissing", detail: paytableError });
+    }
+  }
+  return { game: args.game, hashMatches, computedHash, draw, outcome, steps, settlement, paytableError };
 }
 
 /** Compares a recomputed outcome with the server's: every key we computed must agree. */

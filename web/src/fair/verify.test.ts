@@ -64,7 +64,7 @@ describe("game outcomes", () => {
       } else {
         const exp = v.expected as Record<string, unknown>;
         for (const [k, want] of Object.entries(exp)) {
-          if (k === "multiplier" && game !== "limbo") continue; // wheel/plinko tables: shown from the bet
+          if (k === "multiplier" && game !== "limbo") continue; // wheel/plinko: priced from the paytable, see paytable.test.ts
           expect(outcome[k]).toEqual(want);
         }
       }

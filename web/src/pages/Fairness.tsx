@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import * as api from "../api/endpoints";
 import type { BetView, RotateResponse } from "../api/types";
 import { verifyBet, outcomeAgrees, type Verification } from "../fair/games";
+import { PAYTABLE_GAMES, type CatalogueEntry } from "../fair/paytable";
 import { useI18n } from "../i18n";
 import { Loading, useAsync } from "./common";
 
@@ -80,9 +81,29 @@ export function FairnessPage() {
       setError("params: invalid JSON");
       return;
     }
+    // Wheel/plinko multipliers come from the game's public paytable, never from the bet record.
+    let catalogue: CatalogueEntry | null = null;
+    if (PAYTABLE_GAMES[form.game]) {
+      try {
+        catalogue = (await api.game(form.game)) as CatalogueEntry;
+      } catch {
+        catalogue = null; // shown as an unverified step
+      }
+    }
+    const record =
+      bet && bet.game === form.game ? { amount: bet.amount ?? null, currency: bet.currency ?? null, multiplier: bet.multiplier, payout: bet.payout } : null;
     try {
       setResult(
-        await verifyBet({ game: form.game, serverSeed: form.serverSeed.trim(), serverSeedHash: form.serverSeedHash.trim() || null, clientSeed: form.clientSeed, nonce: Number(form.nonce), params }),
+        await verifyBet({
+          game: form.game,
+          serverSeed: form.serverSeed.trim(),
+          serverSeedHash: form.serverSeedHash.trim() || null,
+          clientSeed: form.clientSeed,
+          nonce: Number(form.nonce),
+          params,
+          catalogue,
+          bet: record,
+        }),
       );
     } catch (err) {
       setError(String(err instanceof Error ? err.message : err));
@@ -226,6 +247,21 @@ export function FairnessPage() {
             {agrees !== null && (
               <p className={agrees ? "ok" : "error"} data-testid="verify-verdict">
                 {agrees ? "✔ " + t("fair.outcomeOk") : "✘ " + t("fair.outcomeBad")}
+              </p>
+            )}
+            {result.paytableError !== null && (
+              <p className="error" data-testid="paytable-missing">
+                ✘ {t("fair.paytableMissing")} ({result.paytableError})
+              </p>
+            )}
+            {result.settlement && result.settlement.multiplierAgrees !== null && (
+              <p className={result.settlement.multiplierAgrees ? "ok" : "error"} data-testid="multiplier-verdict">
+                {result.settlement.multiplierAgrees ? "✔ " + t("fair.multiplierOk") : "✘ " + t("fair.multiplierBad")} (× {result.settlement.hundredths / 100} / × {String(bet?.multiplier)})
+              </p>
+            )}
+            {result.settlement && result.settlement.payoutAgrees !== null && (
+              <p className={result.settlement.payoutAgrees ? "ok" : "error"} data-testid="payout-verdict">
+                {result.settlement.payoutAgrees ? "✔ " + t("fair.payoutOk") : "✘ " + t("fair.payoutBad")} ({String(result.settlement.payout)} / {String(bet?.payout)})
               </p>
             )}
           </div>
