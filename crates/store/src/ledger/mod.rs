@@ -176,11 +176,9 @@ macro_rules! ledger_backend {
             async fn accounts_by_id(&self, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
                 let mut found = std::collections::BTreeMap::new();
                 for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    let mut qb = ids_query(format!(
                         "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
-                    ));
-                    push_ids(&mut qb, chunk);
-                    qb.push(")");
+                    ), chunk, ")");
                     for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&self.pool).await? {
                         let a = row.decode()?;
                         found.insert(a.id, a);
@@ -192,11 +190,9 @@ macro_rules! ledger_backend {
             async fn transfers_by_id(&self, ids: &[TransferId]) -> StoreResult<Vec<Transfer>> {
                 let mut found = std::collections::BTreeMap::new();
                 for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    let mut qb = ids_query(format!(
                         "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ("
-                    ));
-                    push_ids(&mut qb, chunk);
-                    qb.push(")");
+                    ), chunk, ")");
                     for row in qb.build_query_as::<codec::TransferRow>().fetch_all(&self.pool).await? {
                         let t = row.decode()?;
                         found.insert(t.id, t);
@@ -336,11 +332,15 @@ macro_rules! ledger_backend {
             codec::u64_from_db(ts)
         }
 
-        fn push_ids(qb: &mut sqlx::QueryBuilder<'_, $db>, ids: &[u128]) {
+        /// `{head}<ids bound as a list>{tail}`: every chunked `WHERE id IN (…)` read.
+        fn ids_query<'a>(head: impl Into<String>, ids: &[u128], tail: &str) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(head);
             let mut list = qb.separated(", ");
             for id in ids {
                 list.push_bind(codec::id_to_db(*id));
             }
+            qb.push(tail);
+            qb
         }
 
         /// Loads the transfers among `ids` (sorted), their pending statuses and failure marks.
@@ -350,27 +350,19 @@ macro_rules! ledger_backend {
             snap: &mut Snapshot,
         ) -> StoreResult<()> {
             for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                let mut qb = ids_query(format!(
                     "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ("
-                ));
-                push_ids(&mut qb, chunk);
-                qb.push(")");
+                ), chunk, ")");
                 for row in qb.build_query_as::<codec::TransferRow>().fetch_all(&mut **tx).await? {
                     let t = row.decode()?;
                     snap.transfers.insert(t.id, t);
                 }
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id, status, expires_at FROM ledger_pending WHERE id IN (",
-                );
-                push_ids(&mut qb, chunk);
-                qb.push(")");
+                let mut qb = ids_query("SELECT id, status, expires_at FROM ledger_pending WHERE id IN (", chunk, ")");
                 for row in qb.build_query_as::<codec::PendingDbRow>().fetch_all(&mut **tx).await? {
                     let p = row.decode()?;
                     snap.pending.insert(p.id, p.status);
                 }
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM ledger_failed WHERE id IN (");
-                push_ids(&mut qb, chunk);
-                qb.push(")");
+                let mut qb = ids_query("SELECT id FROM ledger_failed WHERE id IN (", chunk, ")");
                 for (id,) in qb.build_query_as::<(Vec<u8>,)>().fetch_all(&mut **tx).await? {
                     snap.failed.insert(codec::id(&id)?);
                 }
@@ -386,11 +378,9 @@ macro_rules! ledger_backend {
             snap: &mut Snapshot,
         ) -> StoreResult<()> {
             for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                let mut qb = ids_query(format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
-                ));
-                push_ids(&mut qb, chunk);
-                qb.push(concat!(") ORDER BY id", $lock));
+                ), chunk, concat!(") ORDER BY id", $lock));
                 for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&mut **tx).await? {
                     let a = row.decode()?;
                     snap.accounts.insert(a.id, a);
