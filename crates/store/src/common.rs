@@ -246,3 +246,52 @@ macro_rules! impl_store {
 }
 
 pub(crate) use {impl_account_traits, impl_store};
+
+/// How a backend spells the bind parameters of the multi-row statements built at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Params {
+    /// `$1, $2, …` (PostgreSQL).
+    Numbered,
+    /// `?, ?, …` (SQLite). SQLite also reads `$n`, but sqlx then looks every parameter's name up
+    /// with `sqlite3_bind_parameter_name`, a linear scan, so binding a statement of n numbered
+    /// parameters costs O(n²): a 256-row bet insert (4,864 parameters) spent more time binding
+    /// than inserting. Anonymous parameters bind in order at O(1) each.
+    Anonymous,
+}
+
+/// `(p, p, p), (p, p, p)` for `rows` rows of `cols` columns, numbered from 1 in row order.
+pub(crate) fn placeholders(style: Params, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            match style {
+                Params::Numbered => {
+                    s.push('$');
+                    s.push_str(&(r * cols + c + 1).to_string());
+                }
+                Params::Anonymous => s.push('?'),
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Params, placeholders};
+
+    #[test]
+    fn placeholders_number_rows_and_columns() {
+        assert_eq!(placeholders(Params::Numbered, 1, 2), "($1, $2)");
+        assert_eq!(placeholders(Params::Numbered, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(Params::Anonymous, 2, 2), "(?, ?), (?, ?)");
+    }
+}

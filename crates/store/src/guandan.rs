@@ -165,26 +165,6 @@ pub(crate) const MATCH_COLUMNS: &str = "id, table_id, room_code, kind, rules, op
 /// Rows per multi-row insert of actions.
 pub(crate) const ACTIONS_PER_STATEMENT: usize = 200;
 
-/// `($1, $2, $3, $4), ($5, …)` for `rows` rows of `cols` columns.
-pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
-        }
-        s.push(')');
-    }
-    s
-}
-
 /// Implements [`GuandanStore`] for a store type with a `pool` field.
 macro_rules! impl_guandan_store {
     ($store:ty) => {
@@ -236,7 +216,7 @@ macro_rules! impl_guandan_store {
                 for chunk in actions.chunks($crate::guandan::ACTIONS_PER_STATEMENT) {
                     let sql = format!(
                         "INSERT INTO guandan_actions (match_id, idx, action_json, at_ms) VALUES {}",
-                        $crate::guandan::placeholders(chunk.len(), 4)
+                        $crate::common::placeholders(<$store>::PARAMS, chunk.len(), 4)
                     );
                     let mut q = sqlx::query(&sql);
                     for a in chunk {
@@ -410,12 +390,3 @@ macro_rules! impl_guandan_store {
 }
 
 pub(crate) use impl_guandan_store;
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_number_rows_and_columns() {
-        assert_eq!(super::placeholders(1, 2), "($1, $2)");
-        assert_eq!(super::placeholders(2, 2), "($1, $2), ($3, $4)");
-    }
-}

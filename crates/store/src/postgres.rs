@@ -18,6 +18,9 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Bind parameters of run-time built statements.
+    pub(crate) const PARAMS: crate::common::Params = crate::common::Params::Numbered;
+
     /// Connects to the database a `postgres://` URL names and applies migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let opts = PgConnectOptions::from_str(url).map_err(|e| {
