@@ -52,8 +52,6 @@ pub struct GamesConfig {
     pub session_gap_secs: u64,
     /// Settled bets waiting for the live-feed task; when full, feed items are dropped and counted.
     pub feed_queue_depth: usize,
-    /// Bet rows waiting for the group-commit bet writer.
-    pub bet_queue_depth: usize,
     /// Bet limits and feed size classes per currency; a currency absent here cannot be bet.
     pub currencies: BTreeMap<String, CurrencyLimits>,
 }
@@ -113,7 +111,6 @@ impl Default for GamesConfig {
             limit_raise_cooloff_secs: 24 * 3_600,
             session_gap_secs: 15 * 60,
             feed_queue_depth: 4_096,
-            bet_queue_depth: 16_384,
             currencies,
         }
     }

@@ -123,7 +123,7 @@ pub async fn build_state_with_store(
         tokio::sync::broadcast::channel(games::feed::BALANCE_BROADCAST_DEPTH);
     let games = Arc::new(games::Games::start(
         Arc::new(config.games.clone()),
-        store.clone(),
+        wallet.pipeline.clone(),
         bet_feed.clone(),
         balance_changes.clone(),
     ));

@@ -190,24 +190,49 @@ const BET_INSERT_COLUMNS: &str = "INSERT INTO game_bets (id, user_id, game, curr
      multiplier, status, server_seed_hash, client_seed, nonce, idempotency_key, request_hash, params, \
      outcome, round_state, response, created_at_ms, updated_at_ms) VALUES ";
 
-/// `INSERT … VALUES ($1, …, $19), ($20, …)` for `rows` rows.
-pub(crate) fn bet_insert_sql(rows: usize) -> String {
+/// `INSERT … VALUES (…19 placeholders…), (…)` for `rows` rows.
+pub(crate) fn bet_insert_sql(style: crate::common::Params, rows: usize) -> String {
     let mut sql = String::from(BET_INSERT_COLUMNS);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..19 {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * 19 + c + 1));
-        }
-        sql.push(')');
-    }
+    sql.push_str(&crate::common::placeholders(style, rows, 19));
     sql
 }
+
+/// Inserts `bets` on `$conn` (a transaction) in multi-row statements of at most
+/// [`BET_INSERT_ROWS_MAX`] rows; `?` on failure. A macro because the same statements run in the
+/// games store's own transactions and inside a ledger batch's (see `LedgerDb::commit_batch`).
+macro_rules! insert_bet_rows {
+    ($conn:expr, $style:expr, $bets:expr) => {
+        for chunk in $bets.chunks($crate::games::BET_INSERT_ROWS_MAX) {
+            let sql = $crate::games::bet_insert_sql($style, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for b in chunk {
+                q = q
+                    .bind(b.id)
+                    .bind(b.user_id)
+                    .bind(&b.game)
+                    .bind(&b.currency)
+                    .bind(b.amount)
+                    .bind(b.payout)
+                    .bind(b.multiplier)
+                    .bind(b.status)
+                    .bind(&b.server_seed_hash)
+                    .bind(&b.client_seed)
+                    .bind(b.nonce)
+                    .bind(&b.idempotency_key)
+                    .bind(&b.request_hash)
+                    .bind(&b.params)
+                    .bind(&b.outcome)
+                    .bind(&b.round_state)
+                    .bind(&b.response)
+                    .bind(b.created_at_ms)
+                    .bind(b.updated_at_ms);
+            }
+            q.execute($conn).await?;
+        }
+    };
+}
+
+pub(crate) use insert_bet_rows;
 
 /// Implements [`GamesStore`] for a store type with a `pool` field.
 macro_rules! impl_games_store {
@@ -299,33 +324,7 @@ macro_rules! impl_games_store {
                     return Ok(());
                 }
                 let mut tx = self.pool.begin().await?;
-                for chunk in bets.chunks($crate::games::BET_INSERT_ROWS_MAX) {
-                    let sql = $crate::games::bet_insert_sql(chunk.len());
-                    let mut q = sqlx::query(&sql);
-                    for b in chunk {
-                        q = q
-                            .bind(b.id)
-                            .bind(b.user_id)
-                            .bind(&b.game)
-                            .bind(&b.currency)
-                            .bind(b.amount)
-                            .bind(b.payout)
-                            .bind(b.multiplier)
-                            .bind(b.status)
-                            .bind(&b.server_seed_hash)
-                            .bind(&b.client_seed)
-                            .bind(b.nonce)
-                            .bind(&b.idempotency_key)
-                            .bind(&b.request_hash)
-                            .bind(&b.params)
-                            .bind(&b.outcome)
-                            .bind(&b.round_state)
-                            .bind(&b.response)
-                            .bind(b.created_at_ms)
-                            .bind(b.updated_at_ms);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
+                $crate::games::insert_bet_rows!(&mut *tx, <$store>::PARAMS, bets);
                 tx.commit().await?;
                 Ok(())
             }

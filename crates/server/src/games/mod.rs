@@ -13,7 +13,6 @@ pub mod feed;
 pub mod http;
 pub mod limits;
 pub mod wallet;
-pub mod writer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,7 +33,6 @@ use crate::state::AppState;
 use catalogue::GameKind;
 use feed::{BalanceChange, Feed, FeedBatch, FeedItem, Settled};
 use limits::{DAY_MS, Limits};
-use writer::BetWriter;
 
 pub use wallet::{InternalRouter, LedgerGameWallet};
 
@@ -66,7 +64,8 @@ pub struct Games {
     /// Settings.
     pub config: Arc<GamesConfig>,
     players: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Player>>>>,
-    writer: BetWriter,
+    /// The ledger's group-commit writer, which also stores bet rows.
+    writer: crate::wallet::pipeline::Pipeline,
     /// The live feed.
     pub feed: Feed,
     /// Balance changes for WebSocket forwarding.
@@ -152,15 +151,16 @@ fn parse_json(text: &str) -> Value {
 }
 
 impl Games {
-    /// Starts the bet writer and the feed task (needs a tokio runtime).
+    /// Starts the feed task (needs a tokio runtime). Bet rows are written by `writer`, the
+    /// ledger's group-commit pipeline, in the same transactions as the ledger's batches.
     pub fn start(
         config: Arc<GamesConfig>,
-        store: Arc<dyn store::Store>,
+        writer: crate::wallet::pipeline::Pipeline,
         feed_tx: broadcast::Sender<FeedBatch>,
         balance_tx: broadcast::Sender<BalanceChange>,
     ) -> Self {
         Self {
-            writer: BetWriter::start(store, config.bet_queue_depth),
+            writer,
             feed: Feed::start(config.clone(), feed_tx),
             balances: balance_tx,
             players: Mutex::new(HashMap::new()),
@@ -618,7 +618,7 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
     p.pair = Some((next_pair, p.pair.take().map(|(_, t)| t).unwrap_or_default()));
     let response = bet_response(&record, balance, round_record.as_ref());
     record.response = response.to_string();
-    if let Err(e) = games.writer.insert(record.clone()).await {
+    if let Err(e) = games.writer.insert_bet(record.clone()).await {
         // The money moved but the row did not land: the ledger keeps the round id in every
         // transfer, so the round can be reconstructed; the client learns the bet failed to record.
         tracing::error!(error = %e, bet_id, user_id, "bet row not stored after the money moved");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ledger::chart::{self, AccountKind, TransferKind};
-use ledger::{CreateTransferResult, LedgerStore, Transfer, TransferFlags};
+use ledger::{Account, CreateTransferResult, LedgerStore, Transfer, TransferFlags};
 
 use crate::gamewallet::{Credit, Debit, GameWallet, GameWalletError, Rollback, WalletRouter};
 use crate::wallet::{Wallet, wallet_id};
@@ -73,14 +73,12 @@ impl LedgerGameWallet {
         Self { wallet }
     }
 
-    async fn submit(
-        &self,
-        transfers: Vec<Transfer>,
-    ) -> Result<CreateTransferResult, GameWalletError> {
-        let results = self
+    /// Submits one request; on success, the committed accounts it named.
+    async fn submit(&self, transfers: Vec<Transfer>) -> Result<Vec<Account>, GameWalletError> {
+        let committed = self
             .wallet
             .pipeline
-            .create_transfers(transfers)
+            .create_transfers_committed(transfers)
             .await
             .map_err(|e| match e.kind() {
                 store::StoreErrorKind::Unavailable => GameWalletError::Unavailable(e.to_string()),
@@ -88,12 +86,13 @@ impl LedgerGameWallet {
             })?;
         // A chain is committed iff its first event answers ok or exists; otherwise the first
         // event's own code (or the failing event's) says why.
+        let results = &committed.results;
         let first = results
             .first()
             .copied()
             .unwrap_or(CreateTransferResult::LinkedEventFailed);
         if first.is_success() {
-            return Ok(first);
+            return Ok(committed.accounts);
         }
         let cause = results
             .iter()
@@ -118,11 +117,22 @@ impl LedgerGameWallet {
             .lookup_accounts(&[wallet_id(user_id, ledger)])
             .await
             .map_err(|e| GameWalletError::Unavailable(e.to_string()))?;
-        Ok(accounts.first().map_or(0, |a| {
-            a.credits_posted
-                .saturating_sub(a.debits_posted)
-                .saturating_sub(a.debits_pending)
-        }))
+        Ok(accounts.first().map_or(0, spendable))
+    }
+
+    /// The player's spendable balance after a committed request: from the accounts the commit
+    /// returned (no read), or read back when the request did not change the wallet.
+    async fn available_after(
+        &self,
+        committed: &[Account],
+        user_id: i64,
+        ledger: u32,
+    ) -> Result<u64, GameWalletError> {
+        let id = wallet_id(user_id, ledger);
+        match committed.iter().find(|a| a.id == id) {
+            Some(a) => Ok(spendable(a)),
+            None => self.available(user_id, ledger).await,
+        }
     }
 
     fn bet_transfer(debit: &Debit, ledger: u32) -> Transfer {
@@ -161,17 +171,23 @@ impl GameWallet for LedgerGameWallet {
         if debit.amount == 0 {
             return Err(GameWalletError::Internal("zero debit".into()));
         }
-        self.submit(vec![Self::bet_transfer(debit, ledger)]).await?;
-        self.available(debit.user_id, ledger).await
+        let committed = self.submit(vec![Self::bet_transfer(debit, ledger)]).await?;
+        self.available_after(&committed, debit.user_id, ledger)
+            .await
     }
 
     async fn win(&self, credit: &Credit) -> Result<Option<u64>, GameWalletError> {
         let ledger = ledger_of(&credit.currency)?;
-        if credit.amount > 0 {
+        let committed = if credit.amount > 0 {
             self.submit(vec![Self::win_transfer(credit, ledger)])
-                .await?;
-        }
-        Ok(Some(self.available(credit.user_id, ledger).await?))
+                .await?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(
+            self.available_after(&committed, credit.user_id, ledger)
+                .await?,
+        ))
     }
 
     async fn rollback(&self, rollback: &Rollback) -> Result<(), GameWalletError> {
@@ -208,7 +224,17 @@ impl GameWallet for LedgerGameWallet {
                 Self::win_transfer(credit, ledger),
             ]
         };
-        self.submit(chain).await?;
-        Ok(Some(self.available(debit.user_id, ledger).await?))
+        let committed = self.submit(chain).await?;
+        Ok(Some(
+            self.available_after(&committed, debit.user_id, ledger)
+                .await?,
+        ))
     }
+}
+
+/// Spendable: posted credits less posted and pending debits.
+fn spendable(a: &Account) -> u64 {
+    a.credits_posted
+        .saturating_sub(a.debits_posted)
+        .saturating_sub(a.debits_pending)
 }

@@ -13,8 +13,8 @@ use std::time::Duration;
 use ledger::{
     Account, BATCH_EVENTS_MAX, CreateAccountResult, CreateTransferResult, LedgerStore, Transfer,
 };
-use store::ledger::LedgerDb;
-use store::{StoreError, StoreErrorKind};
+use store::ledger::{GroupCommit, LedgerDb};
+use store::{BetRecord, StoreError, StoreErrorKind};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock;
@@ -42,14 +42,28 @@ pub enum PipelineError {
     Store(#[from] StoreError),
 }
 
+/// A request's results and the committed values of the accounts its events name that the batch
+/// changed (an account whose transfers all failed is absent), sorted by id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// One result per event, in order.
+    pub results: Vec<CreateTransferResult>,
+    /// Accounts at commit, sorted by id.
+    pub accounts: Vec<Account>,
+}
+
 enum Job {
     Transfers {
         events: Vec<Transfer>,
-        reply: oneshot::Sender<Result<Vec<CreateTransferResult>, PipelineError>>,
+        reply: Reply,
     },
     Accounts {
         events: Vec<Account>,
         reply: oneshot::Sender<Result<Vec<CreateAccountResult>, PipelineError>>,
+    },
+    Bet {
+        row: Box<BetRecord>,
+        reply: BetReply,
     },
 }
 
@@ -74,10 +88,34 @@ impl Pipeline {
         &self,
         events: Vec<Transfer>,
     ) -> Result<Vec<CreateTransferResult>, PipelineError> {
+        Ok(self.create_transfers_committed(events).await?.results)
+    }
+
+    /// [`Self::create_transfers`], also returning the committed balances of the accounts the
+    /// request names, so a caller need not read back what it just moved.
+    pub async fn create_transfers_committed(
+        &self,
+        events: Vec<Transfer>,
+    ) -> Result<Committed, PipelineError> {
         check_size(events.len())?;
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job::Transfers { events, reply })
+            .await
+            .map_err(|_| PipelineError::Closed)?;
+        rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
+    /// Stores an instant-game bet row in the next batch's transaction (beside that batch's
+    /// transfers, so the ledger and the bet log share one commit); returns once it is committed.
+    /// A row that breaks a constraint (a reused nonce or idempotency key) fails alone.
+    pub async fn insert_bet(&self, row: BetRecord) -> Result<(), PipelineError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Bet {
+                row: Box::new(row),
+                reply,
+            })
             .await
             .map_err(|_| PipelineError::Closed)?;
         rx.await.map_err(|_| PipelineError::Closed)?
@@ -111,6 +149,9 @@ pub fn now_ns() -> u64 {
     u64::try_from(clock::now_ms()).unwrap_or(0) * 1_000_000
 }
 
+/// Bet rows per batch at most (on top of the transfers).
+const BATCH_BETS_MAX: usize = 1_024;
+
 async fn writer(ledger: LedgerDb, mut rx: mpsc::Receiver<Job>) {
     let mut carry: Option<Job> = None;
     let mut expire_tick = tokio::time::interval(EXPIRE_INTERVAL);
@@ -131,6 +172,7 @@ async fn writer(ledger: LedgerDb, mut rx: mpsc::Receiver<Job>) {
                 }
             },
         };
+        let mut batch = Batch::default();
         match first {
             Job::Accounts { events, reply } => {
                 let result = ledger
@@ -138,58 +180,147 @@ async fn writer(ledger: LedgerDb, mut rx: mpsc::Receiver<Job>) {
                     .await
                     .map_err(PipelineError::from);
                 let _ = reply.send(result);
+                continue;
             }
-            Job::Transfers { events, reply } => {
-                let mut group = vec![(events, reply)];
-                let mut total = group[0].0.len();
-                while let Ok(job) = rx.try_recv() {
-                    match job {
-                        Job::Transfers { events, reply }
-                            if total + events.len() <= BATCH_EVENTS_MAX =>
-                        {
-                            total += events.len();
-                            group.push((events, reply));
-                        }
-                        other => {
-                            carry = Some(other);
-                            break;
-                        }
-                    }
+            Job::Transfers { events, reply } => batch.transfers.push((events, reply)),
+            Job::Bet { row, reply } => batch.bets.push((*row, reply)),
+        }
+        let mut events = batch.transfers.first().map_or(0, |(e, _)| e.len());
+        while let Ok(job) = rx.try_recv() {
+            match job {
+                Job::Transfers { events: e, reply } if events + e.len() <= BATCH_EVENTS_MAX => {
+                    events += e.len();
+                    batch.transfers.push((e, reply));
                 }
-                commit_group(&ledger, group).await;
+                Job::Bet { row, reply } if batch.bets.len() < BATCH_BETS_MAX => {
+                    batch.bets.push((*row, reply));
+                }
+                other => {
+                    carry = Some(other);
+                    break;
+                }
+            }
+        }
+        commit_group(&ledger, batch).await;
+    }
+}
+
+type Reply = oneshot::Sender<Result<Committed, PipelineError>>;
+type BetReply = oneshot::Sender<Result<(), PipelineError>>;
+
+/// What one commit carries: transfer requests and bet rows.
+#[derive(Default)]
+struct Batch {
+    transfers: Vec<(Vec<Transfer>, Reply)>,
+    bets: Vec<(BetRecord, BetReply)>,
+}
+
+fn copy_error(e: &StoreError) -> PipelineError {
+    PipelineError::Store(StoreError::new(e.kind, e.to_string()))
+}
+
+/// One transaction with retries on lock conflicts (another process won a race).
+async fn commit(
+    ledger: &LedgerDb,
+    requests: &[&[Transfer]],
+    bets: &[BetRecord],
+) -> Result<GroupCommit, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match ledger.commit_batch(requests, bets, now_ns()).await {
+            Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS_MAX => {
+                tracing::debug!(error = %e, attempt, "ledger batch conflicted; retrying");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn commit_group(ledger: &LedgerDb, batch: Batch) {
+    let Batch { transfers, bets } = batch;
+    let requests: Vec<&[Transfer]> = transfers.iter().map(|(e, _)| e.as_slice()).collect();
+    let rows: Vec<BetRecord> = bets.iter().map(|(row, _)| row.clone()).collect();
+    metrics::histogram!("ledger_batch_requests").record(requests.len() as f64);
+    metrics::histogram!("games_bet_batch_rows").record(rows.len() as f64);
+    let started = clock::instant();
+    let outcome = commit(ledger, &requests, &rows).await;
+    metrics::histogram!("ledger_batch_seconds").record(started.elapsed().as_secs_f64());
+    let (transfer_outcome, bet_outcome) = match outcome {
+        Ok(commit) => (Ok(commit), Ok(())),
+        Err(e) if rows.is_empty() || requests.is_empty() => {
+            (Err(StoreError::new(e.kind, e.to_string())), Err(e))
+        }
+        Err(e) => {
+            // A bet row may have broken a constraint: commit the transfers on their own, so
+            // one bad row never fails the money of the others.
+            tracing::debug!(error = %e, "combined batch failed; committing transfers alone");
+            (
+                commit(ledger, &requests, &[]).await,
+                Err(StoreError::new(e.kind, e.to_string())),
+            )
+        }
+    };
+    match transfer_outcome {
+        Ok(commit) => reply_transfers(transfers, commit),
+        Err(e) => {
+            if !requests.is_empty() {
+                tracing::error!(error = %e, requests = requests.len(), "ledger batch failed");
+            }
+            for (_, reply) in transfers {
+                let _ = reply.send(Err(copy_error(&e)));
+            }
+        }
+    }
+    match bet_outcome {
+        Ok(()) => {
+            for (_, reply) in bets {
+                let _ = reply.send(Ok(()));
+            }
+        }
+        Err(e) if bets.len() == 1 => {
+            if let Some((_, reply)) = bets.into_iter().next() {
+                let _ = reply.send(Err(PipelineError::Store(e)));
+            }
+        }
+        Err(e) => {
+            // Row by row, so only the offending row fails.
+            tracing::debug!(error = %e, rows = bets.len(), "bet batch failed; retrying row by row");
+            for (row, reply) in bets {
+                let result = commit(ledger, &[], std::slice::from_ref(&row))
+                    .await
+                    .map(|_| ())
+                    .map_err(PipelineError::Store);
+                let _ = reply.send(result);
             }
         }
     }
 }
 
-type Reply = oneshot::Sender<Result<Vec<CreateTransferResult>, PipelineError>>;
-
-async fn commit_group(ledger: &LedgerDb, group: Vec<(Vec<Transfer>, Reply)>) {
-    let requests: Vec<&[Transfer]> = group.iter().map(|(events, _)| events.as_slice()).collect();
-    let mut attempt = 1;
-    let outcome = loop {
-        match ledger.create_transfers_grouped(&requests, now_ns()).await {
-            Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS_MAX => {
-                tracing::debug!(error = %e, attempt, "ledger batch conflicted; retrying");
-                attempt += 1;
-            }
-            other => break other,
-        }
-    };
-    match outcome {
-        Ok(results) => {
-            debug_assert_eq!(results.len(), group.len(), "one result list per request");
-            for ((_, reply), result) in group.into_iter().zip(results) {
-                let _ = reply.send(Ok(result));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, requests = group.len(), "ledger batch failed");
-            for (_, reply) in group {
-                let copy = StoreError::new(e.kind, e.to_string());
-                let _ = reply.send(Err(PipelineError::Store(copy)));
-            }
-        }
+fn reply_transfers(transfers: Vec<(Vec<Transfer>, Reply)>, commit: GroupCommit) {
+    debug_assert_eq!(
+        commit.results.len(),
+        transfers.len(),
+        "one result list per request"
+    );
+    for ((events, reply), results) in transfers.into_iter().zip(commit.results) {
+        let mut named: Vec<u128> = events
+            .iter()
+            .flat_map(|t| [t.debit_account_id, t.credit_account_id])
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let accounts = named
+            .iter()
+            .filter_map(|id| {
+                commit
+                    .accounts
+                    .binary_search_by_key(id, |a| a.id)
+                    .ok()
+                    .map(|i| commit.accounts[i])
+            })
+            .collect();
+        let _ = reply.send(Ok(Committed { results, accounts }));
     }
 }
 

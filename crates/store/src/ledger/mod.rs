@@ -46,7 +46,7 @@ impl From<BatchError> for StoreError {
 /// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction and
 /// `$lock` is appended to the reads that must hold their rows until commit.
 macro_rules! ledger_backend {
-    ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal) => {
+    ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal, $params:expr) => {
         $(#[$meta])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -80,6 +80,28 @@ macro_rules! ledger_backend {
                 requests: &[&[Transfer]],
                 now: Timestamp,
             ) -> StoreResult<Vec<Vec<CreateTransferResult>>> {
+                Ok(self.create_transfers_committed(requests, now).await?.results)
+            }
+
+            /// [`Self::create_transfers_grouped`], also returning the committed values of the
+            /// accounts the batch changed, so callers need not read back a balance they just moved.
+            pub async fn create_transfers_committed(
+                &self,
+                requests: &[&[Transfer]],
+                now: Timestamp,
+            ) -> StoreResult<GroupCommit> {
+                self.commit_batch(requests, &[], now).await
+            }
+
+            /// [`Self::create_transfers_committed`], also inserting `bets` (instant-game bet
+            /// rows) in the same transaction, so the server's writers share one commit (and one
+            /// fsync) per batch. Any failure (a duplicate bet row included) commits nothing.
+            pub async fn commit_batch(
+                &self,
+                requests: &[&[Transfer]],
+                bets: &[crate::games::BetRecord],
+                now: Timestamp,
+            ) -> StoreResult<GroupCommit> {
                 let flat: Vec<Transfer> = requests.concat();
                 if flat.len() > BATCH_EVENTS_MAX {
                     return Err(BatchError::TooManyEvents { events: flat.len(), limit: BATCH_EVENTS_MAX }.into());
@@ -95,8 +117,12 @@ macro_rules! ledger_backend {
                     load_accounts(&mut tx, &account_ids, &mut snap).await?;
                     let outcome = exec::create_transfers_grouped(&snap, requests, now)?;
                     apply(&mut tx, &outcome.writes).await?;
+                    crate::games::insert_bet_rows!(&mut *tx, $params, bets);
                     tx.commit().await?;
-                    Ok(outcome.results)
+                    Ok(GroupCommit {
+                        results: outcome.results,
+                        accounts: outcome.writes.accounts.iter().map(|w| w.new).collect(),
+                    })
                 }
                 .await;
                 if result.is_err() {
@@ -497,7 +523,8 @@ mod sqlite_backend {
         sqlx::Sqlite,
         sqlx::SqlitePool,
         "BEGIN IMMEDIATE",
-        ""
+        "",
+        crate::SqliteStore::PARAMS
     );
 }
 
@@ -510,7 +537,8 @@ mod postgres_backend {
         sqlx::Postgres,
         sqlx::PgPool,
         "BEGIN",
-        " FOR UPDATE"
+        " FOR UPDATE",
+        crate::PgStore::PARAMS
     );
 }
 
@@ -535,6 +563,16 @@ macro_rules! dispatch {
     };
 }
 
+/// What a committed batch returns: per-request results, and the committed values of the accounts
+/// the batch changed (sorted by id).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupCommit {
+    /// Results per request, in request order.
+    pub results: Vec<Vec<CreateTransferResult>>,
+    /// Every account the batch changed, with its value at commit, sorted by id.
+    pub accounts: Vec<Account>,
+}
+
 impl LedgerDb {
     /// See [`SqliteLedger::create_transfers_grouped`].
     pub async fn create_transfers_grouped(
@@ -543,6 +581,25 @@ impl LedgerDb {
         now: Timestamp,
     ) -> StoreResult<Vec<Vec<CreateTransferResult>>> {
         dispatch!(self, l => l.create_transfers_grouped(requests, now).await)
+    }
+
+    /// See [`SqliteLedger::create_transfers_committed`].
+    pub async fn create_transfers_committed(
+        &self,
+        requests: &[&[Transfer]],
+        now: Timestamp,
+    ) -> StoreResult<GroupCommit> {
+        dispatch!(self, l => l.create_transfers_committed(requests, now).await)
+    }
+
+    /// See [`SqliteLedger::commit_batch`].
+    pub async fn commit_batch(
+        &self,
+        requests: &[&[Transfer]],
+        bets: &[crate::games::BetRecord],
+        now: Timestamp,
+    ) -> StoreResult<GroupCommit> {
+        dispatch!(self, l => l.commit_batch(requests, bets, now).await)
     }
 }
 
