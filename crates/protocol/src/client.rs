@@ -2,8 +2,8 @@
 //! bounded, never panicking, and returning a typed error that names the WebSocket error code.
 
 use crate::limits::{
-    PLAY_TIMER_MS_DEFAULT, PROTOCOL_VERSION, RETURN_TIMER_MS_DEFAULT, TIMER_MS_MAX, TIMER_MS_MIN,
-    TRIBUTE_TIMER_MS_DEFAULT, WS_MESSAGE_BYTES_MAX,
+    ACCESS_TOKEN_BYTES_MAX, PLAY_TIMER_MS_DEFAULT, PROTOCOL_VERSION, RETURN_TIMER_MS_DEFAULT,
+    TIMER_MS_MAX, TIMER_MS_MIN, TRIBUTE_TIMER_MS_DEFAULT, WS_MESSAGE_BYTES_MAX,
 };
 use crate::wire::{CardCode, RequestId, RoomCode, TableId, UserId, WirePlay, WireSeat, clip};
 use serde::{Deserialize, Serialize};
@@ -140,6 +140,29 @@ pub enum ClientMessage {
     PlayAgain {
         /// Table.
         table_id: TableId,
+    },
+    /// Host only, while no match runs (before the first deal, or after `match_result`): replace the
+    /// room's options. Everyone gets `room_updated`; every ready flag and `play_again` is cleared.
+    RoomUpdate {
+        /// Table.
+        table_id: TableId,
+        /// The new options, complete (missing fields take their defaults, as in `room_create`).
+        options: RoomOptions,
+    },
+    /// Host only, while no match runs: remove the player or bot in `seat`. Everyone gets
+    /// `player_kicked` and `seat_changed`; a kicked player stays as a spectator and may take a seat
+    /// again only after `guandan.room_kick_rejoin_ms`.
+    RoomKick {
+        /// Table.
+        table_id: TableId,
+        /// Seat to clear (not the host's own).
+        seat: WireSeat,
+    },
+    /// A newly obtained access token for the same account (after `POST /v1/auth/refresh`): the
+    /// connection stays valid until the new token expires. Answered by `ack`.
+    AuthRefresh {
+        /// The new access token.
+        access_token: String,
     },
     /// Report a player for review.
     ReportPlayer {
@@ -392,6 +415,9 @@ pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
     "leave",
     "resync",
     "play_again",
+    "room_update",
+    "room_kick",
+    "auth_refresh",
     "report_player",
 ];
 
@@ -496,6 +522,9 @@ impl ClientMessage {
             ClientMessage::Leave { .. } => "leave",
             ClientMessage::Resync { .. } => "resync",
             ClientMessage::PlayAgain { .. } => "play_again",
+            ClientMessage::RoomUpdate { .. } => "room_update",
+            ClientMessage::RoomKick { .. } => "room_kick",
+            ClientMessage::AuthRefresh { .. } => "auth_refresh",
             ClientMessage::ReportPlayer { .. } => "report_player",
         }
     }
@@ -515,13 +544,16 @@ impl ClientMessage {
             | ClientMessage::Spectate { table_id }
             | ClientMessage::Leave { table_id }
             | ClientMessage::Resync { table_id, .. }
-            | ClientMessage::PlayAgain { table_id } => Some(table_id),
+            | ClientMessage::PlayAgain { table_id }
+            | ClientMessage::RoomUpdate { table_id, .. }
+            | ClientMessage::RoomKick { table_id, .. } => Some(table_id),
             ClientMessage::ReportPlayer { table_id, .. } => table_id.as_ref(),
             ClientMessage::Ping {}
             | ClientMessage::QuickMatchJoin { .. }
             | ClientMessage::QuickMatchCancel {}
             | ClientMessage::RoomCreate { .. }
-            | ClientMessage::RoomJoin { .. } => None,
+            | ClientMessage::RoomJoin { .. }
+            | ClientMessage::AuthRefresh { .. } => None,
         }
     }
 
@@ -542,19 +574,32 @@ impl ClientMessage {
 
     /// Range checks serde cannot express.
     fn validate(&self) -> Result<(), String> {
-        if let ClientMessage::RoomCreate { options } = self {
-            let t = options.timers;
-            for (name, ms) in [
-                ("play_ms", t.play_ms),
-                ("tribute_ms", t.tribute_ms),
-                ("return_ms", t.return_ms),
-            ] {
-                if !(TIMER_MS_MIN..=TIMER_MS_MAX).contains(&ms) {
+        match self {
+            ClientMessage::RoomCreate { options } | ClientMessage::RoomUpdate { options, .. } => {
+                let t = options.timers;
+                for (name, ms) in [
+                    ("play_ms", t.play_ms),
+                    ("tribute_ms", t.tribute_ms),
+                    ("return_ms", t.return_ms),
+                ] {
+                    if !(TIMER_MS_MIN..=TIMER_MS_MAX).contains(&ms) {
+                        return Err(format!(
+                            "timers.{name} must be between {TIMER_MS_MIN} and {TIMER_MS_MAX} ms"
+                        ));
+                    }
+                }
+            }
+            ClientMessage::AuthRefresh { access_token } => {
+                let ok = !access_token.is_empty()
+                    && access_token.len() <= ACCESS_TOKEN_BYTES_MAX
+                    && access_token.bytes().all(|b| b.is_ascii_graphic());
+                if !ok {
                     return Err(format!(
-                        "timers.{name} must be between {TIMER_MS_MIN} and {TIMER_MS_MAX} ms"
+                        "access_token must be 1 to {ACCESS_TOKEN_BYTES_MAX} printable ASCII characters"
                     ));
                 }
             }
+            _ => {}
         }
         Ok(())
     }

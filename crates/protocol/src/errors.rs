@@ -33,6 +33,14 @@ pub const PASS_WHILE_LEADING: &str = "pass_while_leading";
 pub const ILLEGAL_TRIBUTE: &str = "illegal_tribute";
 /// The card is not one the seat may return.
 pub const ILLEGAL_RETURN: &str = "illegal_return";
+/// Only the room's host may change its options or remove a seat.
+pub const NOT_HOST: &str = "not_host";
+/// Room options and seats cannot change while a match is running.
+pub const MATCH_RUNNING: &str = "match_running";
+/// The seat cannot be cleared: it is empty, or it is the host's own.
+pub const INVALID_SEAT: &str = "invalid_seat";
+/// The host removed this player from the room a moment ago; taking a seat again must wait.
+pub const KICKED_RECENTLY: &str = "kicked_recently";
 
 /// Every code defined here with its one-line meaning, for the server's table and the docs.
 pub const WS_ERROR_CODES: &[(&str, &str)] = &[
@@ -71,6 +79,16 @@ pub const WS_ERROR_CODES: &[(&str, &str)] = &[
         "You must pay your highest card as tribute.",
     ),
     (ILLEGAL_RETURN, "That card may not be returned."),
+    (NOT_HOST, "Only the room's host can do that."),
+    (
+        MATCH_RUNNING,
+        "The room cannot be changed while a match is running.",
+    ),
+    (INVALID_SEAT, "That seat is empty or cannot be cleared."),
+    (
+        KICKED_RECENTLY,
+        "The host removed you from this room; you may take a seat again later.",
+    ),
 ];
 
 /// The code for an engine refusal.

@@ -45,3 +45,6 @@ pub const ERROR_MESSAGE_BYTES_MAX: usize = 256;
 
 /// Longest display name in seat information, in bytes.
 pub const DISPLAY_NAME_BYTES_MAX: usize = 64;
+
+/// Longest access token accepted in `auth_refresh`, in bytes (the server's tokens are ~250 bytes).
+pub const ACCESS_TOKEN_BYTES_MAX: usize = 2_048;

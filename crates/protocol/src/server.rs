@@ -245,6 +245,26 @@ pub enum ServerMessage {
         /// Why.
         reason: CloseReason,
     },
+    /// The host changed the room's options (table event). Every ready flag and `play_again` is cleared.
+    RoomUpdated {
+        /// The new options.
+        options: RoomOptions,
+    },
+    /// The host removed a player or bot from a seat (table event); `seat_changed` to empty follows.
+    PlayerKicked {
+        /// Seat.
+        seat: WireSeat,
+        /// Who was removed.
+        player: PlayerInfo,
+    },
+    /// The connection's access token expires soon (private, no sequence number): obtain a new one and
+    /// send it with `auth_refresh`, or the connection is closed with `token_expired` after a short grace.
+    AuthExpiring {
+        /// When the current token expires, milliseconds since the Unix epoch.
+        expires_at_ms: u64,
+        /// How long after `expires_at_ms` the server still waits before closing, in milliseconds.
+        grace_ms: u32,
+    },
     /// The recipient's balance in one currency changed (a bet, a win, a refund).
     BalanceChanged {
         /// Currency code, e.g. `PLAY`.
@@ -295,7 +315,8 @@ impl ServerMessage {
             | ServerMessage::LegalMoves(_)
             | ServerMessage::Hint { .. }
             | ServerMessage::BalanceChanged { .. }
-            | ServerMessage::BetFeed { .. } => false,
+            | ServerMessage::BetFeed { .. }
+            | ServerMessage::AuthExpiring { .. } => false,
             ServerMessage::SeatChanged { .. }
             | ServerMessage::Presence { .. }
             | ServerMessage::PlayerReady { .. }
@@ -317,7 +338,9 @@ impl ServerMessage {
             | ServerMessage::AutoPlay { .. }
             | ServerMessage::Emote { .. }
             | ServerMessage::QuickPhrase { .. }
-            | ServerMessage::TableClosed { .. } => true,
+            | ServerMessage::TableClosed { .. }
+            | ServerMessage::RoomUpdated { .. }
+            | ServerMessage::PlayerKicked { .. } => true,
         }
     }
 }
@@ -432,6 +455,9 @@ pub struct TableSnapshot {
     pub seat: Option<WireSeat>,
     /// Room options.
     pub options: RoomOptions,
+    /// The private room's host, who may change the options and clear seats while no match runs
+    /// (`null`: quick-match tables, and rooms resumed after a restart).
+    pub host: Option<UserId>,
     /// The four seats.
     pub seats: Vec<SeatInfo>,
     /// The match, once started.

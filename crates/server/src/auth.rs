@@ -77,6 +77,11 @@ impl TokenKeys {
 
     /// Verifies a token's signature and expiry and returns the user id.
     pub fn verify_access(&self, token: &str) -> Result<i64, ApiError> {
+        self.verify_access_expiry(token).map(|(user, _)| user)
+    }
+
+    /// Verifies a token's signature and expiry and returns the user id and the expiry (unix seconds).
+    pub fn verify_access_expiry(&self, token: &str) -> Result<(i64, i64), ApiError> {
         let mut v = Validation::new(Algorithm::HS256);
         v.leeway = 5;
         v.set_required_spec_claims(&["exp", "sub", "iat"]);
@@ -89,10 +94,12 @@ impl TokenKeys {
                     _ => ApiError::unauthorized("The access token is invalid."),
                 }
             })?;
-        data.claims
+        let user = data
+            .claims
             .sub
             .parse()
-            .map_err(|_| ApiError::unauthorized("The access token is invalid."))
+            .map_err(|_| ApiError::unauthorized("The access token is invalid."))?;
+        Ok((user, data.claims.exp))
     }
 }
 

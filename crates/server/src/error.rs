@@ -109,6 +109,14 @@ pub enum ErrorCode {
     IllegalTribute,
     /// Guandan WebSocket: That card may not be returned.
     IllegalReturn,
+    /// Guandan WebSocket: Only the room's host can do that.
+    NotHost,
+    /// Guandan WebSocket: The room cannot be changed while a match is running.
+    MatchRunning,
+    /// Guandan WebSocket: That seat is empty or cannot be cleared.
+    InvalidSeat,
+    /// Guandan WebSocket: The host removed you from this room; you may take a seat again later.
+    KickedRecently,
 }
 
 impl ErrorCode {
@@ -307,6 +315,22 @@ impl ErrorCode {
             "You must pay your highest card as tribute.",
         ),
         (Self::IllegalReturn, 409, "That card may not be returned."),
+        (Self::NotHost, 403, "Only the room's host can do that."),
+        (
+            Self::MatchRunning,
+            409,
+            "The room cannot be changed while a match is running.",
+        ),
+        (
+            Self::InvalidSeat,
+            409,
+            "That seat is empty or cannot be cleared.",
+        ),
+        (
+            Self::KickedRecently,
+            403,
+            "The host removed you from this room; you may take a seat again later.",
+        ),
     ];
 
     /// The stable string clients match on.
@@ -361,6 +385,10 @@ impl ErrorCode {
             Self::PassWhileLeading => "pass_while_leading",
             Self::IllegalTribute => "illegal_tribute",
             Self::IllegalReturn => "illegal_return",
+            Self::NotHost => "not_host",
+            Self::MatchRunning => "match_running",
+            Self::InvalidSeat => "invalid_seat",
+            Self::KickedRecently => "kicked_recently",
         }
     }
 

@@ -1,5 +1,6 @@
 // The WebSocket half of the API layer: one connection to `GET /v1/ws?access_token=…`, request ids,
-// replies matched to requests, automatic reconnect with backoff (a fresh token each time), and a
+// replies matched to requests, automatic reconnect with backoff (a fresh token each time), token
+// refresh on the open connection (`auth_expiring` → a new token over HTTP → `auth_refresh`), and a
 // listener list. Table state and resync live in `game/table.ts` and `game/store.ts`.
 import type { ClientMessage, ServerEnvelope } from "../protocol";
 import { parseServerFrame } from "../game/table";
@@ -37,7 +38,11 @@ export class GameSocket {
   private attempts = 0;
   private wanted = false;
   private queue: string[] = [];
+  private refreshing = false;
   status: SocketStatus = "idle";
+
+  /** `refresh` obtains a new access token (the session's HTTP refresh by default). */
+  constructor(private refresh: () => Promise<string | null> = () => session.refresh()) {}
 
   on(l: Listener): () => void {
     this.listeners.add(l);
@@ -91,14 +96,7 @@ export class GameSocket {
     ws.onmessage = (ev) => {
       if (typeof ev.data !== "string") return;
       const env = parseServerFrame(ev.data);
-      if (!env) return;
-      if (env.id && this.pending.has(env.id)) {
-        const p = this.pending.get(env.id)!;
-        this.pending.delete(env.id);
-        clearTimeout(p.timer);
-        p.resolve(env);
-      }
-      for (const l of this.listeners) l(env);
+      if (env) this.receive(env);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
@@ -111,6 +109,30 @@ export class GameSocket {
         if (this.wanted) void this.open();
       }, delay);
     };
+  }
+
+  /** Handles one server envelope: replies to requests, token refresh, then the listeners. */
+  receive(env: ServerEnvelope): void {
+    if (env.id && this.pending.has(env.id)) {
+      const p = this.pending.get(env.id)!;
+      this.pending.delete(env.id);
+      clearTimeout(p.timer);
+      p.resolve(env);
+    }
+    if (env.type === "auth_expiring") void this.refreshAuth();
+    for (const l of this.listeners) l(env);
+  }
+
+  /** The server's token is about to expire: get a new one and hand it to the open connection. */
+  async refreshAuth(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      const token = await this.refresh();
+      if (token) this.send({ type: "auth_refresh", payload: { access_token: token } });
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   /** Sends a message; returns its request id. Queued while (re)connecting. */

@@ -2,13 +2,14 @@
 // table view kept up to date from events between snapshots.
 import { describe, expect, it } from "vitest";
 import type { ServerEnvelope, TableSnapshot } from "../protocol";
-import { applyEnvelope, checkSeq, emptyTable, fromSnapshot, parseServerFrame, type TableView } from "./table";
+import { applyEnvelope, checkSeq, emptyTable, fromSnapshot, hostControls, parseServerFrame, timerMs, type TableView } from "./table";
 
 const snapshot = (seq: number, hand: string[] | null = ["S5", "H5", "D9", "C3"]): TableSnapshot => ({
   table_id: "t1",
   seq,
   seat: 0,
   options: { rules: "official-2022", allow_bots: true, allow_spectators: true, fast_bots: true, timers: { play_ms: 3000, tribute_ms: 3000, return_ms: 3000 } },
+  host: null,
   seats: [0, 1, 2, 3].map((seat) => ({ seat, player: { user_id: seat === 0 ? "1" : null, name: `p${seat}`, bot: seat !== 0 }, connected: true, ready: true, auto_play: false })),
   game: {
     rules_profile: "official-2022",
@@ -150,5 +151,56 @@ describe("table events", () => {
   });
   it("starts empty for unknown tables", () => {
     expect(emptyTable("x").seats).toHaveLength(4);
+  });
+});
+
+describe("host controls", () => {
+  // A room before the first deal: we (user 42) host it from seat 0; a guest in seat 1, a bot in seat 3.
+  const room = (): TableView => {
+    const v = fromSnapshot({ ...snapshot(5), game: null, host: "42" }, { ...emptyTable("t1"), myUserId: "42" });
+    return {
+      ...v,
+      seats: [
+        { seat: 0, player: { user_id: "42", name: "host", bot: false }, connected: true, ready: true, auto_play: false },
+        { seat: 1, player: { user_id: "43", name: "guest", bot: false }, connected: true, ready: true, auto_play: false },
+        { seat: 2, player: null, connected: false, ready: false, auto_play: false },
+        { seat: 3, player: { user_id: null, name: "Bot 1", bot: true }, connected: true, ready: true, auto_play: false },
+      ],
+    };
+  };
+  it("lets only the seated host edit, and only while no match runs", () => {
+    expect(hostControls(room())).toEqual({ canEdit: true, kickable: [1, 3] });
+    expect(hostControls({ ...room(), myUserId: "43", mySeat: 1 })).toEqual({ canEdit: false, kickable: [] });
+    expect(hostControls({ ...room(), mySeat: null })).toEqual({ canEdit: false, kickable: [] });
+    const running = { ...room(), game: snapshot(5).game };
+    expect(hostControls(running).canEdit).toBe(false);
+    const over = { ...running, game: { ...running.game!, phase: "match_over" as const }, matchWinner: 0 };
+    expect(hostControls(over).canEdit).toBe(true);
+    expect(hostControls({ ...room(), host: null }).canEdit).toBe(false);
+  });
+  it("applies room_updated (options replaced, humans not ready) and player_kicked", () => {
+    let v = room();
+    const options = { rules: "competition" as const, allow_bots: false, allow_spectators: false, fast_bots: false, timers: { play_ms: 30000, tribute_ms: 20000, return_ms: 40000 } };
+    v = applyEnvelope(v, ev(6, "room_updated", { options })).view;
+    expect(v.options).toEqual(options);
+    expect(v.seats.map((s) => s.ready)).toEqual([false, false, false, true]);
+    v = applyEnvelope(v, ev(7, "player_kicked", { seat: 1, player: { user_id: "43", name: "guest", bot: false } })).view;
+    expect(v.kicked).toBe(false);
+    v = applyEnvelope(v, ev(8, "seat_changed", { seat: 1, player: null })).view;
+    expect(v.seats[1].player).toBeNull();
+    expect(hostControls(v).kickable).toEqual([3]);
+    // Seen from the removed guest: flagged, and a spectator once its seat is cleared.
+    let g: TableView = { ...room(), myUserId: "43", mySeat: 1 };
+    g = applyEnvelope(g, ev(6, "player_kicked", { seat: 1, player: { user_id: "43", name: "guest", bot: false } })).view;
+    g = applyEnvelope(g, ev(7, "seat_changed", { seat: 1, player: null })).view;
+    expect(g.kicked).toBe(true);
+    expect(g.mySeat).toBeNull();
+  });
+  it("turns typed seconds into timer milliseconds within the protocol's range", () => {
+    expect(timerMs(20)).toBe(20000);
+    expect(timerMs(1)).toBe(3000);
+    expect(timerMs(500)).toBe(120000);
+    expect(timerMs(Number.NaN)).toBe(3000);
+    expect(timerMs(7.4)).toBe(7000);
   });
 });

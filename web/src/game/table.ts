@@ -54,6 +54,10 @@ export interface TableView {
   bubbles: Bubble[];
   /** Waiting for a resync answer after a gap. */
   resyncing: boolean;
+  /** The private room's host (user id), from the snapshot. */
+  host: string | null;
+  /** The host removed us from our seat at this table. */
+  kicked: boolean;
 }
 
 export function emptyTable(tableId: string): TableView {
@@ -74,6 +78,8 @@ export function emptyTable(tableId: string): TableView {
     reveals: [],
     bubbles: [],
     resyncing: false,
+    host: null,
+    kicked: false,
   };
 }
 
@@ -92,6 +98,8 @@ export function fromSnapshot(s: TableSnapshot, prev?: TableView): TableView {
     handResult: prev?.handResult ?? null,
     legalVersion: prev?.legalVersion ?? 0,
     bubbles: prev?.bubbles ?? [],
+    host: s.host,
+    kicked: prev?.kicked ?? false,
   };
 }
 
@@ -270,6 +278,17 @@ export function applyEvent(view: TableView, env: ServerEnvelope): TableView {
       return { ...v, bubbles: [...v.bubbles.slice(-7), { seat: env.payload.seat, kind: "phrase", id: env.payload.phrase, at: Date.now() }] };
     case "table_closed":
       return { ...v, closed: env.payload.reason, timer: null, legal: null };
+    case "room_updated":
+      // New options: every human confirms again (ready before the first match, play again after one).
+      return {
+        ...v,
+        options: env.payload.options,
+        seats: v.seats.map((s) => (s.player && !s.player.bot ? { ...s, ready: false } : s)),
+      };
+    case "player_kicked": {
+      const mine = !!v.myUserId && env.payload.player.user_id === v.myUserId;
+      return mine ? { ...v, kicked: true, legal: null, hint: null } : v;
+    }
     default:
       return v;
   }
@@ -323,4 +342,27 @@ export function parseServerFrame(text: string): ServerEnvelope | null {
 /** Team of a seat: seats 0 & 2 are team 0, 1 & 3 team 1. */
 export function teamOf(seat: number): number {
   return seat % 2;
+}
+
+/** The host may change the room only while no match runs: before the first deal or after the result. */
+export function noMatchRunning(view: TableView): boolean {
+  return !view.game || view.game.phase === "match_over" || view.matchWinner !== undefined;
+}
+
+/** What the signed-in user may do as host: edit the options, and which seats it may clear. */
+export function hostControls(view: TableView): { canEdit: boolean; kickable: number[] } {
+  const isHost = !!view.host && view.host === view.myUserId && view.mySeat !== null;
+  const canEdit = isHost && !view.closed && noMatchRunning(view);
+  const kickable = canEdit ? view.seats.filter((s) => s.player && s.seat !== view.mySeat).map((s) => s.seat) : [];
+  return { canEdit, kickable };
+}
+
+/** Shortest and longest room timer in seconds (`TIMER_MS_MIN` / `TIMER_MS_MAX` of the protocol). */
+export const TIMER_SECS_MIN = 3;
+export const TIMER_SECS_MAX = 120;
+
+/** A timer typed in seconds, as the milliseconds the protocol accepts (rounded, clamped). */
+export function timerMs(secs: number): number {
+  const s = Number.isFinite(secs) ? Math.round(secs) : TIMER_SECS_MIN;
+  return Math.min(TIMER_SECS_MAX, Math.max(TIMER_SECS_MIN, s)) * 1000;
 }

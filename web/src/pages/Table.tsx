@@ -1,12 +1,12 @@
 // The Guandan table: four seats around the trick, the player's 27 cards, Play / Pass / Hint driven by
 // the server's `legal_moves`, tribute and return, timers, auto-play, emotes, results and spectating.
 import { useEffect, useMemo, useState } from "react";
-import type { CardCode, EmoteId, PhraseId, WireMove, WirePlay } from "../protocol";
+import type { CardCode, EmoteId, PhraseId, RoomOptions, RulesProfile, WireMove, WirePlay } from "../protocol";
 import { socket } from "../api/ws";
 import { matchCardUrl } from "../api/endpoints";
 import { live, useLive } from "../game/store";
 import { cardLabel, groupByCombination, indexesOf, isLevelCard, isWild, playsForSelection, sortByRank } from "../game/cards";
-import { teamOf, type TableView } from "../game/table";
+import { hostControls, teamOf, timerMs, type TableView } from "../game/table";
 import { useI18n } from "../i18n";
 import { navigate } from "../router";
 
@@ -161,6 +161,7 @@ export function TablePage({ tableId }: { tableId: string }) {
     setSelected([]);
   };
 
+  const host = hostControls(view);
   const positions = me === null ? [0, 1, 2, 3] : [me, (me + 1) % 4, (me + 2) % 4, (me + 3) % 4];
   const posClass = ["bottom", "right", "top", "left"];
   const started = !!game;
@@ -226,6 +227,11 @@ export function TablePage({ tableId }: { tableId: string }) {
                 </button>
               )}
               {!started && s?.ready && <span className="badge ok">{t("table.isReady")}</span>}
+              {host.kickable.includes(seat) && (
+                <button className="small link" data-testid={`kick-${seat}`} onClick={() => send({ type: "room_kick", payload: { table_id: tableId, seat } })}>
+                  {t("table.kick")}
+                </button>
+              )}
               {awaiting && view.timer && view.timer.seat === seat && <Countdown deadline={view.timer.deadline_ms} duration={view.timer.duration_ms} />}
               {game && seat !== me && <Move move={game.last_moves[seat]} level={level} />}
               {bubble && <div className="bubble">{t(`${bubble.kind}.${bubble.id}`)}</div>}
@@ -266,6 +272,14 @@ export function TablePage({ tableId }: { tableId: string }) {
           {myTurn && <div className="your-turn" data-testid="your-turn">{t("table.yourTurn")}</div>}
         </div>
       </div>
+
+      {view.kicked && me === null && (
+        <div className="banner warn" data-testid="kicked-banner">
+          {t("table.kicked")}
+        </div>
+      )}
+
+      {host.canEdit && view.options && <HostPanel tableId={tableId} options={view.options} />}
 
       {mySeatInfo?.auto_play && (
         <div className="banner warn" data-testid="autoplay-banner">
@@ -382,6 +396,60 @@ export function TablePage({ tableId }: { tableId: string }) {
       )}
       {view.closed && !matchOver && <div className="banner">{t("table.closed", { reason: view.closed })}</div>}
     </div>
+  );
+}
+
+/** Host controls of a private room (no match running): edit the options and send them whole. */
+function HostPanel({ tableId, options }: { tableId: string; options: RoomOptions }) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState(options);
+  const [secs, setSecs] = useState({ play: options.timers.play_ms / 1000, tribute: options.timers.tribute_ms / 1000, ret: options.timers.return_ms / 1000 });
+  // The server's options win whenever they change (ours applied, or another update).
+  useEffect(() => {
+    setDraft(options);
+    setSecs({ play: options.timers.play_ms / 1000, tribute: options.timers.tribute_ms / 1000, ret: options.timers.return_ms / 1000 });
+  }, [options]);
+  const apply = () => {
+    const next: RoomOptions = { ...draft, timers: { play_ms: timerMs(secs.play), tribute_ms: timerMs(secs.tribute), return_ms: timerMs(secs.ret) } };
+    socket.send({ type: "room_update", payload: { table_id: tableId, options: next } });
+  };
+  return (
+    <details className="card host-panel" data-testid="host-panel">
+      <summary>{t("table.roomSettings")}</summary>
+      <div className="grid-form">
+        <label>
+          {t("lobby.rules")}
+          <select value={draft.rules} onChange={(e) => setDraft({ ...draft, rules: e.target.value as RulesProfile })} data-testid="host-rules">
+            <option value="official-2022">official-2022</option>
+            <option value="competition">competition</option>
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.allow_bots} onChange={(e) => setDraft({ ...draft, allow_bots: e.target.checked })} data-testid="host-bots" />
+          {t("lobby.bots")}
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.allow_spectators} onChange={(e) => setDraft({ ...draft, allow_spectators: e.target.checked })} />
+          {t("lobby.spectators")}
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.fast_bots} onChange={(e) => setDraft({ ...draft, fast_bots: e.target.checked })} />
+          {t("lobby.fastBots")}
+        </label>
+        <label>
+          {t("lobby.timers")}
+          <span className="row">
+            {(["play", "tribute", "ret"] as const).map((k) => (
+              <input key={k} type="number" min={3} max={120} value={secs[k]} className="narrow" onChange={(e) => setSecs({ ...secs, [k]: Number(e.target.value) })} />
+            ))}
+          </span>
+        </label>
+        <p className="muted">{t("table.settingsNote")}</p>
+        <button className="primary" data-testid="host-apply" onClick={apply}>
+          {t("table.applySettings")}
+        </button>
+      </div>
+    </details>
   );
 }
 

@@ -147,7 +147,27 @@ last_seq: number, } } | { "type": "play_again", "payload": {
 /**
  * Table.
  */
-table_id: TableId, } } | { "type": "report_player", "payload": { 
+table_id: TableId, } } | { "type": "room_update", "payload": { 
+/**
+ * Table.
+ */
+table_id: TableId, 
+/**
+ * The new options, complete (missing fields take their defaults, as in `room_create`).
+ */
+options: RoomOptions, } } | { "type": "room_kick", "payload": { 
+/**
+ * Table.
+ */
+table_id: TableId, 
+/**
+ * Seat to clear (not the host's own).
+ */
+seat: WireSeat, } } | { "type": "auth_refresh", "payload": { 
+/**
+ * The new access token.
+ */
+access_token: string, } } | { "type": "report_player", "payload": { 
 /**
  * Reported user.
  */
@@ -257,7 +277,27 @@ last_seq: number, } } | { "type": "play_again", "payload": {
 /**
  * Table.
  */
-table_id: TableId, } } | { "type": "report_player", "payload": { 
+table_id: TableId, } } | { "type": "room_update", "payload": { 
+/**
+ * Table.
+ */
+table_id: TableId, 
+/**
+ * The new options, complete (missing fields take their defaults, as in `room_create`).
+ */
+options: RoomOptions, } } | { "type": "room_kick", "payload": { 
+/**
+ * Table.
+ */
+table_id: TableId, 
+/**
+ * Seat to clear (not the host's own).
+ */
+seat: WireSeat, } } | { "type": "auth_refresh", "payload": { 
+/**
+ * The new access token.
+ */
+access_token: string, } } | { "type": "report_player", "payload": { 
 /**
  * Reported user.
  */
@@ -547,7 +587,27 @@ phrase: PhraseId, } } | { "type": "table_closed", "payload": {
 /**
  * Why.
  */
-reason: CloseReason, } } | { "type": "balance_changed", "payload": { 
+reason: CloseReason, } } | { "type": "room_updated", "payload": { 
+/**
+ * The new options.
+ */
+options: RoomOptions, } } | { "type": "player_kicked", "payload": { 
+/**
+ * Seat.
+ */
+seat: WireSeat, 
+/**
+ * Who was removed.
+ */
+player: PlayerInfo, } } | { "type": "auth_expiring", "payload": { 
+/**
+ * When the current token expires, milliseconds since the Unix epoch.
+ */
+expires_at_ms: number, 
+/**
+ * How long after `expires_at_ms` the server still waits before closing, in milliseconds.
+ */
+grace_ms: number, } } | { "type": "balance_changed", "payload": { 
 /**
  * Currency code, e.g. `PLAY`.
  */
@@ -752,7 +812,27 @@ phrase: PhraseId, } } | { "type": "table_closed", "payload": {
 /**
  * Why.
  */
-reason: CloseReason, } } | { "type": "balance_changed", "payload": { 
+reason: CloseReason, } } | { "type": "room_updated", "payload": { 
+/**
+ * The new options.
+ */
+options: RoomOptions, } } | { "type": "player_kicked", "payload": { 
+/**
+ * Seat.
+ */
+seat: WireSeat, 
+/**
+ * Who was removed.
+ */
+player: PlayerInfo, } } | { "type": "auth_expiring", "payload": { 
+/**
+ * When the current token expires, milliseconds since the Unix epoch.
+ */
+expires_at_ms: number, 
+/**
+ * How long after `expires_at_ms` the server still waits before closing, in milliseconds.
+ */
+grace_ms: number, } } | { "type": "balance_changed", "payload": { 
 /**
  * Currency code, e.g. `PLAY`.
  */
@@ -929,6 +1009,11 @@ seat: WireSeat | null,
  * Room options.
  */
 options: RoomOptions, 
+/**
+ * The private room's host, who may change the options and clear seats while no match runs
+ * (`null`: quick-match tables, and rooms resumed after a restart).
+ */
+host: UserId | null, 
 /**
  * The four seats.
  */

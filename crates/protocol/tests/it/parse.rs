@@ -40,6 +40,18 @@ fn good_frames_parse() {
         r#"{"v":1,"type":"resync","payload":{"table_id":"t1","last_seq":18446744073709551615}}"#,
         Ok("resync"),
     );
+    check(
+        r#"{"v":1,"type":"room_update","payload":{"table_id":"t1","options":{"allow_bots":false}}}"#,
+        Ok("room_update"),
+    );
+    check(
+        r#"{"v":1,"type":"room_kick","payload":{"table_id":"t1","seat":3}}"#,
+        Ok("room_kick"),
+    );
+    check(
+        r#"{"v":1,"type":"auth_refresh","payload":{"access_token":"a.b.c"}}"#,
+        Ok("auth_refresh"),
+    );
 }
 
 #[test]
@@ -139,6 +151,33 @@ fn bad_frames_get_their_codes() {
         Err(("invalid_payload", None)),
     );
     check(
+        r#"{"v":1,"id":"u1","type":"room_update","payload":{"table_id":"t1","options":{"timers":{"play_ms":2999,"tribute_ms":15000,"return_ms":30000}}}}"#,
+        Err(("invalid_payload", Some("u1"))),
+    );
+    check(
+        r#"{"v":1,"type":"room_update","payload":{"options":{}}}"#,
+        Err(("invalid_payload", None)),
+    );
+    check(
+        r#"{"v":1,"type":"room_kick","payload":{"table_id":"t1","seat":4}}"#,
+        Err(("invalid_payload", None)),
+    );
+    check(
+        r#"{"v":1,"type":"auth_refresh","payload":{"access_token":""}}"#,
+        Err(("invalid_payload", None)),
+    );
+    check(
+        r#"{"v":1,"type":"auth_refresh","payload":{"access_token":"a b"}}"#,
+        Err(("invalid_payload", None)),
+    );
+    check(
+        &format!(
+            r#"{{"v":1,"type":"auth_refresh","payload":{{"access_token":"{}"}}}}"#,
+            "a".repeat(protocol::limits::ACCESS_TOKEN_BYTES_MAX + 1)
+        ),
+        Err(("invalid_payload", None)),
+    );
+    check(
         r#"{"v":1,"type":"room_join","payload":{"code":"abc"}}"#,
         Err(("invalid_payload", None)),
     );
@@ -195,8 +234,21 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
             prop::collection::btree_map(
                 prop::sample::select(vec![
-                    "table_id", "play", "card", "seat", "mode", "options", "code", "last_seq",
-                    "emote", "phrase", "user_id", "reason", "timers", "x",
+                    "table_id",
+                    "play",
+                    "card",
+                    "seat",
+                    "mode",
+                    "options",
+                    "code",
+                    "last_seq",
+                    "emote",
+                    "phrase",
+                    "user_id",
+                    "reason",
+                    "timers",
+                    "access_token",
+                    "x",
                 ]),
                 inner,
                 0..4

@@ -79,6 +79,27 @@ fn client_examples() -> Vec<ClientMessage> {
             reason: ReportReason::Collusion,
             table_id: Some(t()),
         },
+        ClientMessage::RoomUpdate {
+            table_id: t(),
+            options: RoomOptions {
+                rules: RulesProfile::Official2022,
+                allow_bots: false,
+                allow_spectators: true,
+                timers: Timers {
+                    play_ms: 30_000,
+                    tribute_ms: 20_000,
+                    return_ms: 30_000,
+                },
+                fast_bots: false,
+            },
+        },
+        ClientMessage::RoomKick {
+            table_id: t(),
+            seat: seat(3),
+        },
+        ClientMessage::AuthRefresh {
+            access_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl".into(),
+        },
     ]
 }
 
@@ -184,6 +205,7 @@ fn server_examples() -> Vec<ServerEnvelope> {
                 seq: 12,
                 seat: Some(seat(0)),
                 options: RoomOptions::default(),
+                host: Some(UserId::new("42").expect("valid")),
                 seats: (0..4)
                     .map(|i| SeatInfo {
                         seat: seat(i),
@@ -360,6 +382,29 @@ fn server_examples() -> Vec<ServerEnvelope> {
             22,
             ServerMessage::TableClosed {
                 reason: CloseReason::Finished,
+            },
+        ),
+        ev(
+            23,
+            ServerMessage::RoomUpdated {
+                options: RoomOptions {
+                    allow_bots: false,
+                    ..RoomOptions::default()
+                },
+            },
+        ),
+        ev(
+            24,
+            ServerMessage::PlayerKicked {
+                seat: seat(2),
+                player: player("bob", Some("43")),
+            },
+        ),
+        ServerEnvelope::reply(
+            None,
+            ServerMessage::AuthExpiring {
+                expires_at_ms: 1_763_719_260_000,
+                grace_ms: 15_000,
             },
         ),
         ServerEnvelope::reply(

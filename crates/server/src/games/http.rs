@@ -22,6 +22,8 @@ async fn catalogue_ready() -> Result<std::sync::Arc<catalogue::Catalogue>, ApiEr
 }
 
 /// `GET /v1/games`: every game with limits, RTP, params and paytables.
+#[utoipa::path(get, path = "/v1/games", tag = "games",
+    responses((status = 200, description = "`{games: [...]}`: every game with its kind, limits per currency, RTP (and RTP variants), parameters and paytables; slots from their YAML definitions")))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let cat = catalogue_ready().await?;
     let games: Vec<Value> = cat
@@ -33,6 +35,10 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
 }
 
 /// `GET /v1/games/{game}`.
+#[utoipa::path(get, path = "/v1/games/{game}", tag = "games",
+    params(("game" = String, Path, description = "Game id, e.g. `dice`")),
+    responses((status = 200, description = "One catalogue entry (same shape as an item of `GET /v1/games`)"),
+        (status = 404, description = "`game_not_found`", body = crate::error::ErrorEnvelope)))]
 pub async fn one(
     State(state): State<AppState>,
     Path(game): Path<String>,
@@ -52,12 +58,17 @@ pub async fn one(
 
 /// Body of `POST /v1/games/{game}/bets`; `amount` is checked by hand so a string or a fraction
 /// is an `invalid_field` naming it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BetBody {
+    /// Stake in integer minor units (`100` = 1.00 PLAY).
+    #[schema(value_type = u64)]
     amount: Value,
+    /// Currency code, e.g. `PLAY`.
     currency: String,
+    /// Game parameters, e.g. dice `{"target": 50.5, "direction": "over"}` (docs/games-api.md).
     #[serde(default)]
+    #[schema(value_type = Object)]
     params: Value,
 }
 
@@ -90,6 +101,16 @@ fn parse_amount(v: &Value) -> Result<u64, ApiError> {
 }
 
 /// `POST /v1/games/{game}/bets`.
+#[utoipa::path(post, path = "/v1/games/{game}/bets", tag = "games", security(("bearer" = [])),
+    params(("game" = String, Path, description = "Game id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 64 printable ASCII characters; same key and body replay the original response, same key and another body is 409 `idempotency_conflict`")),
+    request_body = BetBody,
+    responses((status = 200, description = "`{bet_id, outcome, multiplier, payout, balance, provably_fair: {server_seed_hash, client_seed, nonce}}` (multi-step games: the open round)"),
+        (status = 400, description = "`invalid_field`, `unsupported_currency`, `amount_out_of_range`", body = crate::error::ErrorEnvelope),
+        (status = 401, body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Responsible-gaming limits: `bet_limit_exceeded`, `loss_limit_reached`, `session_limit_reached`, `self_excluded`", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "`game_not_found`", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "`insufficient_funds`, `idempotency_conflict`, `round_open`", body = crate::error::ErrorEnvelope)))]
 pub async fn bet(
     State(state): State<AppState>,
     user: AuthUser,
@@ -117,6 +138,14 @@ fn round_id(text: &str) -> Result<i64, ApiError> {
 }
 
 /// `POST /v1/games/{game}/rounds/{id}/actions`.
+#[utoipa::path(post, path = "/v1/games/{game}/rounds/{id}/actions", tag = "games", security(("bearer" = [])),
+    params(("game" = String, Path, description = "Game id (`mines`, `hilo`, `blackjack`)"),
+        ("id" = String, Path, description = "Round id (the `bet_id` of the opening bet)")),
+    request_body(content = Object, description = "`{action, ...}`: mines `{\"action\": \"reveal\", \"tile\": 0..24}` or `cash_out`; hilo `{\"action\": \"guess\", \"guess\": \"higher\"|\"lower\"|\"same\"|\"skip\"}` or `cash_out`; blackjack `hit`, `stand`, `double`, `split`, `{\"action\": \"insurance\", \"take\": bool}`"),
+    responses((status = 200, description = "The round after the action; when it settles, its payout and balance"),
+        (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope),
+        (status = 404, description = "`game_not_found` or no such round", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "`illegal_action`", body = crate::error::ErrorEnvelope)))]
 pub async fn action(
     State(state): State<AppState>,
     user: AuthUser,
@@ -139,6 +168,10 @@ pub async fn action(
 }
 
 /// `GET /v1/games/{game}/rounds/active`.
+#[utoipa::path(get, path = "/v1/games/{game}/rounds/active", tag = "games", security(("bearer" = [])),
+    params(("game" = String, Path, description = "Game id")),
+    responses((status = 200, description = "The player's open round of this game"),
+        (status = 401, body = crate::error::ErrorEnvelope), (status = 404, description = "`not_found` (no open round) or `game_not_found`", body = crate::error::ErrorEnvelope)))]
 pub async fn active(
     State(state): State<AppState>,
     user: AuthUser,
@@ -150,18 +183,27 @@ pub async fn active(
 }
 
 /// `GET /v1/fair/seeds`.
+#[utoipa::path(get, path = "/v1/fair/seeds", tag = "fair", security(("bearer" = [])),
+    responses((status = 200, description = "`{server_seed_hash, next_server_seed_hash, client_seed, nonce}`"),
+        (status = 401, body = crate::error::ErrorEnvelope)))]
 pub async fn seeds(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
     super::seeds(&state, user.user_id).await.map(Json)
 }
 
 /// `PUT /v1/fair/client-seed`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSeedBody {
+    /// 1 to 64 printable ASCII characters without `:`.
     client_seed: String,
 }
 
 /// `PUT /v1/fair/client-seed`: a new client seed starts a new pair (the old seed is revealed).
+#[utoipa::path(put, path = "/v1/fair/client-seed", tag = "fair", security(("bearer" = [])),
+    request_body = ClientSeedBody,
+    responses((status = 200, description = "Like `POST /v1/fair/rotate`: `{revealed, active}` with the new client seed"),
+        (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope),
+        (status = 409, description = "`round_open`", body = crate::error::ErrorEnvelope)))]
 pub async fn client_seed(
     State(state): State<AppState>,
     user: AuthUser,
@@ -179,6 +221,9 @@ pub async fn client_seed(
 }
 
 /// `POST /v1/fair/rotate`.
+#[utoipa::path(post, path = "/v1/fair/rotate", tag = "fair", security(("bearer" = [])),
+    responses((status = 200, description = "`{revealed: {server_seed, server_seed_hash, client_seed, nonce}, active: {server_seed_hash, next_server_seed_hash, client_seed, nonce}}`"),
+        (status = 401, body = crate::error::ErrorEnvelope), (status = 409, description = "`round_open`: a multi-step round is open", body = crate::error::ErrorEnvelope)))]
 pub async fn rotate(
     State(state): State<AppState>,
     user: AuthUser,
@@ -195,6 +240,13 @@ pub struct HistoryQuery {
 }
 
 /// `GET /v1/bets?cursor=&game=&limit=`: newest first.
+#[utoipa::path(get, path = "/v1/bets", tag = "games", security(("bearer" = [])),
+    params(("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("game" = Option<String>, Query, description = "Only this game"),
+        ("limit" = Option<u32>, Query, description = "1..=100, default 20")),
+    responses((status = 200, description = "`{items, next_cursor}`, newest first; an item's server seed appears once revealed"),
+        (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope),
+        (status = 404, description = "`game_not_found`", body = crate::error::ErrorEnvelope)))]
 pub async fn history(
     State(state): State<AppState>,
     user: AuthUser,
@@ -252,6 +304,10 @@ pub async fn history(
 }
 
 /// `GET /v1/bets/{id}`.
+#[utoipa::path(get, path = "/v1/bets/{id}", tag = "games", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Bet id")),
+    responses((status = 200, description = "One history item (the server seed once revealed)"),
+        (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn bet_by_id(
     State(state): State<AppState>,
     user: AuthUser,
@@ -267,6 +323,9 @@ pub async fn bet_by_id(
 }
 
 /// `GET /v1/me/limits`.
+#[utoipa::path(get, path = "/v1/me/limits", tag = "games", security(("bearer" = [])),
+    responses((status = 200, description = "The player's responsible-gaming limits, scheduled changes and today's loss"),
+        (status = 401, body = crate::error::ErrorEnvelope)))]
 pub async fn get_limits(
     State(state): State<AppState>,
     user: AuthUser,
@@ -275,6 +334,10 @@ pub async fn get_limits(
 }
 
 /// `PUT /v1/me/limits`.
+#[utoipa::path(put, path = "/v1/me/limits", tag = "games", security(("bearer" = [])),
+    request_body = limits::LimitsUpdate,
+    responses((status = 200, description = "The limits after the update (raising a limit takes effect after the cool-off)"),
+        (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope)))]
 pub async fn put_limits(
     State(state): State<AppState>,
     user: AuthUser,
@@ -292,6 +355,10 @@ pub struct ActivityQuery {
 }
 
 /// `GET /v1/activity?game=`: the last sampled bets (public, names masked).
+#[utoipa::path(get, path = "/v1/activity", tag = "games",
+    params(("game" = Option<String>, Query, description = "Only this game")),
+    responses((status = 200, description = "`{items}`: the last sampled settled bets (up to 200 per game), player names masked"),
+        (status = 400, body = crate::error::ErrorEnvelope), (status = 404, description = "`game_not_found`", body = crate::error::ErrorEnvelope)))]
 pub async fn activity(
     State(state): State<AppState>,
     query: Result<Query<ActivityQuery>, axum::extract::rejection::QueryRejection>,

@@ -64,6 +64,12 @@ pub struct GuandanConfig {
     pub log_batch_max: usize,
     /// Send the full legal-move list (every card choice) instead of the compact one.
     pub full_legal_moves: bool,
+    /// A player the host removed from a room (`room_kick`) may take a seat there again after this long.
+    pub room_kick_rejoin_ms: u64,
+    /// `auth_expiring` is pushed this long before the connection's access token expires.
+    pub ws_auth_notice_ms: u64,
+    /// A connection whose access token expired without an `auth_refresh` is closed this long after.
+    pub ws_auth_grace_ms: u64,
 }
 
 impl Default for GuandanConfig {
@@ -97,6 +103,9 @@ impl Default for GuandanConfig {
             log_queue_depth: 65_536,
             log_batch_max: 1_024,
             full_legal_moves: false,
+            room_kick_rejoin_ms: 60_000,
+            ws_auth_notice_ms: 60_000,
+            ws_auth_grace_ms: 10_000,
         }
     }
 }

@@ -50,7 +50,7 @@ pub async fn ws(
                 "An access token is required (`access_token` query parameter or `Authorization: Bearer`).",
             )
         })?;
-    let user_id = state.keys.verify_access(&token)?;
+    let (user_id, expires_secs) = state.keys.verify_access_expiry(&token)?;
     let user = match state.store.user_by_id(user_id).await {
         Ok(u) => u,
         Err(e) if e.is_not_found() => {
@@ -70,7 +70,16 @@ pub async fn ws(
         .max_message_size(hard_max)
         .max_frame_size(hard_max)
         .protocols([SUBPROTOCOL])
-        .on_upgrade(move |socket| run(state, socket, user_id, name, addr.ip())))
+        .on_upgrade(move |socket| {
+            run(
+                state,
+                socket,
+                user_id,
+                name,
+                addr.ip(),
+                expires_secs.saturating_mul(1000),
+            )
+        }))
 }
 
 fn bearer_header(headers: &HeaderMap) -> Option<String> {
@@ -127,6 +136,41 @@ struct Conn {
     /// Mailboxes of tables this connection talked to: actions skip the shared table registry.
     handles: std::collections::HashMap<String, super::TableHandle>,
     bad_frames: u32,
+    auth: AuthClock,
+}
+
+/// The validity of a connection: the expiry of the newest access token it presented, and the next
+/// thing to do about it (push `auth_expiring`, then close after the grace).
+#[derive(Debug, Clone, Copy)]
+struct AuthClock {
+    /// Expiry of the newest token, unix milliseconds.
+    expires_at_ms: i64,
+    /// `auth_expiring` was pushed for this expiry.
+    notified: bool,
+    /// When to act next.
+    wake: tokio::time::Instant,
+}
+
+impl AuthClock {
+    fn new(expires_at_ms: i64, cfg: &super::GuandanConfig) -> AuthClock {
+        let mut a = AuthClock {
+            expires_at_ms,
+            notified: false,
+            wake: tokio::time::Instant::now(),
+        };
+        a.wake = a.at(expires_at_ms.saturating_sub(ms_i64(cfg.ws_auth_notice_ms)));
+        a
+    }
+
+    /// The monotonic instant of unix time `at_ms` (now when it has passed).
+    fn at(&self, at_ms: i64) -> tokio::time::Instant {
+        let ahead = u64::try_from(at_ms.saturating_sub(crate::clock::now_ms())).unwrap_or(0);
+        tokio::time::Instant::now() + std::time::Duration::from_millis(ahead)
+    }
+}
+
+fn ms_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 enum Flow {
@@ -134,7 +178,14 @@ enum Flow {
     Close(u16, &'static str),
 }
 
-async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str>, ip: IpAddr) {
+async fn run(
+    state: AppState,
+    mut socket: WebSocket,
+    user_id: i64,
+    name: Arc<str>,
+    ip: IpAddr,
+    expires_at_ms: i64,
+) {
     let svc = state.guandan.clone();
     let cfg = svc.cfg.clone();
     let (tx, mut rx) = mpsc::channel::<Out>(cfg.ws_outbound_queue.max(8));
@@ -167,6 +218,7 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
         touched: seated.iter().cloned().collect(),
         handles: std::collections::HashMap::new(),
         bad_frames: 0,
+        auth: AuthClock::new(expires_at_ms, &cfg),
     };
     let welcome_ok = match serde_json::to_string(&welcome) {
         Ok(s) => socket.send(Message::Text(s.into())).await.is_ok(),
@@ -188,7 +240,13 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
         let mut balances = state.balance_changes.subscribe();
         let mut feed = state.bet_feed.subscribe();
         let (mut balances_open, mut feed_open) = (true, true);
+        // One timer for the token clock, reset only when its deadline moves (not once per frame).
+        let auth_sleep = tokio::time::sleep_until(conn.auth.wake);
+        tokio::pin!(auth_sleep);
         loop {
+            if auth_sleep.deadline() != conn.auth.wake {
+                auth_sleep.as_mut().reset(conn.auth.wake);
+            }
             tokio::select! {
                 biased;
                 () = kill.notified() => {
@@ -227,6 +285,15 @@ async fn run(state: AppState, mut socket: WebSocket, user_id: i64, name: Arc<str
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => feed_open = false,
                 },
+                () = &mut auth_sleep => {
+                    if let Flow::Close(code, reason) = conn.on_auth_clock() {
+                        while let Ok(Out::Text(t)) = rx.try_recv() {
+                            let _ = socket.send(Message::Text(t)).await;
+                        }
+                        close_socket(&mut socket, code, reason).await;
+                        break;
+                    }
+                }
                 msg = socket.recv() => {
                     let flow = match msg {
                         None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
@@ -331,6 +398,34 @@ pub(super) fn user_id_wire(user_id: i64) -> UserId {
 }
 
 impl Conn {
+    /// The access-token clock fired: push `auth_expiring`, or, once the grace after expiry has passed
+    /// without an `auth_refresh`, end the connection with `token_expired`.
+    fn on_auth_clock(&mut self) -> Flow {
+        let cfg = &self.state.guandan.cfg;
+        if !self.auth.notified {
+            self.auth.notified = true;
+            self.auth.wake = self.auth.at(self
+                .auth
+                .expires_at_ms
+                .saturating_add(ms_i64(cfg.ws_auth_grace_ms)));
+            self.sink.reply(
+                None,
+                ServerMessage::AuthExpiring {
+                    expires_at_ms: u64::try_from(self.auth.expires_at_ms).unwrap_or(0),
+                    grace_ms: u32::try_from(cfg.ws_auth_grace_ms).unwrap_or(u32::MAX),
+                },
+            );
+            return Flow::Continue;
+        }
+        metrics::counter!("guandan_ws_token_expired_total").increment(1);
+        self.sink.error(
+            None,
+            ErrorCode::TokenExpired.as_str(),
+            "The access token expired and was not refreshed; the connection is closed.",
+        );
+        Flow::Close(4001, "access token expired")
+    }
+
     fn refused(&mut self, id: Option<protocol::RequestId>, code: &str, message: &str) -> Flow {
         self.sink.error(id, code, message);
         self.bad_frames += 1;
@@ -359,6 +454,26 @@ impl Conn {
                         server_time_ms: u64::try_from(crate::clock::now_ms()).unwrap_or(0),
                     },
                 );
+            }
+            ClientMessage::AuthRefresh { access_token } => {
+                match self.state.keys.verify_access_expiry(&access_token) {
+                    Ok((user, exp_secs)) if user == self.sink.user_id => {
+                        let exp_ms = exp_secs.saturating_mul(1000);
+                        // An older token never shortens the connection's validity.
+                        if exp_ms > self.auth.expires_at_ms {
+                            self.auth = AuthClock::new(exp_ms, &svc.cfg);
+                        }
+                        self.sink.reply(id, ServerMessage::Ack {});
+                    }
+                    Ok(_) => {
+                        return self.refused(
+                            id,
+                            ErrorCode::Unauthorized.as_str(),
+                            "The access token belongs to another account.",
+                        );
+                    }
+                    Err(e) => return self.refused(id, e.code.as_str(), &e.message),
+                }
             }
             ClientMessage::QuickMatchJoin { mode } => {
                 let rating = super::player_rating(&self.state, self.sink.user_id).await;

@@ -182,6 +182,8 @@ struct Table {
     close_at: Option<Instant>,
     closed: bool,
     rng: StdRng,
+    /// Users the host removed (`room_kick`), with the time they may take a seat again.
+    kicked: HashMap<i64, Instant>,
 }
 
 /// A fresh table id: `t-` and 16 hex digits.
@@ -252,6 +254,7 @@ fn spawn(state: &AppState, init: Init) -> TableHandle {
         close_at: None,
         closed: false,
         rng: StdRng::from_seed(os_seed()),
+        kicked: HashMap::new(),
     };
     if let Some((m, match_id, next_idx, started_at_ms)) = init.resume {
         t.game = Some(Game {
@@ -842,6 +845,7 @@ impl Table {
             seq: self.seq,
             seat: to.seat().map(WireSeat),
             options: self.options,
+            host: self.host.map(super::conn::user_id_wire),
             seats: self.seat_infos(),
             game: self.game.as_ref().map(|g| GameState::of(&g.m, to)),
             timer,
@@ -930,6 +934,16 @@ impl Table {
                         id,
                         protocol::errors::WRONG_PHASE,
                         "The match has already started.",
+                    );
+                }
+                let now = Instant::now();
+                self.kicked.retain(|_, until| *until > now);
+                if self.kicked.contains_key(&sink.user_id) {
+                    return err(
+                        &sink,
+                        id,
+                        protocol::errors::KICKED_RECENTLY,
+                        "The host removed you from this room; you may take a seat again later.",
                     );
                 }
                 let want = seat.0.index();
@@ -1176,13 +1190,105 @@ impl Table {
                     self.after_change().await;
                 }
             }
+            ClientMessage::RoomUpdate { options, .. } => {
+                if let Err((code, m)) = self.host_may_change(&sink) {
+                    return err(&sink, id, code, m);
+                }
+                self.options = options;
+                // Everyone agrees to the new options again: ready flags and `play_again` reset.
+                for o in self.seats.iter_mut().flatten() {
+                    if !o.is_bot() {
+                        o.ready = false;
+                    }
+                }
+                if let Some(g) = self.game.as_mut() {
+                    g.again.clear();
+                }
+                sink.reply(id, ServerMessage::Ack {});
+                self.emit(TEvent::Msg(ServerMessage::RoomUpdated { options }));
+            }
+            ClientMessage::RoomKick { seat, .. } => {
+                if let Err((code, m)) = self.host_may_change(&sink) {
+                    return err(&sink, id, code, m);
+                }
+                let i = seat.0.index();
+                match self.seats[i].as_ref() {
+                    None => {
+                        return err(
+                            &sink,
+                            id,
+                            protocol::errors::INVALID_SEAT,
+                            "That seat is empty.",
+                        );
+                    }
+                    Some(o) if o.user == Some(sink.user_id) => {
+                        return err(
+                            &sink,
+                            id,
+                            protocol::errors::INVALID_SEAT,
+                            "You cannot remove yourself; leave the room instead.",
+                        );
+                    }
+                    Some(_) => {}
+                }
+                let Some(o) = self.seats[i].take() else {
+                    return;
+                };
+                let info = o.info();
+                if let Some(u) = o.user {
+                    self.svc.remove_seat(u, self.id.as_str());
+                    let until = Instant::now() + ms(self.svc.cfg.room_kick_rejoin_ms);
+                    self.kicked.insert(u, until);
+                    // The removed player keeps watching the room (it may come back by code later).
+                    if let Some(s) = o.sink.filter(|_| !o.left)
+                        && self.spectators.len() < self.svc.cfg.spectators_max
+                    {
+                        self.spectators.insert(s.conn_id, s);
+                    }
+                }
+                if let Some(g) = self.game.as_mut() {
+                    g.again.remove(&i);
+                }
+                sink.reply(id, ServerMessage::Ack {});
+                self.emit(TEvent::Msg(ServerMessage::PlayerKicked {
+                    seat,
+                    player: info,
+                }));
+                self.emit(TEvent::Msg(ServerMessage::SeatChanged {
+                    seat,
+                    player: None,
+                }));
+                self.after_change().await;
+            }
             ClientMessage::Ping {}
             | ClientMessage::QuickMatchJoin { .. }
             | ClientMessage::QuickMatchCancel {}
             | ClientMessage::RoomCreate { .. }
             | ClientMessage::RoomJoin { .. }
+            | ClientMessage::AuthRefresh { .. }
             | ClientMessage::ReportPlayer { .. } => {}
         }
+    }
+
+    /// Host controls (`room_update`, `room_kick`): only the host of a private room, seated at it, and
+    /// only while no match is running (before the first deal, or after `match_result`).
+    fn host_may_change(&self, sink: &Sink) -> Result<(), (&'static str, &'static str)> {
+        let is_host = self.kind == MatchKind::Private
+            && self.host == Some(sink.user_id)
+            && self.seat_index(sink.user_id).is_some();
+        if !is_host {
+            return Err((
+                protocol::errors::NOT_HOST,
+                "Only the room's host can do that.",
+            ));
+        }
+        if self.game.as_ref().is_some_and(|g| !g.finished) {
+            return Err((
+                protocol::errors::MATCH_RUNNING,
+                "The room cannot be changed while a match is running.",
+            ));
+        }
+        Ok(())
     }
 
     fn take_emote_token(&mut self, i: usize) -> bool {

@@ -22,13 +22,20 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         crate::guandan::http::replay, crate::guandan::http::history, crate::guandan::http::flagged,
         crate::ratings::leaderboard, crate::ratings::my_rating, crate::ratings::user_rating,
         crate::ratings::result_card,
+        crate::games::http::list, crate::games::http::one, crate::games::http::bet,
+        crate::games::http::action, crate::games::http::active, crate::games::http::seeds,
+        crate::games::http::client_seed, crate::games::http::rotate, crate::games::http::history,
+        crate::games::http::bet_by_id, crate::games::http::get_limits, crate::games::http::put_limits,
+        crate::games::http::activity,
     ),
     components(schemas(ErrorEnvelope, ErrorBody)),
     modifiers(&BearerAuth),
     tags((name = "ops", description = "Health, readiness, metrics"), (name = "auth", description = "Accounts and tokens"),
         (name = "wallet", description = "Balances, history and admin adjustments"),
         (name = "operator", description = "Operator API: operators, signed sessions, internal-mode money"),
-        (name = "guandan", description = "Guandan replays, match history and fair-play flags"))
+        (name = "guandan", description = "Guandan replays, match history and fair-play flags"),
+        (name = "games", description = "Instant games: catalogue, bets, rounds, history, limits, live activity"),
+        (name = "fair", description = "Provably fair seeds: commitments, client seed, rotation"))
 )]
 pub struct ApiDoc;
 

@@ -791,3 +791,391 @@ async fn emotes_are_rate_limited_and_reports_reach_the_admin_flag_list() {
         s.shutdown().await.expect("shutdown");
     }
 }
+
+/// A private room with `n` guests: the host (seat 0) and `n - 1` others seated 1.. (nobody ready).
+async fn open_room(base: &str, n: usize, options: Value) -> (Vec<Client>, String) {
+    let mut clients = Vec::new();
+    for _ in 0..n {
+        let (token, _) = guest(base).await;
+        clients.push(Client::connect(base, &token).await);
+    }
+    let id = clients[0]
+        .req("room_create", json!({"options": options}))
+        .await;
+    let created = clients[0].reply(&id).await;
+    assert_eq!(created["type"], "room_created", "{created}");
+    let table_id = created["payload"]["table_id"]
+        .as_str()
+        .expect("table")
+        .to_owned();
+    let code = created["payload"]["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    clients[0].seat = Some(0);
+    clients[0].until_type("table_snapshot").await;
+    for (i, c) in clients.iter_mut().enumerate().skip(1) {
+        let id = c.req("room_join", json!({"code": code})).await;
+        assert_eq!(c.reply(&id).await["type"], "table_snapshot");
+        let id = c
+            .req("take_seat", json!({"table_id": table_id, "seat": i}))
+            .await;
+        assert_eq!(c.reply(&id).await["type"], "ack");
+        c.seat = Some(i as u64);
+    }
+    (clients, table_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_changes_options_and_removes_players_before_the_match_only() {
+    for (backend, store) in support::backends().await {
+        let s = support::start_with(fast_config(), store).await;
+        let base = s.url();
+        let (mut c, table) = open_room(&base, 3, json!({"allow_bots": true})).await;
+
+        // Not the host: refused, nothing changes.
+        let new_options = json!({"rules": "competition", "allow_bots": false, "allow_spectators": false,
+            "timers": {"play_ms": 30000, "tribute_ms": 20000, "return_ms": 40000}, "fast_bots": true});
+        expect_code(
+            &mut c[1],
+            "room_update",
+            json!({"table_id": table, "options": new_options}),
+            "not_host",
+        )
+        .await;
+        expect_code(
+            &mut c[1],
+            "room_kick",
+            json!({"table_id": table, "seat": 2}),
+            "not_host",
+        )
+        .await;
+        // Bad seats and bad options.
+        expect_code(
+            &mut c[0],
+            "room_kick",
+            json!({"table_id": table, "seat": 3}),
+            "invalid_seat",
+        )
+        .await;
+        expect_code(
+            &mut c[0],
+            "room_kick",
+            json!({"table_id": table, "seat": 0}),
+            "invalid_seat",
+        )
+        .await;
+        expect_code(
+            &mut c[0],
+            "room_update",
+            json!({"table_id": table, "options": {"timers": {"play_ms": 1, "tribute_ms": 15000, "return_ms": 30000}}}),
+            "invalid_payload",
+        )
+        .await;
+        let snap = c[1].snapshot(&table).await;
+        assert_eq!(snap["options"]["rules"], "official-2022", "{backend}");
+        assert!(snap["seats"][2]["player"].is_object(), "{backend}");
+
+        // The host changes the options: everyone sees `room_updated`, ready flags are cleared.
+        let id = c[1].req("ready", json!({"table_id": table})).await;
+        assert_eq!(c[1].reply(&id).await["type"], "ack");
+        let id = c[0]
+            .req(
+                "room_update",
+                json!({"table_id": table, "options": new_options}),
+            )
+            .await;
+        assert_eq!(c[0].reply(&id).await["type"], "ack", "{backend}");
+        for cl in c.iter_mut() {
+            let ev = cl.until_type("room_updated").await;
+            assert_eq!(ev["payload"]["options"], new_options, "{backend}: {ev}");
+            assert!(ev["seq"].as_u64().is_some());
+        }
+        let snap = c[2].snapshot(&table).await;
+        assert_eq!(snap["options"], new_options, "{backend}");
+        assert_eq!(snap["seats"][1]["ready"], false, "{backend}: {snap}");
+
+        // The host removes seat 2: a public `player_kicked` then `seat_changed`; the removed player
+        // watches as a spectator and cannot sit straight back down.
+        let kicked_user = snap["seats"][2]["player"]["user_id"].clone();
+        let id = c[0]
+            .req("room_kick", json!({"table_id": table, "seat": 2}))
+            .await;
+        assert_eq!(c[0].reply(&id).await["type"], "ack", "{backend}");
+        for cl in c.iter_mut() {
+            let ev = cl.until_type("player_kicked").await;
+            assert_eq!(ev["payload"]["seat"], 2, "{ev}");
+            assert_eq!(ev["payload"]["player"]["user_id"], kicked_user, "{ev}");
+            let sc = cl.until_type("seat_changed").await;
+            assert_eq!(sc["payload"], json!({"seat": 2, "player": null}), "{sc}");
+        }
+        c[2].seat = None;
+        let snap = c[2].snapshot(&table).await;
+        assert!(snap["seat"].is_null(), "{backend}: {snap}");
+        assert!(snap["seats"][2]["player"].is_null(), "{backend}: {snap}");
+        for seat in [2, 3] {
+            expect_code(
+                &mut c[2],
+                "take_seat",
+                json!({"table_id": table, "seat": seat}),
+                "kicked_recently",
+            )
+            .await;
+        }
+
+        // With bots allowed again, the host and seat 1 start a match; then nothing may change.
+        let bots_on = json!({"allow_bots": true, "fast_bots": true,
+            "timers": {"play_ms": 120000, "tribute_ms": 120000, "return_ms": 120000}});
+        let id = c[0]
+            .req(
+                "room_update",
+                json!({"table_id": table, "options": bots_on}),
+            )
+            .await;
+        assert_eq!(c[0].reply(&id).await["type"], "ack", "{backend}");
+        for i in [1, 0] {
+            let id = c[i].req("ready", json!({"table_id": table})).await;
+            assert_eq!(c[i].reply(&id).await["type"], "ack");
+        }
+        c[0].until_type("deal").await;
+        expect_code(
+            &mut c[0],
+            "room_update",
+            json!({"table_id": table, "options": new_options}),
+            "match_running",
+        )
+        .await;
+        expect_code(
+            &mut c[0],
+            "room_kick",
+            json!({"table_id": table, "seat": 2}),
+            "match_running",
+        )
+        .await;
+        expect_code(
+            &mut c[1],
+            "room_kick",
+            json!({"table_id": table, "seat": 2}),
+            "not_host",
+        )
+        .await;
+        let snap = c[0].snapshot(&table).await;
+        assert_eq!(snap["options"]["rules"], "official-2022", "{backend}");
+        assert_eq!(snap["seats"][2]["player"]["bot"], true, "{backend}: {snap}");
+        s.shutdown().await.expect("shutdown");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn between_matches_the_host_changes_the_rules_and_removes_a_bot() {
+    let s = support::start_with(fast_config(), support::backends().await.remove(0).1).await;
+    let base = s.url();
+    let (mut c, table) = open_room(
+        &base,
+        1,
+        json!({"allow_bots": true, "fast_bots": true,
+            "timers": {"play_ms": 120000, "tribute_ms": 120000, "return_ms": 120000}}),
+    )
+    .await;
+    let host = &mut c[0];
+    let id = host.req("ready", json!({"table_id": table})).await;
+    assert_eq!(host.reply(&id).await["type"], "ack");
+    host.play_to_end().await;
+    // The match is over: options and seats may change before `play_again`.
+    let competition = json!({"rules": "competition", "allow_bots": true, "allow_spectators": true,
+        "timers": {"play_ms": 120000, "tribute_ms": 120000, "return_ms": 120000}, "fast_bots": true});
+    let id = host
+        .req(
+            "room_update",
+            json!({"table_id": table, "options": competition}),
+        )
+        .await;
+    assert_eq!(host.reply(&id).await["type"], "ack");
+    host.until_type("room_updated").await;
+    let id = host
+        .req("room_kick", json!({"table_id": table, "seat": 1}))
+        .await;
+    assert_eq!(host.reply(&id).await["type"], "ack");
+    let k = host.until_type("player_kicked").await;
+    assert_eq!(k["payload"]["player"]["bot"], true, "{k}");
+    // Play again: the empty seat gets a bot and the new match uses the new rules.
+    let id = host.req("play_again", json!({"table_id": table})).await;
+    assert_eq!(host.reply(&id).await["type"], "ack");
+    let sc = host.until_type("seat_changed").await;
+    assert_eq!(sc["payload"]["seat"], 1, "{sc}");
+    assert_eq!(sc["payload"]["player"]["bot"], true, "{sc}");
+    host.until_type("deal").await;
+    let snap = host.snapshot(&table).await;
+    assert_eq!(snap["options"], competition);
+    assert_eq!(snap["game"]["rules_profile"], "competition", "{snap}");
+    s.shutdown().await.expect("shutdown");
+}
+
+/// Frames arriving within `d`; fails if the socket closes.
+async fn frames_within(c: &mut Client, d: Duration) -> Vec<Value> {
+    let mut out = Vec::new();
+    let end = tokio::time::Instant::now() + d;
+    while let Ok(msg) = tokio::time::timeout_at(end, c.ws.next()).await {
+        match msg {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(t.as_str()).expect("json");
+                c.check(&v);
+                c.seen.push(v.clone());
+                out.push(v);
+            }
+            Some(Ok(_)) => {}
+            other => panic!("connection ended: {other:?}"),
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranked_quick_match_seats_only_humans_and_casual_fills_with_bots() {
+    let s = support::start_with(fast_config(), support::backends().await.remove(0).1).await;
+    let base = s.url();
+    // A lone ranked player waits far past the bot-fill delay (100 ms) and is never seated.
+    let (token, _) = guest(&base).await;
+    let mut first = Client::connect(&base, &token).await;
+    let id = first
+        .req("quick_match_join", json!({"mode": "ranked"}))
+        .await;
+    assert_eq!(first.reply(&id).await["type"], "ack");
+    // Meanwhile a casual player gets bots (and never the waiting ranked player).
+    let (token, _) = guest(&base).await;
+    let (mut casual, _) = casual_with_bots(&base, &token).await;
+    let frames = frames_within(&mut first, Duration::from_millis(1_500)).await;
+    assert!(
+        frames
+            .iter()
+            .all(|v| v["type"] != "match_found" && v["type"] != "table_snapshot"),
+        "a lone ranked player was seated: {frames:?}"
+    );
+    // Three more ranked humans: one table of four humans, no bot.
+    let mut others = Vec::new();
+    for _ in 0..3 {
+        let (token, _) = guest(&base).await;
+        let mut c = Client::connect(&base, &token).await;
+        let id = c.req("quick_match_join", json!({"mode": "ranked"})).await;
+        assert_eq!(c.reply(&id).await["type"], "ack");
+        others.push(c);
+    }
+    let mut tables = std::collections::BTreeSet::new();
+    let mut seats = std::collections::BTreeSet::new();
+    for c in std::iter::once(&mut first).chain(others.iter_mut()) {
+        let found = c.until_type("match_found").await;
+        assert_eq!(found["payload"]["mode"], "ranked", "{found}");
+        tables.insert(found["payload"]["table_id"].to_string());
+        seats.insert(found["payload"]["seat"].as_u64().expect("seat"));
+        let snap = c.until_type("table_snapshot").await;
+        let players = snap["payload"]["seats"].as_array().expect("seats");
+        assert!(
+            players
+                .iter()
+                .all(|s| s["player"].is_object() && s["player"]["bot"] == false),
+            "a ranked table holds a bot: {snap}"
+        );
+    }
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    assert_eq!(seats.len(), 4);
+    // The casual player's table is unaffected.
+    assert!(casual.seat.is_some());
+    let _ = casual.until_type("deal").await;
+    s.shutdown().await.expect("shutdown");
+}
+
+/// A fresh access token for the user of `refresh_token` (and the next refresh token).
+async fn refreshed(base: &str, refresh_token: &str) -> (String, String) {
+    let res: Value = support::client()
+        .post(format!("{base}/v1/auth/refresh"))
+        .json(&json!({"refresh_token": refresh_token}))
+        .send()
+        .await
+        .expect("refresh")
+        .json()
+        .await
+        .expect("json");
+    (
+        res["access_token"].as_str().expect("access").to_owned(),
+        res["refresh_token"].as_str().expect("refresh").to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expires() {
+    let mut config = fast_config();
+    config.auth.access_ttl_secs = 3;
+    config.guandan.ws_auth_notice_ms = 2_000;
+    config.guandan.ws_auth_grace_ms = 1_500;
+    let s = support::start_with(config, support::backends().await.remove(0).1).await;
+    let base = s.url();
+    let guest_res: Value = support::client()
+        .post(format!("{base}/v1/auth/guest"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("guest")
+        .json()
+        .await
+        .expect("json");
+    let token = guest_res["access_token"].as_str().expect("token");
+    let refresh = guest_res["refresh_token"].as_str().expect("refresh");
+    let (other_token, _) = guest(&base).await;
+    let mut c = Client::connect(&base, token).await;
+
+    // Shortly before expiry the server asks for a new token.
+    let first = c.until_type("auth_expiring").await;
+    let noticed = tokio::time::Instant::now();
+    assert!(first["id"].is_null() && first["seq"].is_null(), "{first}");
+    assert_eq!(first["payload"]["grace_ms"], 1_500);
+    let expires_a = first["payload"]["expires_at_ms"].as_u64().expect("expiry");
+
+    // Refusals: another account's token, a forged one. The connection stays.
+    expect_code(
+        &mut c,
+        "auth_refresh",
+        json!({"access_token": other_token}),
+        "unauthorized",
+    )
+    .await;
+    expect_code(
+        &mut c,
+        "auth_refresh",
+        json!({"access_token": "not.a.token"}),
+        "unauthorized",
+    )
+    .await;
+
+    // Within the grace after the first token expired, a token issued later (so expiring later) keeps
+    // the connection open past the first token's expiry and grace.
+    tokio::time::sleep_until(noticed + Duration::from_millis(2_100)).await;
+    let (fresh, _) = refreshed(&base, refresh).await;
+    let id = c.req("auth_refresh", json!({"access_token": fresh})).await;
+    assert_eq!(c.reply(&id).await["type"], "ack");
+    tokio::time::sleep_until(noticed + Duration::from_millis(2_000 + 1_500 + 700)).await;
+    let id = c.req("ping", json!({})).await;
+    assert_eq!(
+        c.reply(&id).await["type"],
+        "pong",
+        "still open after the old expiry"
+    );
+
+    // No further refresh: a notice for the new expiry, then `token_expired` and the close.
+    let later = |v: &Value| {
+        v["type"] == "auth_expiring"
+            && v["payload"]["expires_at_ms"]
+                .as_u64()
+                .is_some_and(|e| e > expires_a)
+    };
+    let second = match c.seen.iter().find(|v| later(v)).cloned() {
+        Some(v) => v,
+        None => c.until("a second auth_expiring", later).await,
+    };
+    let expires_b = second["payload"]["expires_at_ms"].as_u64().expect("expiry");
+    assert!(expires_b > expires_a, "{expires_b} > {expires_a}");
+    let e = c.until_type("error").await;
+    assert_eq!(e["payload"]["code"], "token_expired", "{e}");
+    assert!(c.next().await.is_none(), "closed after token_expired");
+    assert!(c.closed);
+    s.shutdown().await.expect("shutdown");
+}

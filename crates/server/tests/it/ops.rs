@@ -54,6 +54,45 @@ async fn health_ready_metrics_openapi() {
     ] {
         assert!(doc["paths"][path].is_object(), "missing {path}");
     }
+    // Every route of the player games API (games::http), with its methods, each described.
+    for (path, methods) in [
+        ("/v1/games", &["get"][..]),
+        ("/v1/games/{game}", &["get"]),
+        ("/v1/games/{game}/bets", &["post"]),
+        ("/v1/games/{game}/rounds/active", &["get"]),
+        ("/v1/games/{game}/rounds/{id}/actions", &["post"]),
+        ("/v1/fair/seeds", &["get"]),
+        ("/v1/fair/client-seed", &["put"]),
+        ("/v1/fair/rotate", &["post"]),
+        ("/v1/bets", &["get"]),
+        ("/v1/bets/{id}", &["get"]),
+        ("/v1/me/limits", &["get", "put"]),
+        ("/v1/activity", &["get"]),
+    ] {
+        for m in methods {
+            let op = &doc["paths"][path][m];
+            assert!(op.is_object(), "openapi lacks {m} {path}");
+            let ok = &op["responses"]["200"]["description"];
+            assert!(
+                ok.as_str().is_some_and(|d| !d.is_empty()),
+                "{m} {path}: no 200 description: {op}"
+            );
+        }
+    }
+    let bet = &doc["paths"]["/v1/games/{game}/bets"]["post"];
+    assert!(bet["requestBody"].is_object(), "bet request body: {bet}");
+    assert!(
+        bet["parameters"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["name"] == "Idempotency-Key")),
+        "{bet}"
+    );
+    assert!(
+        doc["components"]["schemas"]["BetBody"]["properties"]["amount"].is_object(),
+        "BetBody schema"
+    );
+    assert!(doc["paths"]["/v1/me/limits"]["put"]["requestBody"].is_object());
+    assert!(doc["paths"]["/v1/fair/client-seed"]["put"]["requestBody"].is_object());
     s.shutdown().await.expect("graceful shutdown");
 }
 
