@@ -43,6 +43,7 @@ async function verify(page: Page, tag: string, game: string): Promise<void> {
   expect(await page.getByTestId("verify-verdict").textContent()).toContain("✔");
   expect(await page.getByTestId("multiplier-verdict").textContent()).toContain("✔");
   expect(await page.getByTestId("payout-verdict").textContent()).toContain("✔");
+  await page.getByTestId("verify-verdict").scrollIntoViewIfNeeded();
   await shot(page, `${tag}-slot-${game}-verified`);
 }
 

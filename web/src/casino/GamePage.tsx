@@ -419,6 +419,8 @@ function SlotPreview({ info, stake, decimals }: { info: Record<string, unknown>;
         {lines > 0 ? t("games.slotLines", { lines }) : t("games.slotWays", { cost })} · {t("games.slotLineBet", { bet: money(lineBet, api.PLAY, decimals) })}
         {maxWin !== null && <> · {t("games.slotCap", { cap: money(maxWin * stake, api.PLAY, decimals) })}</>}
       </p>
+      <details>
+        <summary>{t("games.paytable")}</summary>
       <table className="list">
         <tbody>
           {pays.map(([sym, table]) => (
@@ -435,6 +437,7 @@ function SlotPreview({ info, stake, decimals }: { info: Record<string, unknown>;
           ))}
         </tbody>
       </table>
+      </details>
     </div>
   );
 }
@@ -596,7 +599,7 @@ export function GamePage({ gameId }: { gameId: string }) {
           {info.data?.rtp !== undefined && (
             <small className="muted">
               {" "}
-              · {t("games.rtp")} {String(info.data.rtp)}
+              · {t("games.rtp")} {typeof info.data.rtp === "number" ? `${num(info.data.rtp * 100, 2)}%` : String(info.data.rtp)}
             </small>
           )}
         </h2>
