@@ -2,6 +2,7 @@
 // an API change is a change to this file only.
 import { request } from "./http";
 import { session } from "./session";
+import type { LimitsUpdate, LimitsView } from "./limits";
 import type {
   AuthResponse,
   BetView,
@@ -9,7 +10,6 @@ import type {
   FeedItem,
   GameInfo,
   LeaderboardRow,
-  Limits,
   MatchSummary,
   Page,
   RatingView,
@@ -118,8 +118,8 @@ export const bets = (cursor?: string, gameId?: string) =>
 export const bet = (id: string) => request<BetView>(`/v1/bets/${encodeURIComponent(id)}`);
 export const activity = async (gameId?: string) =>
   list<FeedItem>(await request<unknown>("/v1/activity", { query: { game: gameId } }), "items");
-export const limits = () => request<Limits>("/v1/me/limits");
-export const setLimits = (l: Limits) => request<Limits>("/v1/me/limits", { method: "PUT", body: l });
+export const limits = () => request<LimitsView>("/v1/me/limits");
+export const setLimits = (l: LimitsUpdate) => request<LimitsView>("/v1/me/limits", { method: "PUT", body: l });
 
 // Guandan history, replays and ratings (issue 7).
 export const matches = async () =>

@@ -120,13 +120,6 @@ export interface FeedItem {
   bet_id?: string;
 }
 
-export interface Limits {
-  max_bet?: number | null;
-  daily_loss_limit?: number | null;
-  session_time_limit_minutes?: number | null;
-  self_excluded_until?: string | null;
-  [key: string]: unknown;
-}
 
 export interface MatchSummary {
   id: string;
@@ -163,6 +156,8 @@ export interface LeaderboardRow {
   tier?: Tier;
   matches?: number;
   wins?: number;
+  /** Display rating gained in the period (week and month boards). */
+  rating_gained?: number;
   [key: string]: unknown;
 }
 

@@ -37,7 +37,6 @@ function useGameUi(gameId: string, last: BetView | null, slot: { lines: number }
   const [rBets, setRBets] = useState<Array<Record<string, unknown>>>([]);
   const [chip, setChip] = useState(100);
   const [json, setJson] = useState("{}");
-  const [lines, setLines] = useState<number | null>(null);
 
   switch (gameId) {
     case "dice": {
@@ -68,6 +67,23 @@ function useGameUi(gameId: string, last: BetView | null, slot: { lines: number }
         ),
       };
     }
+    case "crash":
+      // The auto cash-out multiplier: the bet wins it when the round's crash point reaches it.
+      return {
+        params: { cashout: Math.round(limboTarget * 100) / 100 },
+        valid: limboTarget >= 1.01 && limboTarget <= 1_000_000,
+        winMultiplier: Math.round(limboTarget * 100) / 100,
+        controls: (
+          <div className="game-controls row">
+            <label>
+              {t("games.cashoutAt")} <input type="number" step={0.01} min={1.01} value={limboTarget} onChange={(e) => setLimboTarget(Number(e.target.value))} data-testid="crash-cashout" className="narrow" />×
+            </label>
+            <span>
+              {t("games.chance")}: {limboChance(limboTarget).toFixed(2)}%
+            </span>
+          </div>
+        ),
+      };
     case "limbo":
       return {
         params: { target: Math.round(limboTarget * 100) / 100 },
@@ -212,19 +228,8 @@ function useGameUi(gameId: string, last: BetView | null, slot: { lines: number }
       return { params: {}, valid: true, winMultiplier: null, controls: null };
     default: {
       if (slot) {
-        const n = lines ?? slot.lines;
-        return {
-          params: { lines: n },
-          valid: n >= 1,
-          winMultiplier: null,
-          controls: (
-            <div className="game-controls row">
-              <label>
-                {t("games.lines")} <input type="number" min={1} value={n} onChange={(e) => setLines(Math.max(1, Math.floor(Number(e.target.value))))} className="narrow" />
-              </label>
-            </div>
-          ),
-        };
+        // The server plays every line of a slot (`lines` must equal the line count): nothing to choose.
+        return { params: { lines: slot.lines }, valid: true, winMultiplier: null, controls: null };
       }
       let parsed: Params | null = null;
       try {
@@ -294,16 +299,159 @@ function useCountUp(value: number | null, ms = 600): number | null {
   return shown;
 }
 
-function Outcome({ gameId, bet }: { gameId: string; bet: BetView }) {
+interface SlotSpinView {
+  grid: string[][];
+  line_wins?: Array<{ line: number; symbol: string; count: number; multiplier: number; win: number }>;
+  ways_wins?: Array<{ symbol: string; reels: number; ways: number; multiplier: number; win: number }>;
+  scatter_wins?: Array<{ symbol: string; count: number; win: number; free_spins: number }>;
+  mystery?: string | null;
+  win?: number;
+}
+
+/** The base spin's window (one column per reel, cells on a winning line marked), its wins, and the
+ *  free spins that followed. */
+function SlotOutcome({ outcome, base, info }: { outcome: Record<string, unknown>; base: SlotSpinView; info: Record<string, unknown> | null }) {
+  const { t, money } = useI18n();
+  const reels = base.grid.length;
+  const rows = base.grid[0]?.length ?? 0;
+  const paylines = ((info?.definition as { paylines?: number[][] } | undefined)?.paylines ?? []) as number[][];
+  const lit = new Set<string>();
+  for (const w of base.line_wins ?? []) paylines[w.line]?.slice(0, w.count).forEach((row, reel) => lit.add(`${reel}:${row}`));
+  for (const w of base.scatter_wins ?? []) base.grid.forEach((col, reel) => col.forEach((sym, row) => sym === w.symbol && lit.add(`${reel}:${row}`)));
+  const free = (outcome.free_spins as SlotSpinView[] | undefined) ?? [];
+  const freeWin = free.reduce((sum, f) => sum + Number(f.win ?? 0), 0);
+  return (
+    <div className="slot-result" data-testid="slot-result">
+      <div className="slot-grid" style={{ gridTemplateColumns: `repeat(${reels}, 1fr)` }}>
+        {Array.from({ length: rows }, (_, row) =>
+          base.grid.map((col, reel) => (
+            <span key={`${reel}:${row}`} className={`slot-cell ${lit.has(`${reel}:${row}`) ? "lit" : ""}`} style={{ animationDelay: `${reel * 90}ms` }}>
+              {col[row]}
+            </span>
+          )),
+        )}
+      </div>
+      {base.mystery && <p className="small">{t("games.slotMystery", { symbol: base.mystery })}</p>}
+      <ul className="slot-wins small">
+        {(base.line_wins ?? []).map((w, i) => (
+          <li key={`l${i}`}>{t("games.slotLineWin", { line: w.line + 1, count: w.count, symbol: w.symbol, mult: w.multiplier > 1 ? ` ×${w.multiplier}` : "", win: money(w.win, api.PLAY) })}</li>
+        ))}
+        {(base.ways_wins ?? []).map((w, i) => (
+          <li key={`w${i}`}>{t("games.slotWaysWin", { reels: w.reels, symbol: w.symbol, ways: w.ways, win: money(w.win, api.PLAY) })}</li>
+        ))}
+        {(base.scatter_wins ?? []).map((w, i) => (
+          <li key={`s${i}`}>{t("games.slotScatterWin", { count: w.count, symbol: w.symbol, win: money(w.win, api.PLAY), spins: w.free_spins })}</li>
+        ))}
+      </ul>
+      {free.length > 0 && <p data-testid="slot-free-spins">{t("games.slotFreeSpins", { n: free.length, win: money(freeWin, api.PLAY) })}</p>}
+      {outcome.capped === true && <p className="small">{t("games.slotCapped")}</p>}
+    </div>
+  );
+}
+
+/** Payout preview of a paytable game from the PUBLISHED catalogue (keno by hits, plinko by bucket,
+ *  wheel by segment, roulette per placed bet): each multiplier and floor(stake × multiplier). */
+function TablePreview({ gameId, info, params, stake, decimals }: { gameId: string; info: Record<string, unknown>; params: Params; stake: number; decimals: number }) {
+  const { t, money } = useI18n();
+  if (!Number.isSafeInteger(stake) || stake <= 0) return null;
+  const tables = info.paytables as Record<string, Record<string, number[]>> | undefined;
+  let rows: Array<[string, number, number]> = [];
+  if (gameId === "keno") {
+    const picks = ((params.picks as number[] | undefined) ?? []).length;
+    const table = tables?.[String(params.risk)]?.[String(picks)] ?? [];
+    rows = table.map((m, hits) => [t("games.previewHits", { n: hits }), m, 1] as [string, number, number]).filter(([, m]) => m > 0);
+  } else if (gameId === "plinko" || gameId === "wheel") {
+    const size = gameId === "plinko" ? params.rows : params.segments;
+    const table = tables?.[String(params.risk)]?.[String(size)] ?? [];
+    // Equal multipliers are shown once, with how many buckets or segments pay them.
+    const counts = new Map<number, number>();
+    for (const m of table) counts.set(m, (counts.get(m) ?? 0) + 1);
+    rows = [...counts.entries()].sort((a, b) => b[0] - a[0]).map(([m, n]) => [t(gameId === "plinko" ? "games.previewBuckets" : "games.previewSegments", { n }), m, 1]);
+  } else if (gameId === "roulette") {
+    const table = (info.paytable ?? {}) as Record<string, number>;
+    const bets = (params.bets as Array<{ type: string; amount: number }> | undefined) ?? [];
+    return bets.length === 0 ? null : (
+      <p className="small" data-testid="payout-preview">
+        {t("games.payout")}: {bets.map((b) => `${b.type} → ${table[b.type] ? money(b.amount * table[b.type], api.PLAY, decimals) : "—"}`).join(" · ")}
+      </p>
+    );
+  }
+  if (rows.length === 0) return null;
+  return (
+    <p className="small table-preview" data-testid="payout-preview">
+      {t("games.payout")}:{" "}
+      {rows.map(([label, m], i) => (
+        <span key={i} className="chip">
+          {label} × {m} = {money(payoutPreview(stake, m), api.PLAY, decimals)}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/** Slot stake rules and payout preview: line bet = amount / cost, each paying run in money at that
+ *  line bet, scatter pays at the total bet, and the round cap (all from the published catalogue). */
+function SlotPreview({ info, stake, decimals }: { info: Record<string, unknown>; stake: number; decimals: number }) {
+  const { t, money } = useI18n();
+  const cost = Number(info.cost ?? 1) || 1;
+  const lines = Number(info.lines ?? 0);
+  if (!Number.isSafeInteger(stake) || stake <= 0) return null;
+  if (stake % cost !== 0) {
+    return (
+      <p className="error small" data-testid="slot-stake-error">
+        {t("games.slotMultiple", { cost, amount: money(cost, api.PLAY, decimals) })}
+      </p>
+    );
+  }
+  const lineBet = stake / cost;
+  const pays = Object.entries((info.paytable ?? {}) as Record<string, number[]>);
+  const scatters = Object.entries((info.scatter_pays ?? {}) as Record<string, number[]>);
+  const maxWin = typeof info.max_win === "number" ? info.max_win : null;
+  const runs = (table: number[], unit: number) =>
+    table
+      .map((p, i) => [i + 1, p] as const)
+      .filter(([, p]) => p > 0)
+      .map(([n, p]) => `${n}× ${money(p * unit, api.PLAY, decimals)}`)
+      .join(" · ");
+  return (
+    <div className="slot-preview small" data-testid="payout-preview">
+      <p>
+        {lines > 0 ? t("games.slotLines", { lines }) : t("games.slotWays", { cost })} · {t("games.slotLineBet", { bet: money(lineBet, api.PLAY, decimals) })}
+        {maxWin !== null && <> · {t("games.slotCap", { cap: money(maxWin * stake, api.PLAY, decimals) })}</>}
+      </p>
+      <details>
+        <summary>{t("games.paytable")}</summary>
+      <table className="list">
+        <tbody>
+          {pays.map(([sym, table]) => (
+            <tr key={sym}>
+              <td>{sym}</td>
+              <td>{runs(table, lineBet)}</td>
+            </tr>
+          ))}
+          {scatters.map(([sym, table]) => (
+            <tr key={sym}>
+              <td>{sym} ★</td>
+              <td>{runs(table, stake)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      </details>
+    </div>
+  );
+}
+
+function Outcome({ gameId, bet, info }: { gameId: string; bet: BetView; info: Record<string, unknown> | null }) {
   const { t } = useI18n();
   const o = (bet.outcome ?? {}) as Record<string, unknown>;
-  const num = gameId === "dice" ? Number(o.roll) : gameId === "limbo" ? Number(o.multiplier) : null;
+  const num = gameId === "dice" ? Number(o.roll) : gameId === "limbo" ? Number(o.multiplier) : gameId === "crash" ? Number(o.crash_point) : null;
   const shown = useCountUp(num !== null && Number.isFinite(num) ? num : null);
-  if (gameId === "dice" || gameId === "limbo") {
+  if (gameId === "dice" || gameId === "limbo" || gameId === "crash") {
     return (
       <div className="outcome-big" data-testid="outcome-value">
         {shown === null ? "—" : shown.toFixed(2)}
-        {gameId === "limbo" ? "×" : ""}
+        {gameId !== "dice" ? "×" : ""}
       </div>
     );
   }
@@ -330,22 +478,8 @@ function Outcome({ gameId, bet }: { gameId: string; bet: BetView }) {
     );
   }
   if (gameId === "roulette" && o.pocket !== undefined) return <div className="outcome-big spin-in">{String(o.pocket)}</div>;
-  const base = o.base as { grid?: string[][] } | undefined;
-  if (base && Array.isArray(base.grid)) {
-    const spins = (o.free_spins as unknown[] | undefined)?.length ?? 0;
-    return (
-      <div className="slot-result">
-        <div className="slot-grid" style={{ gridTemplateColumns: `repeat(${base.grid[0]?.length ?? 1}, 1fr)` }}>
-          {base.grid.flat().map((sym, i) => (
-            <span key={i} className="slot-cell" style={{ animationDelay: `${(i % (base.grid![0]?.length ?? 1)) * 90}ms` }}>
-              {sym}
-            </span>
-          ))}
-        </div>
-        {spins > 0 && <p>+{spins} free spins</p>}
-      </div>
-    );
-  }
+  const base = o.base as SlotSpinView | undefined;
+  if (base && Array.isArray(base.grid)) return <SlotOutcome outcome={o} base={base} info={info} />;
   if (Array.isArray(o.cards)) return <div className="cards-row">{(o.cards as string[]).slice(0, 10).map((c, i) => <PlayingCard key={i} code={c} />)}</div>;
   return <pre className="json">{JSON.stringify(o)}</pre>;
 }
@@ -381,8 +515,10 @@ export function GamePage({ gameId }: { gameId: string }) {
   const [round, setRound] = useState<BetView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const slotInfo = info.data && (String(info.data.kind ?? "").startsWith("slot") || info.data.lines !== undefined || info.data.reels !== undefined);
-  const ui = useGameUi(gameId, last, slotInfo ? { lines: Number(info.data?.lines ?? info.data?.cost ?? 1) || 1 } : null);
+  const slotCost = Number(info.data?.cost ?? 1) || 1;
+  const slotInfo = Boolean(info.data && (String(info.data.kind ?? "").startsWith("slot") || info.data.reels !== undefined));
+  // A slot plays every line: its `lines` param is the line count, or the cost for ways games.
+  const ui = useGameUi(gameId, last, slotInfo ? { lines: Number(info.data?.lines) || slotCost } : null);
   const multiStep = gameId === "mines" || gameId === "hilo" || gameId === "blackjack";
 
   // Resume an open round of a multi-step game.
@@ -459,11 +595,11 @@ export function GamePage({ gameId }: { gameId: string }) {
     <div className="game-page" data-testid={`game-page-${gameId}`}>
       <div className="game-main card">
         <h2>
-          {GAME_ICONS[gameId] ?? "🎰"} {gameId}
+          {GAME_ICONS[gameId] ?? "🎰"} {typeof info.data?.name === "string" ? info.data.name : gameId}
           {info.data?.rtp !== undefined && (
             <small className="muted">
               {" "}
-              · {t("games.rtp")} {String(info.data.rtp)}
+              · {t("games.rtp")} {typeof info.data.rtp === "number" ? `${num(info.data.rtp * 100, 2)}%` : String(info.data.rtp)}
             </small>
           )}
         </h2>
@@ -541,7 +677,7 @@ export function GamePage({ gameId }: { gameId: string }) {
                 <button onClick={() => setAmountText(((amount / 10 ** decimals) * 2).toFixed(decimals))}>2×</button>
               </>
             )}
-            <button className="primary big" disabled={busy || !ui.valid || !(stake > 0)} onClick={() => void placeBet()} data-testid="bet-button">
+            <button className="primary big" disabled={busy || !ui.valid || !(stake > 0) || (slotInfo && stake % slotCost !== 0)} onClick={() => void placeBet()} data-testid="bet-button">
               {t("games.bet")}
             </button>
             {preview !== null && (
@@ -552,6 +688,8 @@ export function GamePage({ gameId }: { gameId: string }) {
             <span className="muted">{available !== null && money(available, api.PLAY, decimals)}</span>
           </div>
         )}
+        {slotInfo && !round && info.data && <SlotPreview info={info.data} stake={stake} decimals={decimals} />}
+        {!slotInfo && !round && info.data && preview === null && <TablePreview gameId={gameId} info={info.data} params={ui.params} stake={stake} decimals={decimals} />}
         {error && (
           <p className="error" data-testid="bet-error">
             {error}
@@ -559,7 +697,7 @@ export function GamePage({ gameId }: { gameId: string }) {
         )}
         {last && (
           <div className={`bet-result ${won ? "win" : "loss"}`} data-testid="bet-result">
-            <Outcome gameId={gameId} bet={last} />
+            <Outcome gameId={gameId} bet={last} info={info.data ?? null} />
             <p>
               {won ? t("games.won", { amount: money(last.payout ?? 0, api.PLAY, decimals) }) : t("games.lost")} · × {multiplierNumber(last.multiplier)}
             </p>

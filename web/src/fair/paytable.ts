@@ -78,6 +78,8 @@ export interface BetRecord {
 export interface SettlementCheck {
   /** Recomputed multiplier (published paytable), hundredths. */
   hundredths: number;
+  /** Slots: the recomputed multiplier in exact 1e-8 units (hundredths would round it). */
+  units?: bigint;
   /** Recomputed payout in minor units, after the published cap; null without the stake. */
   payout: bigint | null;
   /** True when the published max_payout lowered the payout. */

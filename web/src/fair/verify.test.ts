@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import fairVectors from "../../../crates/fair/tests/fixtures/stake_verifier_vectors.json";
 import casinoVectors from "../../../crates/casino/tests/fixtures/stake_verifier_vectors.json";
 import { drawFloats, hmacSha256, sha256Hex, toHex } from "./stream";
-import { outcomeOf, floatsNeeded, verifyBet, outcomeAgrees } from "./games";
+import { outcomeOf, floatsNeeded, verifyBet, outcomeAgrees, crashRaw, crashPoint } from "./games";
 
 type Seed = { server_seed: string; client_seed: string; nonce: number };
 
@@ -28,12 +28,14 @@ describe("byte stream", () => {
       v.floats_12dp.forEach((f, i) => expect(Math.abs(d.floats[first + i] - f)).toBeLessThanOrEqual(5e-13));
     }
   });
-  it("computes the crash vectors' HMAC (key = game hash text)", async () => {
+  it("computes the crash vectors' HMAC (key = game hash text) and crash point", async () => {
     for (const v of fairVectors.crash) {
       const h = await hmacSha256(v.game_hash, v.salt);
       expect(toHex(h)).toBe(v.hmac);
       const u = ((h[0] << 24) >>> 0) + (h[1] << 16) + (h[2] << 8) + h[3];
       expect(u).toBe(v.u32);
+      expect(crashRaw(u)).toBe(v.raw);
+      expect(crashPoint(u)).toBe(Math.floor(v.raw * 100) / 100);
     }
   });
   it("agrees with the second, independent source (commitment, round HMAC, card index)", async () => {

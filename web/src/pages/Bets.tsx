@@ -5,6 +5,7 @@ import type { BetView } from "../api/types";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
 import { multiplierNumber } from "../casino/math";
+import { SLOT_GAME_IDS } from "../fair/games";
 import { Loading, useAsync } from "./common";
 
 export function BetsPage() {
@@ -12,12 +13,15 @@ export function BetsPage() {
   const [game, setGame] = useState("");
   const page = useAsync(() => api.bets(undefined, game || undefined), [game]);
   const [more, setMore] = useState<BetView[]>([]);
+  // The cursor of the page after the last one shown (undefined: the first page's).
+  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const next = cursor === undefined ? page.data?.next_cursor : cursor;
   return (
     <div className="card">
       <h2>{t("bets.title")}</h2>
-      <select value={game} onChange={(e) => (setGame(e.target.value), setMore([]))}>
+      <select value={game} onChange={(e) => (setGame(e.target.value), setMore([]), setCursor(undefined))} data-testid="bets-filter">
         <option value="">—</option>
-        {["dice", "limbo", "mines", "keno", "plinko", "hilo", "blackjack", "roulette", "wheel"].map((g) => (
+        {["dice", "limbo", "crash", "mines", "keno", "plinko", "hilo", "blackjack", "roulette", "wheel", ...SLOT_GAME_IDS].map((g) => (
           <option key={g}>{g}</option>
         ))}
       </select>
@@ -49,8 +53,17 @@ export function BetsPage() {
           </tbody>
         </table>
         {page.data?.items.length === 0 && <p className="muted">{t("common.none")}</p>}
-        {page.data?.next_cursor && (
-          <button onClick={() => void api.bets(page.data!.next_cursor!, game || undefined).then((p) => setMore((m) => [...m, ...p.items]))}>{t("common.more")}</button>
+        {next && (
+          <button
+            onClick={() =>
+              void api.bets(next, game || undefined).then((p) => {
+                setMore((m) => [...m, ...p.items]);
+                setCursor(p.next_cursor ?? null);
+              })
+            }
+          >
+            {t("common.more")}
+          </button>
         )}
       </Loading>
     </div>

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import * as api from "../api/endpoints";
 import type { BetView, RotateResponse } from "../api/types";
-import { verifyBet, outcomeAgrees, type Verification } from "../fair/games";
+import { verifyBet, outcomeAgrees, isSlot, SLOT_GAME_IDS, type Verification } from "../fair/games";
 import { PAYTABLE_GAMES, type CatalogueEntry } from "../fair/paytable";
 import { useI18n } from "../i18n";
 import { Loading, useAsync } from "./common";
@@ -81,9 +81,10 @@ export function FairnessPage() {
       setError("params: invalid JSON");
       return;
     }
-    // Wheel/plinko multipliers come from the game's public paytable, never from the bet record.
+    // Wheel/plinko multipliers come from the game's public paytable and slot rounds from its public
+    // definition, never from the bet record.
     let catalogue: CatalogueEntry | null = null;
-    if (PAYTABLE_GAMES[form.game]) {
+    if (PAYTABLE_GAMES[form.game] || isSlot(form.game, null)) {
       try {
         catalogue = (await api.game(form.game)) as CatalogueEntry;
       } catch {
@@ -183,7 +184,7 @@ export function FairnessPage() {
                   <td>#{b.provably_fair?.nonce}</td>
                   <td className="mono small">{(b.provably_fair?.server_seed_hash ?? "").slice(0, 12)}…</td>
                   <td>
-                    <button className="small" onClick={() => pickBet(b)} data-testid="pick-bet">
+                    <button className="small" onClick={() => pickBet(b)} data-testid="pick-bet" data-game={b.game}>
                       {t("fair.pickBet")}
                     </button>
                   </td>
@@ -196,7 +197,7 @@ export function FairnessPage() {
           <label>
             {t("fair.game")}
             <select value={form.game} onChange={(e) => setForm({ ...form, game: e.target.value })}>
-              {["dice", "limbo", "roulette", "wheel", "keno", "mines", "plinko", "hilo", "blackjack", "cards"].map((g) => (
+              {["dice", "limbo", "crash", "roulette", "wheel", "keno", "mines", "plinko", "hilo", "blackjack", "cards", ...SLOT_GAME_IDS].map((g) => (
                 <option key={g}>{g}</option>
               ))}
             </select>
@@ -256,7 +257,7 @@ export function FairnessPage() {
             )}
             {result.settlement && result.settlement.multiplierAgrees !== null && (
               <p className={result.settlement.multiplierAgrees ? "ok" : "error"} data-testid="multiplier-verdict">
-                {result.settlement.multiplierAgrees ? "✔ " + t("fair.multiplierOk") : "✘ " + t("fair.multiplierBad")} (× {result.settlement.hundredths / 100} / × {String(bet?.multiplier)})
+                {result.settlement.multiplierAgrees ? "✔ " + t("fair.multiplierOk") : "✘ " + t("fair.multiplierBad")} (× {result.settlement.units !== undefined ? Number(result.settlement.units) / 1e8 : result.settlement.hundredths / 100} / × {String(bet?.multiplier)})
               </p>
             )}
             {result.settlement && result.settlement.payoutAgrees !== null && (

@@ -1,7 +1,7 @@
 // The instant-game catalogue.
 import * as api from "../api/endpoints";
 import { useI18n } from "../i18n";
-import { GameTiles } from "./Lobby";
+import { GameTiles, gameNames } from "./Lobby";
 import { Balance, useAsync } from "./common";
 
 export function GamesPage() {
@@ -11,7 +11,7 @@ export function GamesPage() {
     <div className="card">
       <h2>{t("games.title")}</h2>
       <Balance />
-      <GameTiles games={games.data?.map((g) => g.game ?? g.id ?? "") ?? null} />
+      <GameTiles games={games.data?.map((g) => g.game ?? g.id ?? "") ?? null} names={gameNames(games.data)} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
-// Ranked Guandan leaderboards: all time, this week, this month.
+// Ranked Guandan leaderboards: all time (by rating), this week and this month (by rating gained in the
+// period, with that period's matches and wins).
 import { useState } from "react";
 import * as api from "../api/endpoints";
 import { useI18n } from "../i18n";
@@ -25,8 +26,10 @@ export function LeaderboardPage() {
             <tr>
               <th>{t("lb.rank")}</th>
               <th>{t("lb.player")}</th>
+              {period !== "all" && <th>{t("lb.gained")}</th>}
               <th>{t("lb.rating")}</th>
               <th>{t("lobby.tier")}</th>
+              <th>{t("lb.record")}</th>
             </tr>
           </thead>
           <tbody>
@@ -34,8 +37,10 @@ export function LeaderboardPage() {
               <tr key={i}>
                 <td>{r.rank ?? i + 1}</td>
                 <td>{r.display_name ?? r.name ?? r.user_id}</td>
+                {period !== "all" && <td data-testid="lb-gained">{typeof r.rating_gained === "number" ? (r.rating_gained > 0 ? "+" : "") + num(r.rating_gained) : "—"}</td>}
                 <td>{r.rating !== undefined ? num(Number(r.rating)) : "—"}</td>
                 <td>{tierName(r.tier, locale)}</td>
+                <td>{t("lb.recordOf", { wins: num(Number(r.wins ?? 0)), matches: num(Number(r.matches ?? 0)) })}</td>
               </tr>
             ))}
           </tbody>

@@ -179,16 +179,21 @@ export function Lobby() {
 
       <section className="card">
         <h2>{t("lobby.catalogue")}</h2>
-        <GameTiles games={games.data?.map((g) => g.game ?? g.id ?? "") ?? null} />
+        <GameTiles games={games.data?.map((g) => g.game ?? g.id ?? "") ?? null} names={gameNames(games.data)} />
       </section>
     </div>
   );
 }
 
 /** Games with a dedicated screen, in the order the issue lists them. */
-export const KNOWN_GAMES = ["dice", "limbo", "mines", "keno", "plinko", "hilo", "blackjack", "roulette", "wheel"];
+export const KNOWN_GAMES = ["dice", "limbo", "crash", "mines", "keno", "plinko", "hilo", "blackjack", "roulette", "wheel"];
 
-export function GameTiles({ games }: { games: string[] | null }) {
+/** Display names from the catalogue (`name`), by game id. */
+export function gameNames(games: { game?: string; id?: string; name?: string }[] | null | undefined): Record<string, string> {
+  return Object.fromEntries((games ?? []).map((g) => [g.game ?? g.id ?? "", g.name ?? ""]).filter(([id, name]) => id && name));
+}
+
+export function GameTiles({ games, names = {} }: { games: string[] | null; names?: Record<string, string> }) {
   const ids = [...new Set([...(games ?? []), ...KNOWN_GAMES].filter(Boolean))];
   ids.sort((a, b) => (KNOWN_GAMES.indexOf(a) + 1 || 99) - (KNOWN_GAMES.indexOf(b) + 1 || 99));
   return (
@@ -196,7 +201,7 @@ export function GameTiles({ games }: { games: string[] | null }) {
       {ids.map((g) => (
         <Link key={g} to={`/games/${g}`} className="tile" testId={`game-${g}`}>
           <span className="tile-icon">{GAME_ICONS[g] ?? "🎰"}</span>
-          <span>{g}</span>
+          <span>{names[g] ?? g}</span>
         </Link>
       ))}
     </div>
@@ -206,6 +211,7 @@ export function GameTiles({ games }: { games: string[] | null }) {
 export const GAME_ICONS: Record<string, string> = {
   dice: "🎲",
   limbo: "🚀",
+  crash: "📈",
   mines: "💣",
   keno: "🔢",
   plinko: "🔻",

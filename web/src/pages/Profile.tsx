@@ -1,21 +1,23 @@
-// Profile: display name and responsible-gaming limits.
+// Profile: display name and responsible-gaming limits (per-bet maximum and daily loss limit in the
+// play currency, session time, self-exclusion), with the loosenings waiting for their cooling-off.
 import { useEffect, useState } from "react";
 import * as api from "../api/endpoints";
 import { session } from "../api/session";
-import type { Limits } from "../api/types";
+import { formOf, updateOf, type LimitsForm } from "../api/limits";
 import { useI18n } from "../i18n";
-import { Loading, useAsync } from "./common";
+import { Loading, useAsync, useBalance } from "./common";
 
 export function ProfilePage() {
-  const { t } = useI18n();
+  const { t, money, locale } = useI18n();
   const [name, setName] = useState(session.user?.display_name ?? "");
   const limits = useAsync(api.limits, []);
-  const [form, setForm] = useState<Limits>({});
+  const { decimals } = useBalance();
+  const currency = api.PLAY;
+  const [form, setForm] = useState<LimitsForm>(formOf(null, currency, decimals));
   const [msg, setMsg] = useState<string | null>(null);
   useEffect(() => {
-    if (limits.data) setForm(limits.data);
-  }, [limits.data]);
-  const numOrNull = (s: string) => (s.trim() === "" ? null : Math.max(0, Math.floor(Number(s))));
+    setForm(formOf(limits.data, currency, decimals));
+  }, [limits.data, currency, decimals]);
   const wrap = async (f: () => Promise<unknown>) => {
     setMsg(null);
     try {
@@ -25,6 +27,17 @@ export function ProfilePage() {
       setMsg(String(e instanceof Error ? e.message : e));
     }
   };
+  const saveLimits = () =>
+    wrap(async () => {
+      const body = updateOf(limits.data, form, currency, decimals);
+      if (body instanceof Error) throw body;
+      const next = await api.setLimits(body);
+      if (next) limits.setData(next);
+    });
+  const pending = limits.data?.pending ?? [];
+  const when = (ms: number) => new Date(ms).toLocaleString(locale);
+  const valueOf = (p: (typeof pending)[number]) =>
+    p.value === null ? t("profile.removed") : p.kind === "session_minutes" ? `${p.value} min` : money(p.value, p.currency ?? currency, decimals);
   return (
     <div>
       <section className="card">
@@ -39,39 +52,47 @@ export function ProfilePage() {
       </section>
       <section className="card">
         <h3>{t("profile.limits")}</h3>
+        <p className="muted small">{t("profile.limitsHow", { hours: Math.round((limits.data?.cooling_off_secs ?? 86400) / 3600) })}</p>
         <Loading error={limits.error} loading={limits.loading && !limits.data}>
           <div className="grid-form">
             <label>
-              {t("profile.maxBet")}
-              <input type="number" min={0} value={form.max_bet ?? ""} onChange={(e) => setForm({ ...form, max_bet: numOrNull(e.target.value) })} />
+              {t("profile.maxBet", { currency })}
+              <input inputMode="decimal" value={form.maxBet} onChange={(e) => setForm({ ...form, maxBet: e.target.value })} data-testid="limit-max-bet" />
             </label>
             <label>
-              {t("profile.dailyLoss")}
-              <input type="number" min={0} value={form.daily_loss_limit ?? ""} onChange={(e) => setForm({ ...form, daily_loss_limit: numOrNull(e.target.value) })} />
+              {t("profile.dailyLoss", { currency })}
+              <input inputMode="decimal" value={form.dailyLoss} onChange={(e) => setForm({ ...form, dailyLoss: e.target.value })} data-testid="limit-daily-loss" />
             </label>
             <label>
               {t("profile.session")}
-              <input
-                type="number"
-                min={0}
-                value={form.session_time_limit_minutes ?? ""}
-                onChange={(e) => setForm({ ...form, session_time_limit_minutes: numOrNull(e.target.value) })}
-              />
+              <input type="number" min={1} max={1440} value={form.sessionMinutes} onChange={(e) => setForm({ ...form, sessionMinutes: e.target.value })} data-testid="limit-session" />
             </label>
             <label>
               {t("profile.exclude")}
-              <input
-                type="date"
-                value={(form.self_excluded_until ?? "").slice(0, 10)}
-                onChange={(e) => setForm({ ...form, self_excluded_until: e.target.value ? new Date(e.target.value).toISOString() : null })}
-              />
+              <input type="date" value={form.excludedUntil} onChange={(e) => setForm({ ...form, excludedUntil: e.target.value })} data-testid="limit-exclude" />
             </label>
-            <button className="primary" onClick={() => void wrap(() => api.setLimits(form).then((l) => l && setForm(l)))}>
+            <button className="primary" onClick={() => void saveLimits()} data-testid="limits-save">
               {t("common.save")}
             </button>
           </div>
+          {pending.length > 0 && (
+            <>
+              <h4>{t("profile.pending")}</h4>
+              <ul data-testid="limits-pending">
+                {pending.map((p, i) => (
+                  <li key={i}>
+                    {t(`profile.kind.${p.kind}`)}: {valueOf(p)} · {t("profile.effective", { when: when(p.effective_at_ms) })}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </Loading>
-        {msg && <p className="muted">{msg}</p>}
+        {msg && (
+          <p className="muted" data-testid="profile-msg">
+            {msg}
+          </p>
+        )}
       </section>
     </div>
   );

@@ -9,7 +9,7 @@ import { Card } from "./Table";
 import { Loading, useAsync } from "./common";
 
 export function ReplaysPage() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const list = useAsync(api.matches, []);
   return (
     <div className="card">
@@ -22,7 +22,7 @@ export function ReplaysPage() {
               return (
                 <tr key={id}>
                   <td className="mono">{id}</td>
-                  <td>{m.finished_at ? new Date(m.finished_at).toLocaleString() : ""}</td>
+                  <td>{m.finished_at ? new Date(m.finished_at).toLocaleString(locale) : ""}</td>
                   <td>{m.winner !== undefined && m.winner !== null ? t("table.teamWon", { team: m.winner }) : ""}</td>
                   <td>
                     <Link to={`/replays/${encodeURIComponent(id)}`}>{t("replays.open")}</Link>

@@ -6,7 +6,7 @@ import { useI18n } from "../i18n";
 import { Loading, useAsync } from "./common";
 
 export function WalletPage() {
-  const { t, money } = useI18n();
+  const { t, money, locale } = useI18n();
   const w = useAsync(api.wallet, []);
   const tr = useAsync(() => api.transfers(), []);
   const [more, setMore] = useState<TransferView[]>([]);
@@ -49,7 +49,7 @@ export function WalletPage() {
             <tbody>
               {[...(tr.data?.items ?? []), ...more].map((x) => (
                 <tr key={x.id}>
-                  <td>{new Date(x.timestamp).toLocaleString()}</td>
+                  <td>{new Date(x.timestamp).toLocaleString(locale)}</td>
                   <td>{x.kind}</td>
                   <td className={x.direction === "credit" ? "ok" : ""}>
                     {x.direction === "credit" ? "+" : "−"}

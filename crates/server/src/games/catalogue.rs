@@ -326,10 +326,87 @@ fn build() -> Catalogue {
                 "scatter_pays": scatter,
                 "rules": "amount = total bet, a multiple of cost; line bet = amount / cost; stops = floor(f * strip length) per reel from the bet's stream",
                 "example_params": {"lines": slot_lines(game)},
+                "definition": slot_definition(game),
             }),
         ));
     }
     Catalogue { games }
+}
+
+/// Everything a verifier needs to recompute a slot round from the bet's floats (`slots::spin`): the
+/// symbols with their line and scatter pays, paylines or ways, every reel set (free-spin reels too),
+/// free-spin and mystery rules and the cap. Published as the catalogue entry's `definition`
+/// (docs/games-api.md), so the browser verifier never needs the YAML.
+pub fn slot_definition(game: &slots::game::Game) -> Value {
+    let name = |s: usize| game.symbols[s].name.as_str();
+    let symbols: Vec<Value> = game
+        .symbols
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({
+                "name": s.name,
+                "wild": s.wild,
+                "wild_multiplier": s.wild_multiplier,
+                "scatter": s.scatter,
+                "pays": game.pays[i],
+                "scatter_pays": game.scatter_pays[i],
+            })
+        })
+        .collect();
+    let (layout, paylines) = match &game.layout {
+        slots::Layout::Lines(lines) => ("lines", lines.clone()),
+        slots::Layout::Ways => ("ways", Vec::new()),
+    };
+    let reel_sets: Vec<Value> = game
+        .reel_sets
+        .iter()
+        .map(|set| {
+            let strips: Vec<Vec<&str>> = set
+                .strips
+                .iter()
+                .map(|strip| strip.iter().map(|&c| name(usize::from(c))).collect())
+                .collect();
+            json!({"name": set.name, "strips": strips})
+        })
+        .collect();
+    let free_spins = game.free_spins.as_ref().map(|f| {
+        json!({
+            "trigger": name(f.symbol),
+            "awards": f.awards,
+            "multiplier": f.multiplier,
+            "retrigger": f.retrigger,
+            "reel_set": game.reel_sets[f.reel_set].name,
+            "round_max": slots::game::FREE_SPINS_ROUND_MAX,
+        })
+    });
+    let mystery = game.mystery.as_ref().map(|m| {
+        let becomes: Vec<Value> = m
+            .weights
+            .iter()
+            .map(|&(s, w)| json!({"symbol": name(s), "weight": w}))
+            .collect();
+        json!({
+            "symbol": name(m.symbol),
+            "min_count": m.min_count,
+            "becomes": becomes,
+            "weight_total": m.weight_total,
+        })
+    });
+    json!({
+        "reels": game.reels,
+        "rows": game.rows,
+        "symbols": symbols,
+        "layout": layout,
+        "paylines": paylines,
+        "cost": game.cost,
+        "reel_sets": reel_sets,
+        "free_spins": free_spins,
+        "mystery": mystery,
+        "max_win": game.max_win,
+        "line_bet_limit": slots::spin::LINE_BET_LIMIT,
+        "stream": "one float per reel, left to right (stop = min(floor(f * strip length), length - 1), the window is `rows` symbols from the stop, wrapping); then one float for the mystery draw when at least min_count mystery symbols show (floor(f * weight_total) into the cumulative weights in symbol order); then the same for each free spin in play order",
+    })
 }
 
 /// The `lines` param a slot accepts: its line count, or its cost for ways games.

@@ -799,6 +799,14 @@ async fn catalogue_feed_and_balance_events() {
     assert_eq!(slot["kind"], "slot");
     assert!((slot["rtp"].as_f64().expect("rtp") - 0.9727380945).abs() < 1e-9);
     assert!(slot["paytable"]["eagle"].is_array());
+    // The published definition is what the browser verifier recomputes rounds from.
+    let def = server::games::catalogue::slot("copper_canyon").expect("shipped slot");
+    assert_eq!(
+        slot["definition"],
+        server::games::catalogue::slot_definition(def)
+    );
+    assert_eq!(slot["definition"]["layout"], "ways");
+    assert_eq!(slot["definition"]["reel_sets"][1]["name"], "bonus");
     let keno = ok(client()
         .get(format!("{u}/v1/games/keno"))
         .send()

@@ -9,6 +9,7 @@ mod guandan;
 mod operator;
 mod ops;
 mod ratings;
+mod slot_vectors;
 mod support;
 mod tools;
 mod wallet;
