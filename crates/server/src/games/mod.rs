@@ -5,7 +5,7 @@
 //! order and limits see every earlier bet): idempotency check, limits, nonce, outcome from the pure
 //! crates, money through the player's [`crate::gamewallet::GameWallet`] (one linked ledger chain in
 //! internal mode, group-committed), then the bet row through the same group-commit pipeline
-([`crate::wallet::pipeline::Pipeline::insert_bet`], in its next transaction). The
+//! ([`crate::wallet::pipeline::Pipeline::insert_bet`], in its next transaction). The
 //! database enforces that each (server seed, client seed, nonce) is used once.
 
 pub mod catalogue;
