@@ -50,7 +50,8 @@ pub async fn ws(
                 "An access token is required (`access_token` query parameter or `Authorization: Bearer`).",
             )
         })?;
-    let user_id = state.keys.verify_access(&token)?;
+    // Operator-session tokens are refused here too once revoked or expired.
+    let user_id = crate::extract::authenticate(&state, &token).await?.user_id;
     let user = match state.store.user_by_id(user_id).await {
         Ok(u) => u,
         Err(e) if e.is_not_found() => {
