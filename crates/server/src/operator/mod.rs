@@ -153,12 +153,9 @@ fn read_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, String> {
 /// Whether a wallet URL may be called: `https://`, or `http://` when
 /// `operator.allow_insecure_wallet_http` is on.
 pub fn wallet_url_allowed(config: &OperatorConfig, url: &str) -> bool {
-    match reqwest::Url::parse(url) {
-        Ok(u) => {
-            u.scheme() == "https" || (u.scheme() == "http" && config.allow_insecure_wallet_http)
-        }
-        Err(_) => false,
-    }
+    reqwest::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "https" || (u.scheme() == "http" && config.allow_insecure_wallet_http)
+    })
 }
 
 /// Shared state of the operator API: storage, the HTTP client for operator wallets, caches and
