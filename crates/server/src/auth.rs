@@ -31,6 +31,21 @@ pub struct Claims {
     pub iat: i64,
     /// Unique token id.
     pub jti: String,
+    /// The operator whose session this token is (absent on ordinary player tokens). Such a token
+    /// is valid only while its row in `operator_sessions` is neither revoked nor expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+}
+
+/// What a verified access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// The user id from `sub`.
+    pub user_id: i64,
+    /// The operator of an operator-session token (`op`); `None` for ordinary tokens.
+    pub operator_id: Option<String>,
+    /// Expiry, unix seconds.
+    pub expires_at: i64,
 }
 
 /// Signs and verifies access tokens.
@@ -65,23 +80,39 @@ impl TokenKeys {
 
     /// A signed access token for `user_id`, issued at `now_secs`.
     pub fn issue_access(&self, user_id: i64, now_secs: i64) -> Result<String, ApiError> {
+        self.issue(user_id, None, now_secs)
+    }
+
+    /// The access token of an operator session of `user_id` opened by `operator_id` (claim `op`).
+    pub fn issue_operator_session(
+        &self,
+        user_id: i64,
+        operator_id: &str,
+        now_secs: i64,
+    ) -> Result<String, ApiError> {
+        self.issue(user_id, Some(operator_id.to_owned()), now_secs)
+    }
+
+    fn issue(&self, user_id: i64, op: Option<String>, now_secs: i64) -> Result<String, ApiError> {
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now_secs,
             exp: now_secs + self.access_ttl_secs,
             jti: random_hex(16),
+            op,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)
     }
 
-    /// Verifies a token's signature and expiry and returns the user id.
-    pub fn verify_access(&self, token: &str) -> Result<i64, ApiError> {
-        self.verify_access_expiry(token).map(|(user, _)| user)
-    }
-
     /// Verifies a token's signature and expiry and returns the user id and the expiry (unix seconds).
     pub fn verify_access_expiry(&self, token: &str) -> Result<(i64, i64), ApiError> {
+        self.verify_access(token).map(|a| (a.user_id, a.expires_at))
+    }
+
+    /// Verifies a token's signature and expiry and returns what it says. An operator-session
+    /// token still needs its session checked (`extract::authenticate` does that).
+    pub fn verify_access(&self, token: &str) -> Result<Access, ApiError> {
         let mut v = Validation::new(Algorithm::HS256);
         v.leeway = 5;
         v.set_required_spec_claims(&["exp", "sub", "iat"]);
@@ -94,12 +125,16 @@ impl TokenKeys {
                     _ => ApiError::unauthorized("The access token is invalid."),
                 }
             })?;
-        let user = data
+        let user_id = data
             .claims
             .sub
             .parse()
             .map_err(|_| ApiError::unauthorized("The access token is invalid."))?;
-        Ok((user, data.claims.exp))
+        Ok(Access {
+            user_id,
+            operator_id: data.claims.op,
+            expires_at: data.claims.exp,
+        })
     }
 }
 
@@ -300,7 +335,33 @@ mod tests {
         let keys = TokenKeys::new(&[7u8; 32], 60, 600);
         let now = crate::clock::now_secs();
         let t = keys.issue_access(42, now).expect("issue");
-        assert_eq!(keys.verify_access(&t).expect("valid"), 42);
+        assert_eq!(
+            keys.verify_access(&t).expect("valid"),
+            Access {
+                user_id: 42,
+                operator_id: None,
+                expires_at: now + 60,
+            }
+        );
+        // Ordinary tokens carry no `op` claim at all; operator-session tokens name the operator.
+        let payload = |t: &str| -> serde_json::Value {
+            let v = Validation::new(Algorithm::HS256);
+            jsonwebtoken::decode::<serde_json::Value>(t, &keys.decoding, &v)
+                .expect("decode")
+                .claims
+        };
+        assert!(payload(&t).get("op").is_none(), "{}", payload(&t));
+        let s = keys
+            .issue_operator_session(42, "casino-a", now)
+            .expect("issue");
+        assert_eq!(payload(&s)["op"], "casino-a");
+        assert_eq!(
+            keys.verify_access(&s)
+                .expect("valid")
+                .operator_id
+                .as_deref(),
+            Some("casino-a")
+        );
         let old = keys.issue_access(42, now - 3600).expect("issue");
         assert_eq!(
             keys.verify_access(&old).expect_err("expired").code,

@@ -139,6 +139,13 @@ pub struct OperatorConfig {
     /// A bet still `pending` this long after its call's timeout was abandoned (a crash): it is
     /// rolled back.
     pub pending_bet_grace_ms: u64,
+    /// A PEM file of extra trusted root certificates for calls to operator wallets (a private
+    /// CA), on top of the built-in web PKI roots.
+    pub wallet_ca_file: Option<String>,
+    /// Whether plain `http://` wallet URLs are accepted (and called). Off by default: the wallet
+    /// calls move money and their answers are not signed, so they need TLS. Turn it on for a mock
+    /// operator on the local machine or a TLS-terminating proxy next to the server.
+    pub allow_insecure_wallet_http: bool,
 }
 
 impl Default for OperatorConfig {
@@ -153,6 +160,8 @@ impl Default for OperatorConfig {
             outbox_backoff_base_ms: 1_000,
             outbox_backoff_max_ms: 300_000,
             pending_bet_grace_ms: 30_000,
+            wallet_ca_file: None,
+            allow_insecure_wallet_http: false,
         }
     }
 }

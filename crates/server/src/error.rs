@@ -81,6 +81,12 @@ pub enum ErrorCode {
     OperatorModeMismatch,
     /// Operator API: the currency is not enabled for the operator.
     CurrencyNotAllowed,
+    /// The operator session of this token was revoked by its operator.
+    SessionRevoked,
+    /// The operator session of this token has ended.
+    SessionExpired,
+    /// An operator session bets only in its own currency.
+    SessionCurrencyMismatch,
     /// Guandan WebSocket: The message is larger than the server accepts.
     FrameTooLarge,
     /// Guandan WebSocket: The message is not a valid protocol envelope.
@@ -266,6 +272,17 @@ impl ErrorCode {
             "The currency is not enabled for this operator.",
         ),
         (
+            Self::SessionRevoked,
+            401,
+            "The operator revoked this game session.",
+        ),
+        (Self::SessionExpired, 401, "This game session has ended."),
+        (
+            Self::SessionCurrencyMismatch,
+            400,
+            "This game session plays in another currency.",
+        ),
+        (
             Self::FrameTooLarge,
             413,
             "The message is larger than the server accepts.",
@@ -371,6 +388,9 @@ impl ErrorCode {
             Self::SignatureReplayed => "signature_replayed",
             Self::OperatorModeMismatch => "operator_mode_mismatch",
             Self::CurrencyNotAllowed => "currency_not_allowed",
+            Self::SessionRevoked => "session_revoked",
+            Self::SessionExpired => "session_expired",
+            Self::SessionCurrencyMismatch => "session_currency_mismatch",
             Self::FrameTooLarge => "frame_too_large",
             Self::InvalidMessage => "invalid_message",
             Self::UnsupportedVersion => "unsupported_version",
@@ -546,7 +566,7 @@ mod tests {
             // serde name == as_str, so WebSocket errors carry the same string.
             assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
         }
-        assert_eq!(seen.len(), 35 + protocol::errors::WS_ERROR_CODES.len());
+        assert_eq!(seen.len(), 38 + protocol::errors::WS_ERROR_CODES.len());
         for (code, meaning) in protocol::errors::WS_ERROR_CODES {
             assert!(
                 ErrorCode::TABLE

@@ -99,6 +99,15 @@ fn strip_position(msg: &str) -> &str {
 pub struct AuthUser {
     /// The user id from the token's `sub`.
     pub user_id: i64,
+    /// Set when the token is an operator session's: what the session allows.
+    pub session: Option<SessionScope>,
+}
+
+/// The limits of an operator session (`docs/operator-integration.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionScope {
+    /// The only currency the session's bets may use.
+    pub currency: &'static str,
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -111,10 +120,47 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = bearer(parts).ok_or_else(|| {
             ApiError::unauthorized("An `Authorization: Bearer <access token>` header is required.")
         })?;
-        let user_id = state.keys.verify_access(token)?;
-        state.limits.check_account(user_id)?;
-        Ok(Self { user_id })
+        let user = authenticate(state, token).await?;
+        state.limits.check_account(user.user_id)?;
+        Ok(user)
     }
+}
+
+/// Checks an access token (HTTP bearer or WebSocket). An ordinary token is checked by its
+/// signature and expiry alone; an operator session's token (claim `op`) also needs its
+/// `operator_sessions` row — read through a short cache — to be neither revoked nor expired.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let access = state.keys.verify_access(token)?;
+    let Some(operator_id) = access.operator_id else {
+        return Ok(AuthUser {
+            user_id: access.user_id,
+            session: None,
+        });
+    };
+    let hash = crate::auth::token_hash(token);
+    let session = match state.operators.session(&hash).await {
+        Ok(s) => s,
+        Err(e) if e.is_not_found() => {
+            return Err(ApiError::unauthorized("The session token is invalid."));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if session.operator_id != operator_id || session.user_id != access.user_id {
+        return Err(ApiError::unauthorized("The session token is invalid."));
+    }
+    if session.revoked_at_ms.is_some() {
+        return Err(ApiError::new(ErrorCode::SessionRevoked));
+    }
+    if crate::clock::now_ms() >= session.expires_at_ms {
+        return Err(ApiError::new(ErrorCode::SessionExpired));
+    }
+    let currency = ledger::currency::by_symbol(&session.currency)
+        .map(|c| c.symbol)
+        .ok_or_else(|| ApiError::internal("operator session with an unknown currency"))?;
+    Ok(AuthUser {
+        user_id: access.user_id,
+        session: Some(SessionScope { currency }),
+    })
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

@@ -129,7 +129,8 @@ pub async fn build_state_with_store(
     ));
     let ids = Arc::new(ids::IdGenerator::new(config.node.machine_id));
     let operators =
-        operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone());
+        operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone())
+            .map_err(StartError::Config)?;
     Ok(AppState {
         // Operator-linked players in seamless mode bet through their operator's wallet; everyone
         // else through the internal ledger.

@@ -491,6 +491,58 @@ pub async fn operators_signatures_and_links(s: &dyn Store) {
     assert_eq!((other.user_id, created), (3, true));
 }
 
+/// Sessions: stored and read by token hash; a revocation keeps its first time; unknown hashes are
+/// not found.
+pub async fn operator_sessions_revoke(s: &dyn Store) {
+    operator_with_player(s).await;
+    let ops = s.operators();
+    let session = crate::operator::OperatorSession {
+        token_hash: "h1".into(),
+        operator_id: "op".into(),
+        user_id: 1,
+        currency: "EUR".into(),
+        game: "dice".into(),
+        language: "en".into(),
+        return_url: "https://casino.example/".into(),
+        created_at_ms: 1_000,
+        expires_at_ms: 901_000,
+        revoked_at_ms: None,
+    };
+    ops.create_session(&session).await.expect("create");
+    assert_eq!(
+        ops.session_by_token_hash("h1").await.expect("read"),
+        session
+    );
+    assert!(
+        ops.create_session(&session)
+            .await
+            .expect_err("dup")
+            .is_conflict()
+    );
+    let revoked = ops.revoke_session("h1", 5_000).await.expect("revoke");
+    assert_eq!(revoked.revoked_at_ms, Some(5_000));
+    assert_eq!(
+        ops.revoke_session("h1", 7_000)
+            .await
+            .expect("again")
+            .revoked_at_ms,
+        Some(5_000)
+    );
+    assert_eq!(
+        ops.session_by_token_hash("h1")
+            .await
+            .expect("read")
+            .revoked_at_ms,
+        Some(5_000)
+    );
+    for missing in [
+        ops.revoke_session("nope", 1).await,
+        ops.session_by_token_hash("nope").await,
+    ] {
+        assert!(missing.expect_err("missing").is_not_found());
+    }
+}
+
 /// The call log and outbox: a win is written with its outbox row; a failed bet gets exactly one
 /// rollback; a claim succeeds once; delivery marks both rows.
 pub async fn operator_call_log_and_outbox(s: &dyn Store) {
@@ -734,7 +786,7 @@ macro_rules! store_conformance {
             settings_first_writer_wins, migrate_twice_and_ping,
             games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set,
             operators_signatures_and_links, operator_call_log_and_outbox,
-            guandan_match_log);
+            operator_sessions_revoke, guandan_match_log);
     };
     (@cases $backend:literal, $make:expr, $($case:ident),+) => {
         $(

@@ -200,6 +200,9 @@ pub trait OperatorStore: Send + Sync {
     async fn create_session(&self, session: &OperatorSession) -> StoreResult<()>;
     /// A session by token hash; `NotFound` when absent.
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<OperatorSession>;
+    /// Marks a session revoked at `now_ms` (a session revoked before keeps its first time) and
+    /// returns it; `NotFound` when absent.
+    async fn revoke_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<OperatorSession>;
 
     /// Inserts a call record; an existing `tx_id` is a `Conflict`.
     async fn insert_operator_tx(&self, tx: &OperatorTx) -> StoreResult<()>;
@@ -725,6 +728,22 @@ macro_rules! impl_operator_store {
                     sqlx::query_as(&sql).bind(token_hash).fetch_optional(&self.pool).await?;
                 row.map(Into::into)
                     .ok_or_else(|| $crate::StoreError::not_found("operator session"))
+            }
+
+            async fn revoke_session(
+                &self,
+                token_hash: &str,
+                now_ms: i64,
+            ) -> $crate::StoreResult<$crate::operator::OperatorSession> {
+                sqlx::query(
+                    "UPDATE operator_sessions SET revoked_at_ms = $2 \
+                     WHERE token_hash = $1 AND revoked_at_ms IS NULL",
+                )
+                .bind(token_hash)
+                .bind(now_ms)
+                .execute(&self.pool)
+                .await?;
+                $crate::operator::OperatorStore::session_by_token_hash(self, token_hash).await
             }
 
             async fn insert_operator_tx(

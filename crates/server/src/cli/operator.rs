@@ -2,7 +2,7 @@
 //! `playhouse rgs reconcile` (our round log against an operator's report).
 
 use super::Cli;
-use crate::operator::mock::{self, MockConfig};
+use crate::operator::mock::{self, MockConfig, MockTls};
 
 /// `mock-operator` flags.
 #[derive(Debug, clap::Args)]
@@ -31,6 +31,12 @@ pub struct MockOperatorArgs {
     /// How long a timed-out call holds its answer, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// `rgs` subcommands.
@@ -74,6 +80,18 @@ pub fn run_mock(args: &MockOperatorArgs) -> Result<(), String> {
     if args.secret.is_empty() {
         return Err("--secret must not be empty".into());
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+            };
+            Some(MockTls {
+                cert_chain_pem: read(cert)?,
+                key_pem: read(key)?,
+            })
+        }
+        _ => None,
+    };
     let config = MockConfig {
         secret: args.secret.clone(),
         timeout_rate,
@@ -82,12 +100,13 @@ pub fn run_mock(args: &MockOperatorArgs) -> Result<(), String> {
         seed: args.seed,
         initial_balance: args.initial_balance,
         timeout_ms: args.timeout_ms,
+        tls,
         ..MockConfig::default()
     };
     super::runtime()?.block_on(async {
         let m = mock::start(&args.listen, config)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+            .map_err(|e| format!("cannot start on {}: {e}", args.listen))?;
         println!("{}", serde_json::json!({"listening": m.url()}));
         tokio::select! {
             () = crate::os_shutdown_signal() => {}
@@ -103,7 +122,7 @@ pub fn run_rgs(cli: &Cli, action: &RgsCommand) -> Result<(), String> {
         RgsCommand::Reconcile(args) => {
             let config = super::load_config(cli, None, args.database_url.as_ref())?;
             let out = super::runtime()?.block_on(async {
-                let report = read_report(&args.report).await?;
+                let report = read_report(&config.operator, &args.report).await?;
                 let store = store::connect(&config.database_url)
                     .await
                     .map_err(|e| e.to_string())?;
@@ -119,9 +138,18 @@ pub fn run_rgs(cli: &Cli, action: &RgsCommand) -> Result<(), String> {
     }
 }
 
-async fn read_report(source: &str) -> Result<serde_json::Value, String> {
+/// Reads the report from a file or a URL; HTTPS trusts `operator.wallet_ca_file` too.
+async fn read_report(
+    config: &crate::config::OperatorConfig,
+    source: &str,
+) -> Result<serde_json::Value, String> {
     let text = if source.starts_with("http://") || source.starts_with("https://") {
-        reqwest::get(source)
+        let client = crate::operator::operator_client_builder(config)?
+            .build()
+            .map_err(|e| format!("http client: {e}"))?;
+        client
+            .get(source)
+            .send()
             .await
             .map_err(|e| format!("cannot fetch {source}: {e}"))?
             .text()

@@ -120,6 +120,20 @@ pub async fn bet(
 ) -> Result<Json<Value>, ApiError> {
     let key = idempotency_key(&headers)?;
     let amount = parse_amount(&body.amount)?;
+    if let Some(session) = user.session
+        && body.currency != session.currency
+    {
+        return Err(ApiError {
+            field: Some("currency".into()),
+            ..ApiError::with_message(
+                ErrorCode::SessionCurrencyMismatch,
+                format!(
+                    "This game session plays in {}; bets in other currencies are refused.",
+                    session.currency
+                ),
+            )
+        });
+    }
     let req = BetRequest {
         game,
         amount,

@@ -50,7 +50,9 @@ pub async fn ws(
                 "An access token is required (`access_token` query parameter or `Authorization: Bearer`).",
             )
         })?;
-    let (user_id, expires_secs) = state.keys.verify_access_expiry(&token)?;
+    // Operator-session tokens are refused here too once revoked or expired.
+    let user_id = crate::extract::authenticate(&state, &token).await?.user_id;
+    let (_, expires_secs) = state.keys.verify_access_expiry(&token)?;
     let user = match state.store.user_by_id(user_id).await {
         Ok(u) => u,
         Err(e) if e.is_not_found() => {

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
             post(rotate_secret),
         )
         .route("/v1/operator/sessions", post(create_session))
+        .route("/v1/operator/sessions/revoke", post(revoke_session))
         .route("/v1/operator/players/{player_id}/deposit", post(deposit))
         .route("/v1/operator/players/{player_id}/withdraw", post(withdraw))
         .route("/v1/operator/players/{player_id}/balance", get(balance))
@@ -273,7 +274,17 @@ pub async fn create_operator(
         ));
     }
     let wallet_url = match (req.mode, req.wallet_url.as_deref()) {
-        (_, Some(u)) => Some(valid_url(u, "wallet_url")?),
+        (_, Some(u)) => {
+            let url = valid_url(u, "wallet_url")?;
+            if !super::wallet_url_allowed(&state.config.operator, &url) {
+                return Err(ApiError::field(
+                    "wallet_url",
+                    "Field `wallet_url` must be an https:// URL (plain http:// is accepted only \
+                     when the server sets operator.allow_insecure_wallet_http).",
+                ));
+            }
+            Some(url)
+        }
         (Mode::Seamless, None) => {
             return Err(ApiError::field(
                 "wallet_url",
@@ -516,7 +527,9 @@ pub async fn create_session(
             .await?;
     }
     let now = clock::now_secs();
-    let token = state.keys.issue_access(player.user_id, now)?;
+    let token = state
+        .keys
+        .issue_operator_session(player.user_id, &op.id, now)?;
     let expires = now + state.keys.access_ttl_secs;
     state
         .store
@@ -541,6 +554,65 @@ pub async fn create_session(
         "player_id": player.player_id,
         "internal_player_id": player.user_id.to_string(),
         "expires_at": expires,
+    })))
+}
+
+/// `POST /v1/operator/sessions/revoke`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RevokeRequest {
+    /// The `session_token` of `POST /v1/operator/sessions`.
+    pub session_token: String,
+}
+
+/// Longest session token accepted by the revocation (ours are a few hundred bytes).
+const SESSION_TOKEN_BYTES_MAX: usize = 4_096;
+
+/// Ends a session: its token is refused from now on (on other server nodes within 5 s). Wins and
+/// rollbacks of its rounds are still delivered. Revoking twice answers the first revocation.
+#[utoipa::path(post, path = "/v1/operator/sessions/revoke", tag = "operator", request_body = RevokeRequest,
+    description = "HMAC-signed (docs/operator-integration.md).",
+    responses((status = 200, description = "`{player_id, internal_player_id, currency, game, expires_at, revoked_at}`"),
+    (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope),
+    (status = 404, body = crate::error::ErrorEnvelope)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Value>, ApiError> {
+    let req: RevokeRequest = parse_json(&signed.body)?;
+    let op = signed.operator;
+    let token = req.session_token.trim();
+    if token.is_empty() || token.len() > SESSION_TOKEN_BYTES_MAX {
+        return Err(ApiError::field(
+            "session_token",
+            "Field `session_token` must be a session token of this operator.",
+        ));
+    }
+    let hash = auth::token_hash(token);
+    let not_found = || coded(ErrorCode::NotFound, "There is no such session.");
+    let ops = state.store.operators();
+    // Another operator's session is "not found": its existence is not theirs to learn.
+    match ops.session_by_token_hash(&hash).await {
+        Ok(s) if s.operator_id == op.id => {}
+        Ok(_) => return Err(not_found()),
+        Err(e) if e.is_not_found() => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    }
+    let session = ops.revoke_session(&hash, clock::now_ms()).await?;
+    state.operators.forget_session(&hash);
+    let player = ops.player_by_user(session.user_id).await?;
+    tracing::info!(
+        target: "audit",
+        operator_id = %op.id,
+        user_id = session.user_id,
+        "operator session revoked"
+    );
+    Ok(Json(json!({
+        "player_id": player.player_id,
+        "internal_player_id": session.user_id.to_string(),
+        "currency": session.currency,
+        "game": session.game,
+        "expires_at": session.expires_at_ms / 1000,
+        "revoked_at": session.revoked_at_ms.map(|t| t / 1000),
     })))
 }
 

@@ -2,7 +2,8 @@
 //! implements the contract of `docs/operator-integration.md` (signed requests, idempotency per
 //! transaction id, rollbacks of unknown transactions remembered), with fault injection — timeouts
 //! (the call may still be applied), 5xx errors before or after applying, and duplicate deliveries —
-//! and `GET /report` for reconciliation.
+//! and `GET /report` for reconciliation. With a certificate and key it serves HTTPS (rustls), so
+//! the platform's TLS client can be tested against it.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -43,7 +44,29 @@ pub struct MockConfig {
     pub timeout_ms: u64,
     /// Accepted clock difference of signed requests, seconds.
     pub window_secs: i64,
+    /// Serve HTTPS with this certificate chain and key (PEM text) instead of plain HTTP.
+    pub tls: Option<MockTls>,
 }
+
+/// The certificate and key of an HTTPS mock operator.
+#[derive(Clone)]
+pub struct MockTls {
+    /// PEM certificate chain, leaf first.
+    pub cert_chain_pem: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for MockTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockTls").finish_non_exhaustive()
+    }
+}
+
+/// TLS handshakes still running before a connection reaches the HTTP server.
+const TLS_HANDSHAKES_MAX: usize = 64;
+/// A client that has not finished its TLS handshake by then is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for MockConfig {
     fn default() -> Self {
@@ -56,6 +79,7 @@ impl Default for MockConfig {
             initial_balance: 1_000_000,
             timeout_ms: 10_000,
             window_secs: 300,
+            tls: None,
         }
     }
 }
@@ -113,14 +137,16 @@ struct Mock {
 pub struct MockOperator {
     /// Bound address.
     pub addr: SocketAddr,
+    tls: bool,
     mock: Arc<Mock>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl MockOperator {
-    /// `http://addr`.
+    /// `http://addr`, or `https://addr` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The report `GET /report` serves.
@@ -144,8 +170,9 @@ impl MockOperator {
     }
 }
 
-/// Starts a mock operator on `listen` (e.g. `127.0.0.1:0`).
+/// Starts a mock operator on `listen` (e.g. `127.0.0.1:0`), over HTTPS when `config.tls` is set.
 pub async fn start(listen: &str, config: MockConfig) -> std::io::Result<MockOperator> {
+    let acceptor = config.tls.as_ref().map(tls_acceptor).transpose()?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let mock = Arc::new(Mock {
@@ -163,10 +190,111 @@ pub async fn start(listen: &str, config: MockConfig) -> std::io::Result<MockOper
         .route("/report", get(report_handler))
         .route("/{endpoint}", post(wallet_call))
         .with_state(mock.clone());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(MockOperator { addr, mock, task })
+    let tls = acceptor.is_some();
+    let task = match acceptor {
+        None => tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }),
+        Some(acceptor) => tokio::spawn(async move {
+            let (tx, rx) = tokio::sync::mpsc::channel(TLS_HANDSHAKES_MAX);
+            let handshakes = tokio::spawn(accept_tls(listener, acceptor, tx));
+            let _ = axum::serve(TlsListener { rx, addr }, app).await;
+            handshakes.abort();
+        }),
+    };
+    Ok(MockOperator {
+        addr,
+        tls,
+        mock,
+        task,
+    })
+}
+
+fn invalid(what: &str, e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {e}"))
+}
+
+/// A rustls server configuration (ring provider) from PEM text.
+fn tls_acceptor(tls: &MockTls) -> std::io::Result<tokio_rustls::TlsAcceptor> {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certs = CertificateDer::pem_slice_iter(tls.cert_chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid("tls certificate", e))?;
+    if certs.is_empty() {
+        return Err(invalid("tls certificate", "no PEM certificate found"));
+    }
+    let key =
+        PrivateKeyDer::from_pem_slice(tls.key_pem.as_bytes()).map_err(|e| invalid("tls key", e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid("tls", e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| invalid("tls certificate and key", e))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+
+/// Accepts TCP connections and runs each TLS handshake in its own task (a slow client delays
+/// nobody), handing finished ones to the HTTP server; stops when the server is gone.
+async fn accept_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    tx: tokio::sync::mpsc::Sender<(TlsStream, SocketAddr)>,
+) {
+    loop {
+        let (tcp, peer) = tokio::select! {
+            () = tx.closed() => return,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::debug!(error = %e, "mock operator accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let (acceptor, tx) = (acceptor.clone(), tx.clone());
+        tokio::spawn(async move {
+            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => {
+                    let _ = tx.send((stream, peer)).await;
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, %peer, "mock operator tls handshake failed")
+                }
+                Err(_) => tracing::debug!(%peer, "mock operator tls handshake timed out"),
+            }
+        });
+    }
+}
+
+/// The HTTP server's view of the finished TLS connections.
+struct TlsListener {
+    rx: tokio::sync::mpsc::Receiver<(TlsStream, SocketAddr)>,
+    addr: SocketAddr,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.rx.recv().await {
+            Some(conn) => conn,
+            // The acceptor stopped: serve what is open and accept nothing more.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.addr)
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
-use store::operator::{OperatorPlayer, OperatorRecord, OperatorTx, OutboxRecord};
+use store::operator::{OperatorPlayer, OperatorRecord, OperatorSession, OperatorTx, OutboxRecord};
 
 use crate::clock;
 use crate::config::OperatorConfig;
@@ -62,6 +62,11 @@ impl Mode {
 const OPERATOR_CACHE_MS: i64 = 5_000;
 /// Entries of the user → operator cache before it is cleared.
 const PLAYER_CACHE_MAX: usize = 100_000;
+/// How long an operator session's row is reused before it is read again: a revocation on another
+/// node takes at most this long to be seen (on the revoking node it is seen at once).
+pub const SESSION_CACHE_MS: i64 = 5_000;
+/// Entries of the session cache before it is cleared.
+const SESSION_CACHE_MAX: usize = 100_000;
 /// Outbox rows delivered concurrently by one worker pass.
 const OUTBOX_CONCURRENCY: usize = 16;
 /// Outbox rows read per worker query.
@@ -79,7 +84,7 @@ pub enum CallOutcome {
     },
     /// 4xx with the operator's error code: refused, nothing moved.
     Refused {
-        /// HTTP status.
+        /// HTTP status (0 when the call was not sent).
         status: u16,
         /// The operator's code.
         code: String,
@@ -107,6 +112,52 @@ struct WalletErrorInner {
     message: String,
 }
 
+/// The HTTP client for operator wallets: [`operator_client_builder`] with the wallet timeout.
+fn wallet_client(config: &OperatorConfig) -> Result<reqwest::Client, String> {
+    let timeout = Duration::from_millis(config.wallet_timeout_ms.max(1));
+    operator_client_builder(config)?
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_max_idle_per_host(64)
+        .build()
+        .map_err(|e| format!("operator wallet client: {e}"))
+}
+
+/// An HTTP client builder for calls to operators: rustls with the web PKI roots, plus the
+/// certificates of `operator.wallet_ca_file` when set.
+pub fn operator_client_builder(config: &OperatorConfig) -> Result<reqwest::ClientBuilder, String> {
+    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    if let Some(path) = config.wallet_ca_file.as_deref().filter(|p| !p.is_empty()) {
+        for cert in read_ca_file(path)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
+}
+
+/// The certificates of a PEM file (at least one).
+fn read_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("operator.wallet_ca_file {path}: cannot read it: {e}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!("operator.wallet_ca_file {path}: not a PEM certificate bundle: {e}")
+    })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "operator.wallet_ca_file {path}: holds no PEM certificate"
+        ));
+    }
+    Ok(certs)
+}
+
+/// Whether a wallet URL may be called: `https://`, or `http://` when
+/// `operator.allow_insecure_wallet_http` is on.
+pub fn wallet_url_allowed(config: &OperatorConfig, url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "https" || (u.scheme() == "http" && config.allow_insecure_wallet_http)
+    })
+}
+
 /// Shared state of the operator API: storage, the HTTP client for operator wallets, caches and
 /// the outbox worker's wake-up.
 pub struct OperatorHub {
@@ -119,6 +170,7 @@ pub struct OperatorHub {
     http: reqwest::Client,
     operators: Mutex<HashMap<String, (OperatorRecord, i64)>>,
     players: Mutex<HashMap<i64, Option<OperatorPlayer>>>,
+    sessions: Mutex<HashMap<String, (OperatorSession, i64)>>,
     opened_accounts: Mutex<std::collections::HashSet<u128>>,
     wake: Arc<tokio::sync::Notify>,
 }
@@ -132,28 +184,25 @@ impl std::fmt::Debug for OperatorHub {
 }
 
 impl OperatorHub {
-    /// A hub over `store` (no worker; see [`OperatorHub::start`]).
+    /// A hub over `store` (no worker; see [`OperatorHub::start`]). Fails when
+    /// `operator.wallet_ca_file` cannot be read or holds no certificate.
     pub fn new(
         store: Arc<dyn store::Store>,
         ids: Arc<IdGenerator>,
         config: OperatorConfig,
-    ) -> Arc<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.wallet_timeout_ms.max(1)))
-            .connect_timeout(Duration::from_millis(config.wallet_timeout_ms.max(1)))
-            .pool_max_idle_per_host(64)
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
-        Arc::new(Self {
+    ) -> Result<Arc<Self>, String> {
+        let http = wallet_client(&config)?;
+        Ok(Arc::new(Self {
             store,
             ids,
             config,
             http,
             operators: Mutex::new(HashMap::new()),
             players: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(HashMap::new()),
             opened_accounts: Mutex::new(std::collections::HashSet::new()),
             wake: Arc::new(tokio::sync::Notify::new()),
-        })
+        }))
     }
 
     /// A hub with its background worker running (outbox delivery, recovery of bets left pending,
@@ -162,10 +211,10 @@ impl OperatorHub {
         store: Arc<dyn store::Store>,
         ids: Arc<IdGenerator>,
         config: OperatorConfig,
-    ) -> Arc<Self> {
-        let hub = Self::new(store, ids, config);
+    ) -> Result<Arc<Self>, String> {
+        let hub = Self::new(store, ids, config)?;
         tokio::spawn(worker(Arc::downgrade(&hub), hub.wake.clone()));
-        hub
+        Ok(hub)
     }
 
     /// The operator's record, cached for a few seconds.
@@ -179,6 +228,32 @@ impl OperatorHub {
         let op = self.store.operators().operator_by_id(id).await?;
         lock(&self.operators).insert(id.to_owned(), (op.clone(), now));
         Ok(op)
+    }
+
+    /// An operator session by the SHA-256 of its token, cached for [`SESSION_CACHE_MS`].
+    pub async fn session(&self, token_hash: &str) -> Result<OperatorSession, store::StoreError> {
+        let now = clock::now_ms();
+        if let Some((session, at)) = lock(&self.sessions).get(token_hash)
+            && now - at < SESSION_CACHE_MS
+        {
+            return Ok(session.clone());
+        }
+        let session = self
+            .store
+            .operators()
+            .session_by_token_hash(token_hash)
+            .await?;
+        let mut cache = lock(&self.sessions);
+        if cache.len() >= SESSION_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(token_hash.to_owned(), (session.clone(), now));
+        Ok(session)
+    }
+
+    /// Forgets a cached session (after its revocation on this node).
+    pub fn forget_session(&self, token_hash: &str) {
+        lock(&self.sessions).remove(token_hash);
     }
 
     /// Forgets a cached operator (after a change on this node).
@@ -230,6 +305,15 @@ impl OperatorHub {
         let Some(base) = op.wallet_url.as_deref() else {
             return CallOutcome::Unavailable("operator has no wallet url".into());
         };
+        if !wallet_url_allowed(&self.config, base) {
+            // Nothing is sent, so nothing moved: a bet is refused, a win or rollback waits in the
+            // outbox until the configuration allows the call.
+            return CallOutcome::Refused {
+                status: 0,
+                code: "insecure_wallet_url".into(),
+                message: "plain http wallet urls need operator.allow_insecure_wallet_http".into(),
+            };
+        }
         let url = format!("{}/{endpoint}", base.trim_end_matches('/'));
         let ts = clock::now_secs();
         let sig = sign::sign(&op.secret, ts, body.as_bytes());

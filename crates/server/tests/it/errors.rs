@@ -164,6 +164,7 @@ async fn bad_tokens_are_401() {
             exp,
             iat: exp - 60,
             jti: "j".into(),
+            op: None,
         };
         jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use server::gamewallet::{Credit, Debit, GameWallet, GameWalletError, Rollback, WalletRouter};
-use server::operator::mock::{self, MockConfig};
+use server::operator::mock::{self, MockConfig, MockTls};
 use server::operator::{OperatorRouter, reconcile, sign};
 
 use crate::support::*;
@@ -30,6 +30,8 @@ fn operator_config() -> server::config::Config {
     c.rate_limit.per_account_per_sec = 10_000;
     c.rate_limit.per_account_burst = 10_000;
     c.operator.public_base_url = "https://games.example".into();
+    // The plain-http mock operator; `seamless_wallet_over_https` runs without this.
+    c.operator.allow_insecure_wallet_http = true;
     c
 }
 
@@ -1039,5 +1041,720 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// A private CA and a certificate for `127.0.0.1` signed by it, as PEM: (CA, leaf, leaf key).
+fn private_ca() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Playhouse test CA");
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "mock operator");
+    let leaf = params.signed_by(&key, &ca, &ca_key).expect("leaf");
+    (ca.pem(), leaf.pem(), key.serialize_pem())
+}
+
+/// A dice bet through the player API.
+async fn dice_bet(
+    c: &reqwest::Client,
+    u: &str,
+    token: &str,
+    key: &str,
+    currency: &str,
+    amount: u64,
+) -> reqwest::Response {
+    c.post(format!("{u}/v1/games/dice/bets"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({"amount": amount, "currency": currency,
+            "params": {"target": 50.5, "direction": "over"}}))
+        .send()
+        .await
+        .expect("bet")
+}
+
+/// Opens a session and returns its token.
+async fn session_token(
+    c: &reqwest::Client,
+    u: &str,
+    operator: &str,
+    secret: &str,
+    body: Value,
+) -> String {
+    let v = ok_json(
+        post_signed(
+            c,
+            format!("{u}/v1/operator/sessions"),
+            operator,
+            secret,
+            body,
+        )
+        .await,
+    )
+    .await;
+    v["session_token"].as_str().expect("token").to_owned()
+}
+
+/// Waits until the operator's outbox is empty and the mock has no call in progress.
+async fn drain(state: &server::state::AppState, operator: &str, mock: &mock::MockOperator) {
+    let ops = state.store.operators();
+    let deadline = server::clock::instant() + Duration::from_secs(60);
+    loop {
+        let pending = ops.outbox_pending(Some(operator)).await.expect("pending");
+        if pending == 0 && mock.in_flight() == 0 {
+            return;
+        }
+        assert!(
+            server::clock::instant() < deadline,
+            "outbox still holds {pending} rows"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn seamless_wallet_over_https() {
+    let (ca_pem, cert_pem, key_pem) = private_ca();
+    let dir = tempfile::tempdir().expect("tmp");
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca_pem).expect("write ca");
+    let mock = mock::start(
+        "127.0.0.1:0",
+        MockConfig {
+            secret: MOCK_SECRET.into(),
+            initial_balance: 100_000,
+            tls: Some(MockTls {
+                cert_chain_pem: cert_pem,
+                key_pem,
+            }),
+            ..MockConfig::default()
+        },
+    )
+    .await
+    .expect("mock");
+    let wallet_url = mock.url();
+    assert!(wallet_url.starts_with("https://127.0.0.1:"), "{wallet_url}");
+    let operator = |id: &str| {
+        json!({"id": id, "mode": "seamless", "wallet_url": wallet_url, "currencies": ["EUR"],
+            "secret": MOCK_SECRET})
+    };
+
+    // Without the private CA the wallet's certificate is not trusted: the bet fails as
+    // unavailable, and nothing reaches the operator.
+    {
+        let mut config = operator_config();
+        config.operator.allow_insecure_wallet_http = false;
+        let s = start_with(
+            config,
+            Arc::new(
+                store::SqliteStore::connect("sqlite::memory:")
+                    .await
+                    .expect("sqlite"),
+            ),
+        )
+        .await;
+        let (c, u) = (client(), s.url());
+        let admin = admin_token(&c, &u).await;
+        create_operator(&c, &u, &admin, operator("casino-untrusted")).await;
+        let token = session_token(
+            &c,
+            &u,
+            "casino-untrusted",
+            MOCK_SECRET,
+            session_body("untrusted-1", "EUR"),
+        )
+        .await;
+        let res = dice_bet(&c, &u, &token, "u-1", "EUR", 100).await;
+        expect_error(res, 503, "unavailable", None).await;
+        assert_eq!(mock.report()["counters"]["requests"], 0);
+        s.shutdown().await.expect("shutdown");
+    }
+
+    for (name, store) in backends().await {
+        eprintln!("backend {name}");
+        let mut config = operator_config();
+        config.operator.allow_insecure_wallet_http = false;
+        config.operator.wallet_ca_file = Some(ca_file.display().to_string());
+        let s = start_with(config, store).await;
+        let (c, u) = (client(), s.url());
+        let admin = admin_token(&c, &u).await;
+        // Plain http wallet URLs are refused unless the server allows them.
+        let mut plain = operator("casino-plain");
+        plain["wallet_url"] = json!(wallet_url.replace("https://", "http://"));
+        let res = c
+            .post(format!("{u}/v1/admin/operators"))
+            .bearer_auth(&admin)
+            .json(&plain)
+            .send()
+            .await
+            .expect("plain");
+        expect_error(res, 400, "invalid_field", Some("wallet_url")).await;
+        let id = format!("casino-tls-{name}");
+        create_operator(&c, &u, &admin, operator(&id)).await;
+        let player = format!("tls-{name}");
+        let token = session_token(&c, &u, &id, MOCK_SECRET, session_body(&player, "EUR")).await;
+        let mut expected = 100_000_i64;
+        for i in 0..20 {
+            let v = ok_json(dice_bet(&c, &u, &token, &format!("tls-{i}"), "EUR", 100).await).await;
+            expected += v["payout"].as_i64().expect("payout") - 100;
+            assert_eq!(v["balance"].as_i64(), Some(expected), "{v}");
+        }
+        drain(&s.state, &id, &mock).await;
+        let mut report = mock.report();
+        assert_eq!(report["balances"][&player]["EUR"].as_i64(), Some(expected));
+        // The mock is shared by the backends: compare this backend's player only.
+        let txs = report["transactions"].as_object_mut().expect("txs");
+        txs.retain(|_, t| t["player_id"] == player.as_str());
+        let result = reconcile::reconcile(s.state.store.as_ref(), &id, &report)
+            .await
+            .expect("reconcile");
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(result["transactions"]["ours"], 40, "{result}");
+        s.shutdown().await.expect("shutdown");
+    }
+    mock.stop();
+}
+
+#[tokio::test]
+async fn mock_operator_serves_https() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let bin = env!("CARGO_BIN_EXE_playhouse");
+    let (ca_pem, cert_pem, key_pem) = private_ca();
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.display().to_string()
+    };
+    let (ca, cert, key) = (
+        path("ca.pem", &ca_pem),
+        path("cert.pem", &cert_pem),
+        path("key.pem", &key_pem),
+    );
+    // A key without its certificate is a usage error.
+    let out = Command::new(bin)
+        .args([
+            "mock-operator",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret",
+            MOCK_SECRET,
+        ])
+        .args(["--tls-key", &key])
+        .output()
+        .expect("no cert");
+    assert!(!out.status.success());
+    let mut child = KillOnDrop(
+        Command::new(bin)
+            .args([
+                "mock-operator",
+                "--listen",
+                "127.0.0.1:0",
+                "--secret",
+                MOCK_SECRET,
+            ])
+            .args(["--tls-cert", &cert, "--tls-key", &key])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn mock-operator"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.0.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let started: Value = serde_json::from_str(&line).expect("json line");
+    let url = started["listening"].as_str().expect("url").to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    // Trusted through the CA only.
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("ca"))
+        .build()
+        .expect("client");
+    let report: Value = trusting
+        .get(format!("{url}/report"))
+        .send()
+        .await
+        .expect("report")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["counters"]["requests"], 0, "{report}");
+    assert!(client().get(format!("{url}/report")).send().await.is_err());
+
+    // `rgs reconcile` fetches an https report with `operator.wallet_ca_file`.
+    let db = format!("sqlite://{}/rgs.db", dir.path().display());
+    store::connect(&db).await.expect("db").close().await;
+    let reconcile = |ca: Option<&str>| {
+        let mut cmd = Command::new(bin);
+        cmd.args(["rgs", "reconcile", "--database-url", &db]).args([
+            "--operator-id",
+            "casino-r",
+            "--report",
+            &format!("{url}/report"),
+        ]);
+        if let Some(ca) = ca {
+            cmd.env("PLAYHOUSE_OPERATOR__WALLET_CA_FILE", ca);
+        }
+        cmd.output().expect("reconcile")
+    };
+    let out = reconcile(Some(&ca));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["ok"], true, "{v}");
+    let out = reconcile(None);
+    assert!(!out.status.success());
+    let out = reconcile(Some(&key));
+    assert!(!out.status.success(), "a key is no CA bundle");
+}
+
+/// The HTTP status and error code of a refused WebSocket upgrade (`None` when it was accepted).
+async fn ws_refusal(u: &str, token: &str) -> Option<(u16, String)> {
+    let url = format!(
+        "{}/v1/ws?access_token={token}",
+        u.replace("http://", "ws://")
+    );
+    match tokio_tungstenite::connect_async(url).await {
+        Ok(_) => None,
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            let body: Value =
+                serde_json::from_slice(res.body().as_deref().unwrap_or(b"{}")).expect("json error");
+            Some((
+                res.status().as_u16(),
+                body["error"]["code"].as_str().unwrap_or("").to_owned(),
+            ))
+        }
+        Err(e) => panic!("ws: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn operator_sessions_are_scoped_and_revocable() {
+    for (name, store) in backends().await {
+        eprintln!("backend {name}");
+        let s = start_with(operator_config(), store.clone()).await;
+        let (c, u) = (client(), s.url());
+        let admin = admin_token(&c, &u).await;
+        for (id, secret) in [("casino-a", SECRET_A), ("casino-b", SECRET_B)] {
+            create_operator(
+                &c,
+                &u,
+                &admin,
+                json!({"id": id, "mode": "internal", "currencies": ["EUR", "USD"], "secret": secret}),
+            )
+            .await;
+        }
+        for currency in ["EUR", "USD"] {
+            ok_json(
+                post_signed(
+                    &c,
+                    format!("{u}/v1/operator/players/p-1/deposit"),
+                    "casino-a",
+                    SECRET_A,
+                    json!({"amount": 100_000, "currency": currency, "tx_id": format!("dep-{currency}")}),
+                )
+                .await,
+            )
+            .await;
+        }
+        let token = session_token(&c, &u, "casino-a", SECRET_A, session_body("p-1", "EUR")).await;
+        let second = session_token(&c, &u, "casino-a", SECRET_A, session_body("p-1", "USD")).await;
+
+        // A session bets in its own currency only.
+        let v = ok_json(dice_bet(&c, &u, &token, "s-1", "EUR", 100).await).await;
+        assert_eq!(v["currency"], "EUR");
+        let res = dice_bet(&c, &u, &token, "s-2", "USD", 100).await;
+        expect_error(res, 400, "session_currency_mismatch", Some("currency")).await;
+        ok_json(dice_bet(&c, &u, &second, "s-3", "USD", 100).await).await;
+        let res = dice_bet(&c, &u, &second, "s-4", "EUR", 100).await;
+        expect_error(res, 400, "session_currency_mismatch", Some("currency")).await;
+        // Ordinary player tokens are not scoped.
+        let guest: Value = ok_json(
+            c.post(format!("{u}/v1/auth/guest"))
+                .send()
+                .await
+                .expect("guest"),
+        )
+        .await;
+        let gt = guest["access_token"].as_str().expect("token").to_owned();
+        ok_json(dice_bet(&c, &u, &gt, "g-1", "PLAY", 100).await).await;
+        assert_eq!(ws_refusal(&u, &gt).await, None);
+        assert_eq!(ws_refusal(&u, &token).await, None);
+
+        // Revocation: signed; only the session's operator; bad input is coded.
+        let revoke = format!("{u}/v1/operator/sessions/revoke");
+        let res = post_signed(
+            &c,
+            revoke.clone(),
+            "casino-b",
+            SECRET_B,
+            json!({"session_token": token}),
+        )
+        .await;
+        expect_error(res, 404, "not_found", None).await;
+        let res = post_signed(
+            &c,
+            revoke.clone(),
+            "casino-a",
+            SECRET_A,
+            json!({"session_token": gt}),
+        )
+        .await;
+        expect_error(res, 404, "not_found", None).await;
+        let res = post_signed(
+            &c,
+            revoke.clone(),
+            "casino-a",
+            SECRET_A,
+            json!({"session_token": ""}),
+        )
+        .await;
+        expect_error(res, 400, "invalid_field", Some("session_token")).await;
+        let res = post_signed(&c, revoke.clone(), "casino-a", SECRET_A, json!({})).await;
+        expect_error(res, 400, "invalid_field", Some("session_token")).await;
+        let res = c
+            .post(&revoke)
+            .header("content-type", "application/json")
+            .body(json!({"session_token": token}).to_string())
+            .send()
+            .await
+            .expect("unsigned");
+        expect_error(res, 401, "signature_missing", None).await;
+        // Still valid after the refused attempts.
+        ok_json(
+            c.get(format!("{u}/v1/me"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("me"),
+        )
+        .await;
+
+        let revoked = ok_json(
+            post_signed(
+                &c,
+                revoke.clone(),
+                "casino-a",
+                SECRET_A,
+                json!({"session_token": token}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(revoked["player_id"], "p-1");
+        assert_eq!(revoked["currency"], "EUR");
+        let at = revoked["revoked_at"].as_i64().expect("revoked_at");
+        assert!((now_secs() - at).abs() <= 2, "{revoked}");
+        let again = ok_json(
+            post_signed(
+                &c,
+                revoke.clone(),
+                "casino-a",
+                SECRET_A,
+                json!({"session_token": token}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(again["revoked_at"], at, "the first revocation stands");
+        // Refused at once on this node: bets, round actions, reads and the WebSocket.
+        let res = dice_bet(&c, &u, &token, "s-5", "EUR", 100).await;
+        expect_error(res, 401, "session_revoked", None).await;
+        let res = dice_bet(&c, &u, &token, "s-1", "EUR", 100).await;
+        expect_error(res, 401, "session_revoked", None).await;
+        let res = c
+            .get(format!("{u}/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me");
+        expect_error(res, 401, "session_revoked", None).await;
+        assert_eq!(
+            ws_refusal(&u, &token).await,
+            Some((401, "session_revoked".into()))
+        );
+        // The player's other session and ordinary tokens are untouched.
+        ok_json(dice_bet(&c, &u, &second, "s-6", "USD", 100).await).await;
+        ok_json(dice_bet(&c, &u, &gt, "g-2", "PLAY", 100).await).await;
+        // A well-signed operator-session token without its session row is refused.
+        let internal: i64 = revoked["internal_player_id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("int");
+        let forged = s
+            .state
+            .keys
+            .issue_operator_session(internal, "casino-a", now_secs())
+            .expect("forge");
+        let res = c
+            .get(format!("{u}/v1/me"))
+            .bearer_auth(&forged)
+            .send()
+            .await
+            .expect("me");
+        expect_error(res, 401, "unauthorized", None).await;
+
+        // Another node sees the revocation within the session cache's lifetime (5 s): it
+        // serves from its cache meanwhile, then reads the row again.
+        let other = start_with(operator_config(), store.clone()).await;
+        let ou = other.url();
+        let third = session_token(&c, &u, "casino-a", SECRET_A, session_body("p-1", "EUR")).await;
+        ok_json(
+            c.get(format!("{ou}/v1/me"))
+                .bearer_auth(&third)
+                .send()
+                .await
+                .expect("me"),
+        )
+        .await;
+        let revoked_at = server::clock::instant();
+        ok_json(
+            post_signed(
+                &c,
+                revoke.clone(),
+                "casino-a",
+                SECRET_A,
+                json!({"session_token": third}),
+            )
+            .await,
+        )
+        .await;
+        let res = c
+            .get(format!("{u}/v1/me"))
+            .bearer_auth(&third)
+            .send()
+            .await
+            .expect("me");
+        expect_error(res, 401, "session_revoked", None).await;
+        ok_json(
+            c.get(format!("{ou}/v1/me"))
+                .bearer_auth(&third)
+                .send()
+                .await
+                .expect("cached"),
+        )
+        .await;
+        loop {
+            let res = c
+                .get(format!("{ou}/v1/me"))
+                .bearer_auth(&third)
+                .send()
+                .await
+                .expect("me");
+            if res.status() == 401 {
+                expect_error(res, 401, "session_revoked", None).await;
+                break;
+            }
+            assert!(
+                revoked_at.elapsed() < Duration::from_millis(6_000),
+                "revocation not seen by the other node"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        other.shutdown().await.expect("shutdown");
+        s.shutdown().await.expect("shutdown");
+
+        // An expired session is refused even inside the token's 5 s leeway.
+        let mut short = operator_config();
+        short.auth.access_ttl_secs = 2;
+        let s = start_with(short, store).await;
+        let u = s.url();
+        let token = session_token(&c, &u, "casino-a", SECRET_A, session_body("p-1", "EUR")).await;
+        ok_json(dice_bet(&c, &u, &token, "e-1", "EUR", 100).await).await;
+        tokio::time::sleep(Duration::from_millis(2_100)).await;
+        let res = dice_bet(&c, &u, &token, "e-2", "EUR", 100).await;
+        expect_error(res, 401, "session_expired", None).await;
+        s.shutdown().await.expect("shutdown");
+    }
+}
+
+/// Bets through the HTTP API in the fault test.
+const HTTP_BETS: u64 = 1_250;
+/// Players of the fault test (bets of one player are serialised by the server).
+const HTTP_PLAYERS: u64 = 24;
+
+/// What one bet request of the fault test got.
+enum BetResult {
+    /// 200: the bet's round id, stake and payout as the response claims them.
+    Placed {
+        player: String,
+        bet_id: String,
+        amount: i64,
+        payout: i64,
+    },
+    /// 503 `unavailable`: the operator's answer to the debit was unknown; the bet was rolled back.
+    Failed,
+}
+
+#[tokio::test]
+async fn seamless_http_bets_survive_faults_and_reconcile() {
+    for (name, store) in backends().await {
+        eprintln!("backend {name}");
+        let started = server::clock::instant();
+        let mock = mock::start(
+            "127.0.0.1:0",
+            MockConfig {
+                secret: MOCK_SECRET.into(),
+                timeout_rate: 0.10,
+                error_rate: 0.05,
+                duplicate_rate: 0.05,
+                seed: 11,
+                initial_balance: 1_000_000,
+                timeout_ms: 600,
+                ..MockConfig::default()
+            },
+        )
+        .await
+        .expect("mock");
+        let mut config = operator_config();
+        config.operator.wallet_timeout_ms = 250;
+        config.operator.outbox_poll_ms = 50;
+        config.operator.outbox_backoff_base_ms = 20;
+        config.operator.outbox_backoff_max_ms = 400;
+        config.operator.pending_bet_grace_ms = 2_000;
+        let s = start_with(config, store).await;
+        let (c, u) = (client(), s.url());
+        let admin = admin_token(&c, &u).await;
+        let op = "casino-http";
+        create_operator(
+            &c,
+            &u,
+            &admin,
+            json!({"id": op, "mode": "seamless", "wallet_url": mock.url(), "currencies": ["EUR"], "secret": MOCK_SECRET}),
+        )
+        .await;
+        let mut players = Vec::new();
+        for p in 0..HTTP_PLAYERS {
+            let player = format!("hp-{p}");
+            let token = session_token(&c, &u, op, MOCK_SECRET, session_body(&player, "EUR")).await;
+            players.push((player, token));
+        }
+
+        let (c_ref, u_ref, players_ref) = (&c, &u, &players);
+        let results: Vec<BetResult> = futures::stream::iter(0..HTTP_BETS)
+            .map(|i| async move {
+                let (player, token) =
+                    &players_ref[usize::try_from(i % HTTP_PLAYERS).expect("index")];
+                let amount = 100 + (i % 7) * 10;
+                let key = format!("http-bet-{i}");
+                let res = dice_bet(c_ref, u_ref, token, &key, "EUR", amount).await;
+                let status = res.status().as_u16();
+                let v: Value = res.json().await.expect("json");
+                match status {
+                    200 => {
+                        // A retry with the same key answers the original bet.
+                        if i % 50 == 0 {
+                            let again: Value =
+                                ok_json(dice_bet(c_ref, u_ref, token, &key, "EUR", amount).await)
+                                    .await;
+                            assert_eq!(again["bet_id"], v["bet_id"], "{again}");
+                            assert_eq!(again["payout"], v["payout"], "{again}");
+                        }
+                        BetResult::Placed {
+                            player: player.clone(),
+                            bet_id: v["bet_id"].as_str().expect("bet_id").to_owned(),
+                            amount: v["amount"].as_i64().expect("amount"),
+                            payout: v["payout"].as_i64().expect("payout"),
+                        }
+                    }
+                    503 => {
+                        assert_eq!(v["error"]["code"], "unavailable", "{v}");
+                        BetResult::Failed
+                    }
+                    _ => panic!("bet {i}: {status} {v}"),
+                }
+            })
+            .buffer_unordered(24)
+            .collect()
+            .await;
+        let placed = results
+            .iter()
+            .filter(|r| matches!(r, BetResult::Placed { .. }))
+            .count();
+        let failed = results.len() - placed;
+        eprintln!("{name}: {placed} bets placed, {failed} failed");
+        assert!(failed > 0, "the faults reached the bets");
+        assert!(placed >= 1_000, "{placed} of {HTTP_BETS} bets placed");
+
+        drain(&s.state, op, &mock).await;
+        let report = mock.report();
+        let result = reconcile::reconcile(s.state.store.as_ref(), op, &report)
+            .await
+            .expect("reconcile");
+        assert_eq!(result["ok"], true, "{}", result["summary"]);
+        assert_eq!(result["differences"], json!([]));
+        let counters = &report["counters"];
+        eprintln!("{name}: mock counters {counters}");
+        for k in ["timeouts", "errors", "duplicates"] {
+            assert!(counters[k].as_u64().expect(k) > 0, "{k}: {counters}");
+        }
+        assert_eq!(counters["duplicate_mismatches"], 0);
+
+        // Every placed bet stands at the operator, and every payout a response claimed arrived
+        // there as a closing win of that round; failed bets left nothing standing.
+        let mut bets: BTreeMap<String, i64> = BTreeMap::new();
+        let mut wins: BTreeMap<String, i64> = BTreeMap::new();
+        for t in report["transactions"].as_object().expect("txs").values() {
+            let round = t["round_id"].as_str().expect("round").to_owned();
+            match (t["kind"].as_str(), t["status"].as_str()) {
+                (Some("bet"), Some("applied")) => {
+                    assert!(
+                        bets.insert(round, t["amount"].as_i64().expect("amount"))
+                            .is_none()
+                    );
+                }
+                (Some("win"), Some("applied")) => {
+                    assert_eq!(t["round_closed"], true, "{t}");
+                    assert!(
+                        wins.insert(round, t["amount"].as_i64().expect("amount"))
+                            .is_none()
+                    );
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(bets.len(), placed, "bets standing at the operator");
+        assert_eq!(wins.len(), placed, "wins received by the operator");
+        let mut balances: BTreeMap<&str, i64> = players
+            .iter()
+            .map(|(p, _)| (p.as_str(), 1_000_000))
+            .collect();
+        for r in &results {
+            if let BetResult::Placed {
+                player,
+                bet_id,
+                amount,
+                payout,
+            } = r
+            {
+                assert_eq!(bets.get(bet_id), Some(amount), "bet {bet_id}");
+                assert_eq!(wins.get(bet_id), Some(payout), "payout of {bet_id}");
+                *balances.get_mut(player.as_str()).expect("player") += payout - amount;
+            }
+        }
+        for (player, want) in &balances {
+            assert_eq!(
+                report["balances"][player]["EUR"].as_i64(),
+                Some(*want),
+                "{player}"
+            );
+        }
+        s.shutdown().await.expect("shutdown");
+        mock.stop();
+        eprintln!("{name}: {:?}", started.elapsed());
     }
 }
