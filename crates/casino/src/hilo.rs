@@ -202,13 +202,32 @@ impl HiloRound {
         } else {
             &self.cards[..]
         };
-        json!({
+        let mut view = json!({
             "stake_minor": self.stake_minor,
             "cards": shown.iter().map(|c| c.code()).collect::<Vec<_>>(),
             "position": self.position,
             "multiplier": self.multiplier.as_f64(),
             "correct_guesses": self.correct_guesses,
             "state": self.state,
-        })
+        });
+        if self.is_open() {
+            // The payout preview: the multiplier each guess would reach if right (null: cannot win).
+            let rank = self.current().rank();
+            let next = |guess| {
+                let count = winning_ranks(rank, guess);
+                (count > 0).then(|| {
+                    self.multiplier
+                        .times(step_multiplier(count))
+                        .min(MULTIPLIER_MAX)
+                        .as_f64()
+                })
+            };
+            view["next_multipliers"] = json!({
+                "higher": next(Guess::Higher),
+                "lower": next(Guess::Lower),
+                "same": next(Guess::Same),
+            });
+        }
+        view
     }
 }

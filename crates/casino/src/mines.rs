@@ -215,7 +215,11 @@ impl MinesRound {
             "state": self.state,
             "multiplier": self.multiplier().as_f64(),
         });
-        if !self.is_open() {
+        if self.is_open() {
+            // The payout preview: what one more safe pick would make the multiplier.
+            let next = multiplier(self.mine_count(), self.revealed.len() as u8 + 1);
+            view["next_multiplier"] = json!((next > Multiplier::ZERO).then(|| next.as_f64()));
+        } else {
             view["mines"] = json!(self.mines);
         }
         view

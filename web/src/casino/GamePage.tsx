@@ -629,6 +629,7 @@ export function GamePage({ gameId }: { gameId: string }) {
           <div className="row">
             <span className="badge">{t("games.openRound")}</span>
             {rv?.multiplier !== undefined && <span>× {String(rv.multiplier)}</span>}
+            {rv && <RoundPreview gameId={gameId} view={rv} decimals={decimals} />}
             {gameId === "mines" && (
               <button className="primary" disabled={busy} onClick={() => void act({ action: "cash_out" })} data-testid="cash-out">
                 {t("games.cashOut")}
@@ -636,8 +637,9 @@ export function GamePage({ gameId }: { gameId: string }) {
             )}
             {gameId === "hilo" &&
               (["higher", "lower", "same", "skip"] as const).map((g) => (
-                <button key={g} disabled={busy} onClick={() => void act({ action: "guess", guess: g })}>
+                <button key={g} disabled={busy || (g !== "skip" && nextOf(rv, g) === null)} onClick={() => void act({ action: "guess", guess: g })}>
                   {t(`games.${g}`)}
+                  {g !== "skip" && nextOf(rv, g) !== null && ` ×${num(nextOf(rv, g)!, 2)}`}
                 </button>
               ))}
             {gameId === "hilo" && (
@@ -727,5 +729,31 @@ export function GamePage({ gameId }: { gameId: string }) {
         </table>
       </aside>
     </div>
+  );
+}
+
+/** The multiplier a HiLo guess would reach if right, from the round view (`null`: it cannot win). */
+function nextOf(view: Record<string, unknown> | null, guess: "higher" | "lower" | "same"): number | null {
+  const next = (view?.next_multipliers ?? null) as Record<string, number | null> | null;
+  const m = next?.[guess];
+  return typeof m === "number" ? m : null;
+}
+
+/** The payout preview of an open round, from what the server publishes in its view: the cash-out
+ *  value now and, for mines, what the next safe pick would pay; blackjack's fixed payouts. */
+function RoundPreview({ gameId, view, decimals }: { gameId: string; view: Record<string, unknown>; decimals: number }) {
+  const { t, money, num } = useI18n();
+  const stake = Number(view.stake_minor ?? 0);
+  const pays = (m: number) => Math.floor(stake * m + 1e-9);
+  if (gameId === "blackjack") {
+    return <span className="muted" data-testid="round-preview">{t("games.bjPays")}</span>;
+  }
+  const now = typeof view.multiplier === "number" ? view.multiplier : null;
+  const next = typeof view.next_multiplier === "number" ? view.next_multiplier : null;
+  return (
+    <span className="muted" data-testid="round-preview">
+      {now !== null && now > 0 && t("games.cashOutValue", { amount: money(pays(now), api.PLAY, decimals) })}
+      {gameId === "mines" && next !== null && ` · ${t("games.nextPick", { mult: num(next, 2), amount: money(pays(next), api.PLAY, decimals) })}`}
+    </span>
   );
 }

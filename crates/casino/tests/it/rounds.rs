@@ -396,10 +396,25 @@ fn views_hide_secrets_while_rounds_are_open() {
     let mines = mines_round(3, 100);
     assert!(mines.view().get("mines").is_none());
     assert_eq!(mines.view()["mine_count"], 3);
+    // The open views carry the payout preview of the next step.
+    assert_eq!(
+        mines.view()["next_multiplier"],
+        json!(casino::mines::multiplier(3, mines.revealed.len() as u8 + 1).as_f64())
+    );
+    assert!(mines.settle_idle().view().get("next_multiplier").is_none());
     assert_eq!(mines.settle_idle().view()["mines"], json!(mines.mines));
 
     let hilo = HiloRound::start(&mut stream(0), IndexMode::Floor, 100).expect("valid");
     assert_eq!(hilo.view()["cards"], json!(["DQ"]));
+    // From a queen two ranks are higher and ten lower: the preview pays more for the rarer guess.
+    let next = &hilo.view()["next_multipliers"];
+    let (higher, lower, same) = (
+        next["higher"].as_f64().expect("higher"),
+        next["lower"].as_f64().expect("lower"),
+        next["same"].as_f64().expect("same"),
+    );
+    assert!(same > higher && higher > lower && lower > 1.0, "{next}");
+    assert!(hilo.settle_idle().view().get("next_multipliers").is_none());
     assert_eq!(
         hilo.settle_idle().view()["cards"]
             .as_array()
