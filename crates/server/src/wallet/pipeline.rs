@@ -215,8 +215,9 @@ struct Batch {
     bets: Vec<(BetRecord, BetReply)>,
 }
 
-fn copy_error(e: &StoreError) -> PipelineError {
-    PipelineError::Store(StoreError::new(e.kind, e.to_string()))
+/// `StoreError` is not `Clone`: one error answers several requests.
+fn copy(e: &StoreError) -> StoreError {
+    StoreError::new(e.kind, e.to_string())
 }
 
 /// One transaction with retries on lock conflicts (another process won a race).
@@ -248,17 +249,12 @@ async fn commit_group(ledger: &LedgerDb, batch: Batch) {
     metrics::histogram!("ledger_batch_seconds").record(started.elapsed().as_secs_f64());
     let (transfer_outcome, bet_outcome) = match outcome {
         Ok(commit) => (Ok(commit), Ok(())),
-        Err(e) if rows.is_empty() || requests.is_empty() => {
-            (Err(StoreError::new(e.kind, e.to_string())), Err(e))
-        }
+        Err(e) if rows.is_empty() || requests.is_empty() => (Err(copy(&e)), Err(e)),
         Err(e) => {
             // A bet row may have broken a constraint: commit the transfers on their own, so
             // one bad row never fails the money of the others.
             tracing::debug!(error = %e, "combined batch failed; committing transfers alone");
-            (
-                commit(ledger, &requests, &[]).await,
-                Err(StoreError::new(e.kind, e.to_string())),
-            )
+            (commit(ledger, &requests, &[]).await, Err(copy(&e)))
         }
     };
     match transfer_outcome {
@@ -268,7 +264,7 @@ async fn commit_group(ledger: &LedgerDb, batch: Batch) {
                 tracing::error!(error = %e, requests = requests.len(), "ledger batch failed");
             }
             for (_, reply) in transfers {
-                let _ = reply.send(Err(copy_error(&e)));
+                let _ = reply.send(Err(PipelineError::Store(copy(&e))));
             }
         }
     }

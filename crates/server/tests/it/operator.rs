@@ -674,31 +674,39 @@ struct Tally {
     refused: AtomicU64,
 }
 
+/// The mock operator with the faults (10 % timeouts, 5 % errors, 5 % duplicate
+/// deliveries) and a server config whose wallet calls time out before the mock answers a
+/// timed-out call and whose outbox retries quickly.
+async fn faulty_operator(seed: u64) -> (mock::MockOperator, server::config::Config) {
+    let mock = mock::start(
+        "127.0.0.1:0",
+        MockConfig {
+            secret: MOCK_SECRET.into(),
+            timeout_rate: 0.10,
+            error_rate: 0.05,
+            duplicate_rate: 0.05,
+            seed,
+            initial_balance: 1_000_000,
+            timeout_ms: 600,
+            ..MockConfig::default()
+        },
+    )
+    .await
+    .expect("mock");
+    let mut config = operator_config();
+    config.operator.wallet_timeout_ms = 250;
+    config.operator.outbox_poll_ms = 50;
+    config.operator.outbox_backoff_base_ms = 20;
+    config.operator.outbox_backoff_max_ms = 400;
+    config.operator.pending_bet_grace_ms = 2_000;
+    (mock, config)
+}
+
 #[tokio::test]
 async fn seamless_mode_survives_faults_and_reconciles() {
     for (name, store) in backends().await {
         eprintln!("backend {name}");
-        let mock = mock::start(
-            "127.0.0.1:0",
-            MockConfig {
-                secret: MOCK_SECRET.into(),
-                timeout_rate: 0.10,
-                error_rate: 0.05,
-                duplicate_rate: 0.05,
-                seed: 7,
-                initial_balance: 1_000_000,
-                timeout_ms: 600,
-                ..MockConfig::default()
-            },
-        )
-        .await
-        .expect("mock");
-        let mut config = operator_config();
-        config.operator.wallet_timeout_ms = 250;
-        config.operator.outbox_poll_ms = 50;
-        config.operator.outbox_backoff_base_ms = 20;
-        config.operator.outbox_backoff_max_ms = 400;
-        config.operator.pending_bet_grace_ms = 2_000;
+        let (mock, config) = faulty_operator(7).await;
         let s = start_with(config, store).await;
         let (c, u) = (client(), s.url());
         let admin = admin_token(&c, &u).await;
@@ -1605,27 +1613,7 @@ async fn seamless_http_bets_survive_faults_and_reconcile() {
     for (name, store) in backends().await {
         eprintln!("backend {name}");
         let started = server::clock::instant();
-        let mock = mock::start(
-            "127.0.0.1:0",
-            MockConfig {
-                secret: MOCK_SECRET.into(),
-                timeout_rate: 0.10,
-                error_rate: 0.05,
-                duplicate_rate: 0.05,
-                seed: 11,
-                initial_balance: 1_000_000,
-                timeout_ms: 600,
-                ..MockConfig::default()
-            },
-        )
-        .await
-        .expect("mock");
-        let mut config = operator_config();
-        config.operator.wallet_timeout_ms = 250;
-        config.operator.outbox_poll_ms = 50;
-        config.operator.outbox_backoff_base_ms = 20;
-        config.operator.outbox_backoff_max_ms = 400;
-        config.operator.pending_bet_grace_ms = 2_000;
+        let (mock, config) = faulty_operator(11).await;
         let s = start_with(config, store).await;
         let (c, u) = (client(), s.url());
         let admin = admin_token(&c, &u).await;
