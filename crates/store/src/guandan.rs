@@ -96,6 +96,28 @@ pub struct GuandanSignals {
     pub created_at_ms: i64,
 }
 
+/// One match-log write, for [`GuandanStore::write_guandan_log`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuandanLogWrite {
+    /// [`GuandanStore::create_guandan_match`].
+    Create(NewGuandanMatch),
+    /// [`GuandanStore::append_guandan_actions`].
+    Append(Vec<GuandanActionRecord>),
+    /// [`GuandanStore::finish_guandan_match`].
+    Finish {
+        /// Match.
+        match_id: i64,
+        /// `finished` or `abandoned`.
+        status: String,
+        /// Result JSON.
+        result_json: Option<String>,
+        /// End time, unix milliseconds.
+        ended_at_ms: i64,
+        /// Signals of the human seats.
+        signals: Vec<GuandanSignals>,
+    },
+}
+
 /// A player report.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct GuandanReport {
@@ -130,6 +152,9 @@ pub trait GuandanStore: Send + Sync {
         ended_at_ms: i64,
         signals: &[GuandanSignals],
     ) -> StoreResult<()>;
+    /// Applies `writes` in order in one transaction: the match-log writer's whole batch (every
+    /// table's records since the last commit) costs one commit. Any failure commits none of them.
+    async fn write_guandan_log(&self, writes: &[GuandanLogWrite]) -> StoreResult<()>;
     /// One match; `NotFound` when absent.
     async fn guandan_match(&self, match_id: i64) -> StoreResult<GuandanMatchRecord>;
     /// A match's action log in order.
@@ -165,6 +190,100 @@ pub(crate) const MATCH_COLUMNS: &str = "id, table_id, room_code, kind, rules, op
 /// Rows per multi-row insert of actions.
 pub(crate) const ACTIONS_PER_STATEMENT: usize = 200;
 
+/// The statements of `create_guandan_match` on `$tx` (an open transaction).
+macro_rules! create_match_in {
+    ($tx:expr, $m:expr) => {{
+        let m: &$crate::guandan::NewGuandanMatch = $m;
+        sqlx::query(
+            "INSERT INTO guandan_matches (id, table_id, room_code, kind, rules, options_json, \
+             seed, seats_json, status, started_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9)",
+        )
+        .bind(m.id)
+        .bind(&m.table_id)
+        .bind(&m.room_code)
+        .bind(&m.kind)
+        .bind(&m.rules)
+        .bind(&m.options_json)
+        .bind(&m.seed)
+        .bind(&m.seats_json)
+        .bind(m.started_at_ms)
+        .execute(&mut *$tx)
+        .await?;
+        for (seat, user) in &m.players {
+            sqlx::query(
+                "INSERT INTO guandan_match_players (match_id, seat, user_id) VALUES ($1, $2, $3)",
+            )
+            .bind(m.id)
+            .bind(*seat)
+            .bind(*user)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+/// The statements of `append_guandan_actions` on `$tx`, with `$params` placeholders.
+macro_rules! append_actions_in {
+    ($tx:expr, $params:expr, $actions:expr) => {{
+        let actions: &[$crate::guandan::GuandanActionRecord] = $actions;
+        for chunk in actions.chunks($crate::guandan::ACTIONS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO guandan_actions (match_id, idx, action_json, at_ms) VALUES {}",
+                $crate::common::placeholders($params, chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for a in chunk {
+                q = q
+                    .bind(a.match_id)
+                    .bind(a.idx)
+                    .bind(&a.action_json)
+                    .bind(a.at_ms);
+            }
+            q.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// The statements of `finish_guandan_match` on `$tx`.
+macro_rules! finish_match_in {
+    ($tx:expr, $match_id:expr, $status:expr, $result_json:expr, $ended_at_ms:expr, $signals:expr) => {{
+        let signals: &[$crate::guandan::GuandanSignals] = $signals;
+        let done = sqlx::query(
+            "UPDATE guandan_matches SET status = $1, result_json = $2, ended_at_ms = $3 \
+             WHERE id = $4",
+        )
+        .bind($status)
+        .bind($result_json)
+        .bind($ended_at_ms)
+        .bind($match_id)
+        .execute(&mut *$tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err($crate::StoreError::not_found("guandan match"));
+        }
+        for s in signals {
+            sqlx::query(
+                "INSERT INTO guandan_signals (match_id, seat, user_id, ip, actions, \
+                 auto_actions, timeouts, decision_ms_total, created_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (match_id, seat) DO NOTHING",
+            )
+            .bind($match_id)
+            .bind(s.seat)
+            .bind(s.user_id)
+            .bind(&s.ip)
+            .bind(s.actions)
+            .bind(s.auto_actions)
+            .bind(s.timeouts)
+            .bind(s.decision_ms_total)
+            .bind(s.created_at_ms)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
 /// Implements [`GuandanStore`] for a store type with a `pool` field.
 macro_rules! impl_guandan_store {
     ($store:ty) => {
@@ -175,32 +294,7 @@ macro_rules! impl_guandan_store {
                 m: &$crate::guandan::NewGuandanMatch,
             ) -> $crate::StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO guandan_matches (id, table_id, room_code, kind, rules, options_json, \
-                     seed, seats_json, status, started_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9)",
-                )
-                .bind(m.id)
-                .bind(&m.table_id)
-                .bind(&m.room_code)
-                .bind(&m.kind)
-                .bind(&m.rules)
-                .bind(&m.options_json)
-                .bind(&m.seed)
-                .bind(&m.seats_json)
-                .bind(m.started_at_ms)
-                .execute(&mut *tx)
-                .await?;
-                for (seat, user) in &m.players {
-                    sqlx::query(
-                        "INSERT INTO guandan_match_players (match_id, seat, user_id) VALUES ($1, $2, $3)",
-                    )
-                    .bind(m.id)
-                    .bind(*seat)
-                    .bind(*user)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                $crate::guandan::create_match_in!(tx, m);
                 tx.commit().await?;
                 Ok(())
             }
@@ -213,17 +307,7 @@ macro_rules! impl_guandan_store {
                     return Ok(());
                 }
                 let mut tx = self.pool.begin().await?;
-                for chunk in actions.chunks($crate::guandan::ACTIONS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO guandan_actions (match_id, idx, action_json, at_ms) VALUES {}",
-                        $crate::common::placeholders(<$store>::PARAMS, chunk.len(), 4)
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for a in chunk {
-                        q = q.bind(a.match_id).bind(a.idx).bind(&a.action_json).bind(a.at_ms);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
+                $crate::guandan::append_actions_in!(tx, <$store>::PARAMS, actions);
                 tx.commit().await?;
                 Ok(())
             }
@@ -237,37 +321,50 @@ macro_rules! impl_guandan_store {
                 signals: &[$crate::guandan::GuandanSignals],
             ) -> $crate::StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE guandan_matches SET status = $1, result_json = $2, ended_at_ms = $3 \
-                     WHERE id = $4",
-                )
-                .bind(status)
-                .bind(result_json)
-                .bind(ended_at_ms)
-                .bind(match_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err($crate::StoreError::not_found("guandan match"));
+                $crate::guandan::finish_match_in!(
+                    tx,
+                    match_id,
+                    status,
+                    result_json,
+                    ended_at_ms,
+                    signals
+                );
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn write_guandan_log(
+                &self,
+                writes: &[$crate::guandan::GuandanLogWrite],
+            ) -> $crate::StoreResult<()> {
+                use $crate::guandan::GuandanLogWrite;
+                if writes.is_empty() {
+                    return Ok(());
                 }
-                for s in signals {
-                    sqlx::query(
-                        "INSERT INTO guandan_signals (match_id, seat, user_id, ip, actions, \
-                         auto_actions, timeouts, decision_ms_total, created_at_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                         ON CONFLICT (match_id, seat) DO NOTHING",
-                    )
-                    .bind(match_id)
-                    .bind(s.seat)
-                    .bind(s.user_id)
-                    .bind(&s.ip)
-                    .bind(s.actions)
-                    .bind(s.auto_actions)
-                    .bind(s.timeouts)
-                    .bind(s.decision_ms_total)
-                    .bind(s.created_at_ms)
-                    .execute(&mut *tx)
-                    .await?;
+                let mut tx = self.pool.begin().await?;
+                for w in writes {
+                    match w {
+                        GuandanLogWrite::Create(m) => $crate::guandan::create_match_in!(tx, m),
+                        GuandanLogWrite::Append(actions) => {
+                            $crate::guandan::append_actions_in!(tx, <$store>::PARAMS, actions);
+                        }
+                        GuandanLogWrite::Finish {
+                            match_id,
+                            status,
+                            result_json,
+                            ended_at_ms,
+                            signals,
+                        } => {
+                            $crate::guandan::finish_match_in!(
+                                tx,
+                                *match_id,
+                                status.as_str(),
+                                result_json.as_deref(),
+                                *ended_at_ms,
+                                signals
+                            );
+                        }
+                    }
                 }
                 tx.commit().await?;
                 Ok(())
@@ -389,4 +486,4 @@ macro_rules! impl_guandan_store {
     };
 }
 
-pub(crate) use impl_guandan_store;
+pub(crate) use {append_actions_in, create_match_in, finish_match_in, impl_guandan_store};

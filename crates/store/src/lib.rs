@@ -22,8 +22,8 @@ use async_trait::async_trait;
 pub use error::{StoreError, StoreErrorKind};
 pub use games::{BetRecord, GamesStore, RevealedSeedRecord};
 pub use guandan::{
-    GuandanActionRecord, GuandanMatchRecord, GuandanReport, GuandanSignals, GuandanStore,
-    NewGuandanMatch,
+    GuandanActionRecord, GuandanLogWrite, GuandanMatchRecord, GuandanReport, GuandanSignals,
+    GuandanStore, NewGuandanMatch,
 };
 pub use model::{NewRefreshToken, NewUser, RefreshTokenRecord, UserRecord};
 pub use operator::OperatorStore;

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use store::{GuandanActionRecord, GuandanSignals, NewGuandanMatch};
+use store::{GuandanActionRecord, GuandanLogWrite, GuandanSignals, NewGuandanMatch};
 use tokio::sync::{mpsc, oneshot};
 
 /// One write.
@@ -56,50 +56,50 @@ pub fn start(store: Arc<dyn store::Store>, depth: usize, batch_max: usize) -> mp
 }
 
 async fn write_batch(store: &dyn store::Store, ops: Vec<LogOp>) {
-    let mut appends: Vec<GuandanActionRecord> = Vec::new();
+    let started = crate::clock::instant();
+    let mut writes: Vec<GuandanLogWrite> = Vec::new();
     // Answered after the whole batch is written, so every table waiting in this batch shares the commit.
     let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     for op in ops {
-        if matches!(op, LogOp::Create(_) | LogOp::Finish { .. }) && !appends.is_empty() {
-            flush_appends(store, &mut appends).await;
-        }
         match op {
-            LogOp::Append(a) => appends.push(a),
-            LogOp::Create(m) => {
-                retry("create match", || store.create_guandan_match(&m)).await;
-            }
+            LogOp::Append(a) => match writes.last_mut() {
+                Some(GuandanLogWrite::Append(run)) => run.push(a),
+                _ => writes.push(GuandanLogWrite::Append(vec![a])),
+            },
+            LogOp::Create(m) => writes.push(GuandanLogWrite::Create(*m)),
             LogOp::Finish {
                 match_id,
                 status,
                 result_json,
                 ended_at_ms,
                 signals,
-            } => {
-                retry("finish match", || {
-                    store.finish_guandan_match(
-                        match_id,
-                        status,
-                        result_json.as_deref(),
-                        ended_at_ms,
-                        &signals,
-                    )
-                })
-                .await;
-            }
+            } => writes.push(GuandanLogWrite::Finish {
+                match_id,
+                status: status.to_owned(),
+                result_json,
+                ended_at_ms,
+                signals,
+            }),
             LogOp::Flush(done) => flushes.push(done),
         }
     }
-    if !appends.is_empty() {
-        flush_appends(store, &mut appends).await;
+    if !writes.is_empty() {
+        // One transaction for the whole batch; if it fails (a record already written by an
+        // ambiguous earlier attempt, or a database error), write them one by one with retries.
+        if let Err(e) = store.write_guandan_log(&writes).await {
+            tracing::warn!(error = %e, writes = writes.len(), "match log batch failed; writing one by one");
+            for w in &writes {
+                retry("match log write", || {
+                    store.write_guandan_log(std::slice::from_ref(w))
+                })
+                .await;
+            }
+        }
     }
     for done in flushes {
         let _ = done.send(());
     }
-}
-
-async fn flush_appends(store: &dyn store::Store, appends: &mut Vec<GuandanActionRecord>) {
-    let rows = std::mem::take(appends);
-    retry("append actions", || store.append_guandan_actions(&rows)).await;
+    metrics::histogram!("guandan_log_batch_seconds").record(started.elapsed().as_secs_f64());
 }
 
 async fn retry<F, Fut>(what: &str, mut f: F)
