@@ -120,6 +120,13 @@ pub trait GameWallet: Send + Sync {
         self.bet(debit).await?;
         self.win(credit).await
     }
+
+    /// The internal ledger wallet, which can store an instant bet's row in the commit that moves
+    /// its money ([`crate::games::LedgerGameWallet::bet_and_settle_recorded`]); `None` for
+    /// wallets elsewhere (an operator's), whose bets are recorded after the money moved.
+    fn as_ledger(&self) -> Option<&crate::games::LedgerGameWallet> {
+        None
+    }
 }
 
 /// Picks the wallet of a player: operator-linked accounts in seamless mode use their operator's wallet,

@@ -3,8 +3,11 @@
 //!
 //! A bet runs under its player's lock (one bet of a player at a time, so nonces are handed out in
 //! order and limits see every earlier bet): idempotency check, limits, nonce, outcome from the pure
-//! crates, money through the player's [`crate::gamewallet::GameWallet`] (one linked ledger chain in
-//! internal mode, group-committed), then the bet row through the same group-commit pipeline
+//! crates, money through the player's [`crate::gamewallet::GameWallet`]. With the internal wallet an
+//! instant bet is one request to the group-commit pipeline: its linked ledger chain and its row
+//! commit in the same transaction, or neither does
+//! ([`LedgerGameWallet::bet_and_settle_recorded`]). With an operator's wallet, and for multi-step
+//! rounds, the row follows the money through the same pipeline
 //! ([`crate::wallet::pipeline::Pipeline::insert_bet`], in its next transaction). The
 //! database enforces that each (server seed, client seed, nonce) is used once.
 
@@ -575,6 +578,8 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
         server_seed: None,
     };
     let mut round_record = None;
+    // Whether the row is already stored (the internal wallet stores it with the money).
+    let mut stored = false;
     let balance = match played.round {
         None => {
             let payout = cap(state, &req.currency, played.payout);
@@ -590,10 +595,25 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
                 bet_tx_id: bet_tx,
                 round_closed: true,
             };
-            wallet
-                .bet_and_settle(&debit, &credit)
-                .await
-                .map_err(wallet_error)?
+            match wallet.as_ledger() {
+                Some(internal) => {
+                    let template = record.clone();
+                    let balance = internal
+                        .bet_and_settle_recorded(&debit, &credit, move |balance| {
+                            let mut row = template.clone();
+                            row.response = bet_response(&row, balance, None).to_string();
+                            row
+                        })
+                        .await?
+                        .map_err(wallet_error)?;
+                    stored = true;
+                    balance
+                }
+                None => wallet
+                    .bet_and_settle(&debit, &credit)
+                    .await
+                    .map_err(wallet_error)?,
+            }
         }
         Some(round) => {
             let rr = RoundRecord {
@@ -619,7 +639,7 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
     p.pair = Some((next_pair, p.pair.take().map(|(_, t)| t).unwrap_or_default()));
     let response = bet_response(&record, balance, round_record.as_ref());
     record.response = response.to_string();
-    if let Err(e) = games.writer.insert_bet(record.clone()).await {
+    if !stored && let Err(e) = games.writer.insert_bet(record.clone()).await {
         // The money moved but the row did not land: the ledger keeps the round id in every
         // transfer, so the round can be reconstructed; the client learns the bet failed to record.
         tracing::error!(error = %e, bet_id, user_id, "bet row not stored after the money moved");

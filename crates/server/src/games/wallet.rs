@@ -11,7 +11,9 @@ use ledger::chart::{self, AccountKind, TransferKind};
 use ledger::{Account, CreateTransferResult, LedgerStore, Transfer, TransferFlags};
 
 use crate::gamewallet::{Credit, Debit, GameWallet, GameWalletError, Rollback, WalletRouter};
+use crate::wallet::pipeline::{Committed, PipelineError};
 use crate::wallet::{Wallet, wallet_id};
+use store::BetRecord;
 
 /// Purpose bit of game transfer ids (keeps them apart from grants and client-chosen ids).
 const GAME_ID_PURPOSE: u16 = 0x4000;
@@ -84,8 +86,11 @@ impl LedgerGameWallet {
                 store::StoreErrorKind::Unavailable => GameWalletError::Unavailable(e.to_string()),
                 _ => GameWalletError::Internal(e.to_string()),
             })?;
-        // A chain is committed iff its first event answers ok or exists; otherwise the first
-        // event's own code (or the failing event's) says why.
+        Self::accounts_of(committed)
+    }
+
+    /// The committed accounts of a request whose transfers all succeeded, or why they failed.
+    fn accounts_of(committed: Committed) -> Result<Vec<Account>, GameWalletError> {
         let results = &committed.results;
         let first = results
             .first()
@@ -108,6 +113,58 @@ impl LedgerGameWallet {
                 other.name()
             ))),
         }
+    }
+
+    /// The bet's linked chain: the stake, then the payout if there is one.
+    fn settle_chain(debit: &Debit, credit: &Credit, ledger: u32) -> Vec<Transfer> {
+        let bet = Self::bet_transfer(debit, ledger);
+        if credit.amount == 0 {
+            vec![bet]
+        } else {
+            vec![
+                bet.flagged(TransferFlags::LINKED),
+                Self::win_transfer(credit, ledger),
+            ]
+        }
+    }
+
+    /// [`GameWallet::bet_and_settle`] with the bet's row in the same commit as its money: `row`
+    /// builds the row from the player's spendable balance after the bet, and the row is stored
+    /// exactly when the money moved. The outer error is the pipeline's (nothing committed, the
+    /// row included: a reused nonce or idempotency key lands here); the inner one the wallet's
+    /// refusal (insufficient funds, …), with nothing stored.
+    pub async fn bet_and_settle_recorded(
+        &self,
+        debit: &Debit,
+        credit: &Credit,
+        row: impl Fn(Option<u64>) -> BetRecord + Send + Sync + 'static,
+    ) -> Result<Result<Option<u64>, GameWalletError>, PipelineError> {
+        let ledger = match ledger_of(&debit.currency) {
+            Ok(ledger) => ledger,
+            Err(e) => return Ok(Err(e)),
+        };
+        if debit.amount == 0 {
+            return Ok(Err(GameWalletError::Internal("zero debit".into())));
+        }
+        let wallet = wallet_id(debit.user_id, ledger);
+        let committed = self
+            .wallet
+            .pipeline
+            .create_transfers_with_bet(
+                Self::settle_chain(debit, credit, ledger),
+                Box::new(move |c: &Committed| {
+                    row(c.accounts.iter().find(|a| a.id == wallet).map(spendable))
+                }),
+            )
+            .await?;
+        let accounts = match Self::accounts_of(committed) {
+            Ok(accounts) => accounts,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(self
+            .available_after(&accounts, debit.user_id, ledger)
+            .await
+            .map(Some))
     }
 
     async fn available(&self, user_id: i64, ledger: u32) -> Result<u64, GameWalletError> {
@@ -215,20 +272,17 @@ impl GameWallet for LedgerGameWallet {
         if debit.amount == 0 {
             return Err(GameWalletError::Internal("zero debit".into()));
         }
-        let bet = Self::bet_transfer(debit, ledger);
-        let chain = if credit.amount == 0 {
-            vec![bet]
-        } else {
-            vec![
-                bet.flagged(TransferFlags::LINKED),
-                Self::win_transfer(credit, ledger),
-            ]
-        };
-        let committed = self.submit(chain).await?;
+        let committed = self
+            .submit(Self::settle_chain(debit, credit, ledger))
+            .await?;
         Ok(Some(
             self.available_after(&committed, debit.user_id, ledger)
                 .await?,
         ))
+    }
+
+    fn as_ledger(&self) -> Option<&LedgerGameWallet> {
+        Some(self)
     }
 }
 

@@ -52,9 +52,16 @@ pub struct Committed {
     pub accounts: Vec<Account>,
 }
 
+/// Builds an instant bet's row from its transfers' committed outcome. Called inside the batch's
+/// transaction, only when every transfer of the request succeeded, and again if the batch is
+/// retried, so it must be a pure function of its argument.
+pub type BetRowFn = Box<dyn Fn(&Committed) -> BetRecord + Send + Sync>;
+
 enum Job {
     Transfers {
         events: Vec<Transfer>,
+        /// The bet row these transfers pay for, stored in the same transaction.
+        row: Option<BetRowFn>,
         reply: Reply,
     },
     Accounts {
@@ -97,10 +104,31 @@ impl Pipeline {
         &self,
         events: Vec<Transfer>,
     ) -> Result<Committed, PipelineError> {
+        self.submit(events, None).await
+    }
+
+    /// An instant bet in one commit: `events` (the bet's linked chain) and, if every one of them
+    /// succeeds, the row `row` builds from their committed outcome, in the same transaction. The
+    /// row and the money stand or fall together: a row that breaks a constraint (a reused nonce
+    /// or idempotency key) fails the request with nothing committed. Returns the transfers'
+    /// outcome; the row was stored exactly when all of them succeeded.
+    pub async fn create_transfers_with_bet(
+        &self,
+        events: Vec<Transfer>,
+        row: BetRowFn,
+    ) -> Result<Committed, PipelineError> {
+        self.submit(events, Some(row)).await
+    }
+
+    async fn submit(
+        &self,
+        events: Vec<Transfer>,
+        row: Option<BetRowFn>,
+    ) -> Result<Committed, PipelineError> {
         check_size(events.len())?;
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Job::Transfers { events, reply })
+            .send(Job::Transfers { events, row, reply })
             .await
             .map_err(|_| PipelineError::Closed)?;
         rx.await.map_err(|_| PipelineError::Closed)?
@@ -182,15 +210,19 @@ async fn writer(ledger: LedgerDb, mut rx: mpsc::Receiver<Job>) {
                 let _ = reply.send(result);
                 continue;
             }
-            Job::Transfers { events, reply } => batch.transfers.push((events, reply)),
+            Job::Transfers { events, row, reply } => batch.transfers.push((events, row, reply)),
             Job::Bet { row, reply } => batch.bets.push((*row, reply)),
         }
-        let mut events = batch.transfers.first().map_or(0, |(e, _)| e.len());
+        let mut events = batch.transfers.first().map_or(0, |(e, _, _)| e.len());
         while let Ok(job) = rx.try_recv() {
             match job {
-                Job::Transfers { events: e, reply } if events + e.len() <= BATCH_EVENTS_MAX => {
+                Job::Transfers {
+                    events: e,
+                    row,
+                    reply,
+                } if events + e.len() <= BATCH_EVENTS_MAX => {
                     events += e.len();
-                    batch.transfers.push((e, reply));
+                    batch.transfers.push((e, row, reply));
                 }
                 Job::Bet { row, reply } if batch.bets.len() < BATCH_BETS_MAX => {
                     batch.bets.push((*row, reply));
@@ -208,10 +240,10 @@ async fn writer(ledger: LedgerDb, mut rx: mpsc::Receiver<Job>) {
 type Reply = oneshot::Sender<Result<Committed, PipelineError>>;
 type BetReply = oneshot::Sender<Result<(), PipelineError>>;
 
-/// What one commit carries: transfer requests and bet rows.
+/// What one commit carries: transfer requests (some with the bet row they pay for) and bet rows.
 #[derive(Default)]
 struct Batch {
-    transfers: Vec<(Vec<Transfer>, Reply)>,
+    transfers: Vec<(Vec<Transfer>, Option<BetRowFn>, Reply)>,
     bets: Vec<(BetRecord, BetReply)>,
 }
 
@@ -220,15 +252,19 @@ fn copy(e: &StoreError) -> StoreError {
     StoreError::new(e.kind, e.to_string())
 }
 
+/// The rows a batch inserts, given its outcome: the plain rows, then each bet request's row if
+/// all of its transfers succeeded.
+type RowsFn<'a> = dyn Fn(&GroupCommit) -> Vec<BetRecord> + Send + Sync + 'a;
+
 /// One transaction with retries on lock conflicts (another process won a race).
 async fn commit(
     ledger: &LedgerDb,
     requests: &[&[Transfer]],
-    bets: &[BetRecord],
+    rows: &RowsFn<'_>,
 ) -> Result<GroupCommit, StoreError> {
     let mut attempt = 1;
     loop {
-        match ledger.commit_batch(requests, bets, now_ns()).await {
+        match ledger.commit_batch(requests, now_ns(), |gc| rows(gc)).await {
             Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS_MAX => {
                 tracing::debug!(error = %e, attempt, "ledger batch conflicted; retrying");
                 attempt += 1;
@@ -238,52 +274,86 @@ async fn commit(
     }
 }
 
-async fn commit_group(ledger: &LedgerDb, batch: Batch) {
-    let Batch { transfers, bets } = batch;
-    let requests: Vec<&[Transfer]> = transfers.iter().map(|(e, _)| e.as_slice()).collect();
-    let rows: Vec<BetRecord> = bets.iter().map(|(row, _)| row.clone()).collect();
-    metrics::histogram!("ledger_batch_requests").record(requests.len() as f64);
-    metrics::histogram!("games_bet_batch_rows").record(rows.len() as f64);
-    let started = clock::instant();
-    let outcome = commit(ledger, &requests, &rows).await;
-    metrics::histogram!("ledger_batch_seconds").record(started.elapsed().as_secs_f64());
-    let (transfer_outcome, bet_outcome) = match outcome {
-        Ok(commit) => (Ok(commit), Ok(())),
-        Err(e) if rows.is_empty() || requests.is_empty() => (Err(copy(&e)), Err(e)),
-        Err(e) => {
-            // A bet row may have broken a constraint: commit the transfers on their own, so
-            // one bad row never fails the money of the others.
-            tracing::debug!(error = %e, "combined batch failed; committing transfers alone");
-            (commit(ledger, &requests, &[]).await, Err(copy(&e)))
-        }
-    };
-    match transfer_outcome {
-        Ok(commit) => reply_transfers(transfers, commit),
-        Err(e) => {
-            if !requests.is_empty() {
-                tracing::error!(error = %e, requests = requests.len(), "ledger batch failed");
-            }
-            for (_, reply) in transfers {
-                let _ = reply.send(Err(PipelineError::Store(copy(&e))));
-            }
+/// The rows of `jobs` (aligned with `gc.results`) whose transfers all succeeded, after `plain`.
+fn bet_rows(
+    jobs: &[(Vec<Transfer>, Option<BetRowFn>, Reply)],
+    plain: &[BetRecord],
+    gc: &GroupCommit,
+) -> Vec<BetRecord> {
+    let mut rows = plain.to_vec();
+    for ((events, row, _), results) in jobs.iter().zip(&gc.results) {
+        if let Some(row) = row
+            && results.iter().all(|r| r.is_success())
+        {
+            rows.push(row(&committed_for(events, results.clone(), &gc.accounts)));
         }
     }
-    match bet_outcome {
-        Ok(()) => {
+    rows
+}
+
+async fn commit_group(ledger: &LedgerDb, batch: Batch) {
+    let Batch { transfers, bets } = batch;
+    let requests: Vec<&[Transfer]> = transfers.iter().map(|(e, _, _)| e.as_slice()).collect();
+    let plain: Vec<BetRecord> = bets.iter().map(|(row, _)| row.clone()).collect();
+    let with_rows = transfers.iter().filter(|(_, row, _)| row.is_some()).count();
+    metrics::histogram!("ledger_batch_requests").record(requests.len() as f64);
+    metrics::histogram!("games_bet_batch_rows").record((plain.len() + with_rows) as f64);
+    let started = clock::instant();
+    let outcome = commit(ledger, &requests, &|gc| bet_rows(&transfers, &plain, gc)).await;
+    metrics::histogram!("ledger_batch_seconds").record(started.elapsed().as_secs_f64());
+    match outcome {
+        Ok(gc) => {
+            reply_transfers(transfers, &gc);
             for (_, reply) in bets {
                 let _ = reply.send(Ok(()));
             }
         }
-        Err(e) if bets.len() == 1 => {
-            if let Some((_, reply)) = bets.into_iter().next() {
-                let _ = reply.send(Err(PipelineError::Store(e)));
+        Err(e) if plain.is_empty() && with_rows == 0 => {
+            if !requests.is_empty() {
+                tracing::error!(error = %e, requests = requests.len(), "ledger batch failed");
+            }
+            for (_, _, reply) in transfers {
+                let _ = reply.send(Err(PipelineError::Store(copy(&e))));
             }
         }
         Err(e) => {
-            // Row by row, so only the offending row fails.
-            tracing::debug!(error = %e, rows = bets.len(), "bet batch failed; retrying row by row");
+            // A bet row may have broken a constraint: commit the plain transfer requests
+            // together, then each bet (with its transfers) and each plain row on its own, so
+            // one bad row fails only itself.
+            tracing::debug!(error = %e, "combined batch failed; committing part by part");
+            let (with, without): (Vec<_>, Vec<_>) =
+                transfers.into_iter().partition(|(_, row, _)| row.is_some());
+            if !without.is_empty() {
+                let requests: Vec<&[Transfer]> =
+                    without.iter().map(|(e, _, _)| e.as_slice()).collect();
+                match commit(ledger, &requests, &|_| Vec::new()).await {
+                    Ok(gc) => reply_transfers(without, &gc),
+                    Err(e) => {
+                        tracing::error!(error = %e, requests = requests.len(), "ledger batch failed");
+                        for (_, _, reply) in without {
+                            let _ = reply.send(Err(PipelineError::Store(copy(&e))));
+                        }
+                    }
+                }
+            }
+            for job in with {
+                let one = [job];
+                let result = commit(ledger, &[one[0].0.as_slice()], &|gc| {
+                    bet_rows(&one, &[], gc)
+                })
+                .await;
+                let [(events, _, reply)] = one;
+                let _ = reply.send(match result {
+                    Ok(mut gc) => Ok(committed_for(
+                        &events,
+                        gc.results.pop().unwrap_or_default(),
+                        &gc.accounts,
+                    )),
+                    Err(e) => Err(PipelineError::Store(e)),
+                });
+            }
             for (row, reply) in bets {
-                let result = commit(ledger, &[], std::slice::from_ref(&row))
+                let result = commit(ledger, &[], &|_| vec![row.clone()])
                     .await
                     .map(|_| ())
                     .map_err(PipelineError::Store);
@@ -293,30 +363,42 @@ async fn commit_group(ledger: &LedgerDb, batch: Batch) {
     }
 }
 
-fn reply_transfers(transfers: Vec<(Vec<Transfer>, Reply)>, commit: GroupCommit) {
+/// A request's results and the committed values of the accounts its events name.
+fn committed_for(
+    events: &[Transfer],
+    results: Vec<CreateTransferResult>,
+    accounts: &[Account],
+) -> Committed {
+    let mut named: Vec<u128> = events
+        .iter()
+        .flat_map(|t| [t.debit_account_id, t.credit_account_id])
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let accounts = named
+        .iter()
+        .filter_map(|id| {
+            accounts
+                .binary_search_by_key(id, |a| a.id)
+                .ok()
+                .map(|i| accounts[i])
+        })
+        .collect();
+    Committed { results, accounts }
+}
+
+fn reply_transfers(transfers: Vec<(Vec<Transfer>, Option<BetRowFn>, Reply)>, commit: &GroupCommit) {
     debug_assert_eq!(
         commit.results.len(),
         transfers.len(),
         "one result list per request"
     );
-    for ((events, reply), results) in transfers.into_iter().zip(commit.results) {
-        let mut named: Vec<u128> = events
-            .iter()
-            .flat_map(|t| [t.debit_account_id, t.credit_account_id])
-            .collect();
-        named.sort_unstable();
-        named.dedup();
-        let accounts = named
-            .iter()
-            .filter_map(|id| {
-                commit
-                    .accounts
-                    .binary_search_by_key(id, |a| a.id)
-                    .ok()
-                    .map(|i| commit.accounts[i])
-            })
-            .collect();
-        let _ = reply.send(Ok(Committed { results, accounts }));
+    for ((events, _, reply), results) in transfers.into_iter().zip(&commit.results) {
+        let _ = reply.send(Ok(committed_for(
+            &events,
+            results.clone(),
+            &commit.accounts,
+        )));
     }
 }
 
@@ -405,5 +487,108 @@ mod tests {
             pipe.create_transfers(Vec::new()).await,
             Err(PipelineError::BadSize(0))
         ));
+    }
+
+    fn bet_row(id: i64, key: &str) -> BetRecord {
+        BetRecord {
+            id,
+            user_id: 7,
+            game: "dice".into(),
+            currency: "PLAY".into(),
+            amount: 5,
+            payout: 7,
+            multiplier: 140_000_000,
+            status: store::games::BET_SETTLED,
+            server_seed_hash: format!("hash-{id}"),
+            client_seed: "client".into(),
+            nonce: id,
+            idempotency_key: Some(key.into()),
+            request_hash: "request".into(),
+            params: "{}".into(),
+            outcome: "{}".into(),
+            round_state: None,
+            response: String::new(),
+            created_at_ms: 1,
+            updated_at_ms: 1,
+            server_seed: None,
+        }
+    }
+
+    /// A bet request stores its row in the commit that moves its money, built from the committed
+    /// balance; a row that breaks a constraint fails its own money and nothing else, and a bet
+    /// whose transfers fail stores no row.
+    #[tokio::test]
+    async fn a_bet_row_and_its_money_commit_together_or_not_at_all() {
+        let db = store::SqliteStore::connect("sqlite::memory:")
+            .await
+            .expect("sqlite");
+        let pipe = Pipeline::start(store::Store::ledger(&db), 64);
+        let (accounts, funding) = setup();
+        pipe.create_accounts(accounts).await.expect("accounts");
+        pipe.create_transfers(funding).await.expect("funding");
+        let games = |i: u128| {
+            let pipe = pipe.clone();
+            let key = if i == 2 {
+                "taken".to_owned()
+            } else {
+                format!("key-{i}")
+            };
+            let id = i64::try_from(i).expect("small");
+            tokio::spawn(async move {
+                pipe.create_transfers_with_bet(
+                    request(i),
+                    Box::new(move |c: &Committed| {
+                        let mut row = bet_row(id, &key);
+                        let wallet = c.accounts.iter().find(|a| a.id == 100 + i);
+                        row.response = format!(
+                            "{}",
+                            wallet.map_or(0, |a| a.credits_posted - a.debits_posted)
+                        );
+                        row
+                    }),
+                )
+                .await
+            })
+        };
+        // The key `taken` is already used by user 7: bet 2's row must fail, and its money with it.
+        pipe.insert_bet(bet_row(99, "taken"))
+            .await
+            .expect("first row");
+        let tasks: Vec<_> = (0..8).map(games).collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.expect("task"));
+        }
+        let ledger = store::Store::ledger(&db);
+        for (i, got) in (0u128..).zip(results) {
+            let id = i64::try_from(i).expect("small");
+            let wallet = ledger.lookup_accounts(&[100 + i]).await.expect("lookup")[0];
+            let row = store::GamesStore::bet_by_id(&db, 7, id).await;
+            match i {
+                2 => {
+                    assert!(got.is_err(), "bet 2's row conflicts: {got:?}");
+                    assert_eq!(wallet.debits_posted, 0, "bet 2's money did not move");
+                    assert!(row.is_err(), "bet 2 has no row");
+                }
+                _ => {
+                    let got = got.expect("committed");
+                    let success = got.results.iter().all(|r| r.is_success());
+                    // Even requests are well-formed bets; odd ones fail (see `request`).
+                    assert_eq!(success, i % 2 == 0, "bet {i}: {got:?}");
+                    if success {
+                        let row = row.expect("row stored");
+                        assert_eq!(
+                            row.response,
+                            format!("{}", wallet.credits_posted - wallet.debits_posted),
+                            "bet {i}'s row carries its committed balance"
+                        );
+                    } else {
+                        assert!(row.is_err(), "a failed bet has no row");
+                    }
+                }
+            }
+        }
+        let report = ledger::verify(&ledger.dump().await.expect("dump"));
+        assert!(report.ok, "{:?}", report.violations);
     }
 }

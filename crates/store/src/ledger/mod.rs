@@ -90,18 +90,23 @@ macro_rules! ledger_backend {
                 requests: &[&[Transfer]],
                 now: Timestamp,
             ) -> StoreResult<GroupCommit> {
-                self.commit_batch(requests, &[], now).await
+                self.commit_batch(requests, now, |_| Vec::new()).await
             }
 
-            /// [`Self::create_transfers_committed`], also inserting `bets` (instant-game bet
-            /// rows) in the same transaction, so the server's writers share one commit (and one
-            /// fsync) per batch. Any failure (a duplicate bet row included) commits nothing.
-            pub async fn commit_batch(
+            /// [`Self::create_transfers_committed`], also inserting instant-game bet rows in the
+            /// same transaction, so the server's writers share one commit (and one fsync) per
+            /// batch. `bets` is called once the batch's results are known (before anything is
+            /// written) and returns the rows to insert, so a row can carry the balance its own
+            /// transfers produced. Any failure (a duplicate bet row included) commits nothing.
+            pub async fn commit_batch<F>(
                 &self,
                 requests: &[&[Transfer]],
-                bets: &[crate::games::BetRecord],
                 now: Timestamp,
-            ) -> StoreResult<GroupCommit> {
+                bets: F,
+            ) -> StoreResult<GroupCommit>
+            where
+                F: FnOnce(&GroupCommit) -> Vec<crate::games::BetRecord> + Send,
+            {
                 let flat: Vec<Transfer> = requests.concat();
                 if flat.len() > BATCH_EVENTS_MAX {
                     return Err(BatchError::TooManyEvents { events: flat.len(), limit: BATCH_EVENTS_MAX }.into());
@@ -117,12 +122,14 @@ macro_rules! ledger_backend {
                     load_accounts(&mut tx, &account_ids, &mut snap).await?;
                     let outcome = exec::create_transfers_grouped(&snap, requests, now)?;
                     apply(&mut tx, &outcome.writes).await?;
-                    crate::games::insert_bet_rows!(&mut *tx, $params, bets);
-                    tx.commit().await?;
-                    Ok(GroupCommit {
+                    let committed = GroupCommit {
                         results: outcome.results,
                         accounts: outcome.writes.accounts.iter().map(|w| w.new).collect(),
-                    })
+                    };
+                    let rows = bets(&committed);
+                    crate::games::insert_bet_rows!(&mut *tx, $params, rows);
+                    tx.commit().await?;
+                    Ok(committed)
                 }
                 .await;
                 if result.is_err() {
@@ -593,13 +600,16 @@ impl LedgerDb {
     }
 
     /// See [`SqliteLedger::commit_batch`].
-    pub async fn commit_batch(
+    pub async fn commit_batch<F>(
         &self,
         requests: &[&[Transfer]],
-        bets: &[crate::games::BetRecord],
         now: Timestamp,
-    ) -> StoreResult<GroupCommit> {
-        dispatch!(self, l => l.commit_batch(requests, bets, now).await)
+        bets: F,
+    ) -> StoreResult<GroupCommit>
+    where
+        F: FnOnce(&GroupCommit) -> Vec<crate::games::BetRecord> + Send,
+    {
+        dispatch!(self, l => l.commit_batch(requests, now, bets).await)
     }
 }
 
