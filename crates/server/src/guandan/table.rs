@@ -134,6 +134,9 @@ pub(super) struct SeatRecord {
     pub user_id: Option<i64>,
     pub name: String,
     pub bot: bool,
+    /// The private room's host sits here (absent in logs written before it was recorded).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host: bool,
 }
 
 /// A table event as buffered for resync: engine events are projected per recipient when sent.
@@ -422,6 +425,18 @@ pub(super) async fn resume(state: &AppState, rec: store::GuandanMatchRecord) -> 
     }
     let m = guandan::game::replay(seed, options.rules.rules(), &actions)
         .map_err(|(i, e)| format!("action {i} does not replay: {e}"))?;
+    let kind = kind_from(&rec.kind);
+    // The host recorded with the seats; for older logs, the private room's lowest-seated human.
+    let host = seats_rec
+        .iter()
+        .find(|s| s.host)
+        .or_else(|| {
+            seats_rec
+                .iter()
+                .filter(|s| kind == MatchKind::Private && !s.bot && s.user_id.is_some())
+                .min_by_key(|s| s.seat)
+        })
+        .and_then(|s| s.user_id);
     let mut seats: [Option<Occupant>; 4] = [None, None, None, None];
     for s in seats_rec {
         let i = usize::from(s.seat.min(3));
@@ -455,10 +470,10 @@ pub(super) async fn resume(state: &AppState, rec: store::GuandanMatchRecord) -> 
         state,
         Init {
             id,
-            kind: kind_from(&rec.kind),
+            kind,
             code,
             options,
-            host: None,
+            host,
             seats,
             start_now: false,
             resume: Some((m, rec.id, n, rec.started_at_ms)),
@@ -1384,6 +1399,7 @@ impl Table {
                     user_id: o.user,
                     name: o.name.clone(),
                     bot: o.is_bot(),
+                    host: o.user.is_some() && o.user == self.host,
                 })
             })
             .collect();

@@ -524,6 +524,55 @@ async fn a_server_restart_resumes_the_table_from_its_log() {
     }
 }
 
+/// A private room resumed after a restart keeps its host: the snapshot names them and their host
+/// controls answer as before (between-match only, so `match_running` rather than `not_host`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_private_room_keeps_its_host() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = format!("sqlite://{}", dir.path().join("host.db").display());
+    let store: Arc<dyn store::Store> = Arc::new(
+        store::SqliteStore::connect(&file)
+            .await
+            .expect("sqlite file"),
+    );
+    let s = support::start_with(fast_config(), store.clone()).await;
+    let base = s.url();
+    let (mut clients, table_id) = full_room(&base, json!({"allow_bots": false})).await;
+    let before = clients[0].snapshot(&table_id).await;
+    let host = before["host"].clone();
+    assert!(host.is_string() || host.is_number(), "{before}");
+    let tokens: Vec<String> = clients.iter().map(|c| c.token.clone()).collect();
+    s.shutdown().await.expect("shutdown");
+    clients.clear();
+
+    let s2 = support::start_with(fast_config(), store).await;
+    let base2 = s2.url();
+    let mut host_client = Client::connect_expect_tables(&base2, &tokens[0], &table_id).await;
+    host_client.seat = Some(0);
+    let snap = host_client.snapshot(&table_id).await;
+    assert_eq!(
+        snap["host"], host,
+        "the resumed room keeps its host: {snap}"
+    );
+    expect_code(
+        &mut host_client,
+        "room_kick",
+        json!({"table_id": table_id, "seat": 1}),
+        "match_running",
+    )
+    .await;
+    let mut other = Client::connect_expect_tables(&base2, &tokens[1], &table_id).await;
+    other.seat = Some(1);
+    expect_code(
+        &mut other,
+        "room_kick",
+        json!({"table_id": table_id, "seat": 2}),
+        "not_host",
+    )
+    .await;
+    s2.shutdown().await.expect("shutdown");
+}
+
 /// Sends a raw frame and returns the error reply's code (and the echoed id).
 async fn raw_error(c: &mut Client, text: String) -> (String, Value) {
     c.send_text(text).await;
