@@ -70,6 +70,9 @@ pub struct GuandanConfig {
     pub ws_auth_notice_ms: u64,
     /// A connection whose access token expired without an `auth_refresh` is closed this long after.
     pub ws_auth_grace_ms: u64,
+    /// A connection opened with an operator-session token re-checks its session this often and
+    /// closes (`session_revoked` / `session_expired`, close code `4001`) once it has ended.
+    pub ws_session_check_ms: u64,
 }
 
 impl Default for GuandanConfig {
@@ -106,6 +109,7 @@ impl Default for GuandanConfig {
             room_kick_rejoin_ms: 60_000,
             ws_auth_notice_ms: 60_000,
             ws_auth_grace_ms: 10_000,
+            ws_session_check_ms: 5_000,
         }
     }
 }

@@ -51,7 +51,10 @@ pub async fn ws(
             )
         })?;
     // Operator-session tokens are refused here too once revoked or expired.
-    let user_id = crate::extract::authenticate(&state, &token).await?.user_id;
+    let authed = crate::extract::authenticate(&state, &token).await?;
+    let user_id = authed.user_id;
+    // An operator session can end while the connection is open: its token is re-checked.
+    let session_token = authed.session.is_some().then(|| token.clone());
     let (_, expires_secs) = state.keys.verify_access_expiry(&token)?;
     let user = match state.store.user_by_id(user_id).await {
         Ok(u) => u,
@@ -80,6 +83,7 @@ pub async fn ws(
                 name,
                 addr.ip(),
                 expires_secs.saturating_mul(1000),
+                session_token,
             )
         }))
 }
@@ -139,6 +143,9 @@ struct Conn {
     handles: std::collections::HashMap<String, super::TableHandle>,
     bad_frames: u32,
     auth: AuthClock,
+    /// The operator-session token the connection runs on, re-checked every
+    /// `guandan.ws_session_check_ms` (None for ordinary tokens, which no session can end).
+    session_token: Option<String>,
 }
 
 /// The validity of a connection: the expiry of the newest access token it presented, and the next
@@ -187,6 +194,7 @@ async fn run(
     name: Arc<str>,
     ip: IpAddr,
     expires_at_ms: i64,
+    session_token: Option<String>,
 ) {
     let svc = state.guandan.clone();
     let cfg = svc.cfg.clone();
@@ -221,6 +229,7 @@ async fn run(
         handles: std::collections::HashMap::new(),
         bad_frames: 0,
         auth: AuthClock::new(expires_at_ms, &cfg),
+        session_token,
     };
     let welcome_ok = match serde_json::to_string(&welcome) {
         Ok(s) => socket.send(Message::Text(s.into())).await.is_ok(),
@@ -245,6 +254,10 @@ async fn run(
         // One timer for the token clock, reset only when its deadline moves (not once per frame).
         let auth_sleep = tokio::time::sleep_until(conn.auth.wake);
         tokio::pin!(auth_sleep);
+        let check_every = std::time::Duration::from_millis(cfg.ws_session_check_ms.max(10));
+        let mut session_tick =
+            tokio::time::interval_at(tokio::time::Instant::now() + check_every, check_every);
+        session_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if auth_sleep.deadline() != conn.auth.wake {
                 auth_sleep.as_mut().reset(conn.auth.wake);
@@ -289,6 +302,15 @@ async fn run(
                 },
                 () = &mut auth_sleep => {
                     if let Flow::Close(code, reason) = conn.on_auth_clock() {
+                        while let Ok(Out::Text(t)) = rx.try_recv() {
+                            let _ = socket.send(Message::Text(t)).await;
+                        }
+                        close_socket(&mut socket, code, reason).await;
+                        break;
+                    }
+                }
+                _ = session_tick.tick(), if conn.session_token.is_some() => {
+                    if let Flow::Close(code, reason) = conn.check_session().await {
                         while let Ok(Out::Text(t)) = rx.try_recv() {
                             let _ = socket.send(Message::Text(t)).await;
                         }
@@ -428,6 +450,30 @@ impl Conn {
         Flow::Close(4001, "access token expired")
     }
 
+    /// The operator session behind the connection's token: once it is revoked or has expired (read
+    /// through the operator hub's session cache, so within its 5 s on other nodes), the client gets
+    /// the error and the connection closes with `4001`. A database hiccup keeps the connection.
+    async fn check_session(&mut self) -> Flow {
+        let Some(token) = &self.session_token else {
+            return Flow::Continue;
+        };
+        match crate::extract::authenticate(&self.state, token).await {
+            Ok(_) => Flow::Continue,
+            Err(e) if e.code.status() == axum::http::StatusCode::UNAUTHORIZED => {
+                metrics::counter!("guandan_ws_session_ended_total").increment(1);
+                self.sink.error(None, e.code.as_str(), &e.message);
+                Flow::Close(4001, "operator session ended")
+            }
+            Err(e) => {
+                tracing::warn!(
+                    code = e.code.as_str(),
+                    "operator session check failed; keeping the connection"
+                );
+                Flow::Continue
+            }
+        }
+    }
+
     fn refused(&mut self, id: Option<protocol::RequestId>, code: &str, message: &str) -> Flow {
         self.sink.error(id, code, message);
         self.bad_frames += 1;
@@ -458,8 +504,13 @@ impl Conn {
                 );
             }
             ClientMessage::AuthRefresh { access_token } => {
+                let authed = match crate::extract::authenticate(&self.state, &access_token).await {
+                    Ok(a) => a,
+                    Err(e) => return self.refused(id, e.code.as_str(), &e.message),
+                };
                 match self.state.keys.verify_access_expiry(&access_token) {
-                    Ok((user, exp_secs)) if user == self.sink.user_id => {
+                    Ok((user, exp_secs)) if user == self.sink.user_id && authed.user_id == user => {
+                        self.session_token = authed.session.is_some().then(|| access_token.clone());
                         let exp_ms = exp_secs.saturating_mul(1000);
                         // An older token never shortens the connection's validity.
                         if exp_ms > self.auth.expires_at_ms {

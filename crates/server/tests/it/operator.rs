@@ -1349,11 +1349,41 @@ async fn ws_refusal(u: &str, token: &str) -> Option<(u16, String)> {
     }
 }
 
+/// Reads an open WebSocket until the server closes it; returns the last error code it sent and
+/// the close code.
+async fn ws_close_reason(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> (String, u16) {
+    use tokio_tungstenite::tungstenite::Message;
+    let mut code = String::new();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("the server closes the connection in time");
+        match frame {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(t.as_str()).expect("json frame");
+                if v["type"] == "error" {
+                    code = v["payload"]["code"].as_str().unwrap_or("").to_owned();
+                }
+            }
+            Some(Ok(Message::Close(Some(f)))) => return (code, u16::from(f.code)),
+            Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return (code, 0),
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
 #[tokio::test]
 async fn operator_sessions_are_scoped_and_revocable() {
     for (name, store) in backends().await {
         eprintln!("backend {name}");
-        let s = start_with(operator_config(), store.clone()).await;
+        let mut config = operator_config();
+        // Open WebSockets re-check their operator session quickly in this test.
+        config.guandan.ws_session_check_ms = 100;
+        let s = start_with(config, store.clone()).await;
         let (c, u) = (client(), s.url());
         let admin = admin_token(&c, &u).await;
         for (id, secret) in [("casino-a", SECRET_A), ("casino-b", SECRET_B)] {
@@ -1451,6 +1481,13 @@ async fn operator_sessions_are_scoped_and_revocable() {
         )
         .await;
 
+        // A WebSocket opened on the session before it is revoked.
+        let (mut open_ws, _) = tokio_tungstenite::connect_async(format!(
+            "{}/v1/ws?access_token={token}",
+            u.replace("http://", "ws://")
+        ))
+        .await
+        .expect("ws on a live session");
         let revoked = ok_json(
             post_signed(
                 &c,
@@ -1462,6 +1499,11 @@ async fn operator_sessions_are_scoped_and_revocable() {
             .await,
         )
         .await;
+        // The open connection learns why and is closed.
+        assert_eq!(
+            ws_close_reason(&mut open_ws).await,
+            ("session_revoked".to_owned(), 4001)
+        );
         assert_eq!(revoked["player_id"], "p-1");
         assert_eq!(revoked["currency"], "EUR");
         let at = revoked["revoked_at"].as_i64().expect("revoked_at");
