@@ -43,10 +43,11 @@ impl From<BatchError> for StoreError {
     }
 }
 
-/// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction and
-/// `$lock` is appended to the reads that must hold their rows until commit.
+/// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction,
+/// `$lock` is appended to the reads that must hold their rows until commit, and `$combine` sends
+/// a batch's writes as one multi-statement request.
 macro_rules! ledger_backend {
-    ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal, $params:expr) => {
+    ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal, $params:expr, $combine:literal) => {
         $(#[$meta])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -56,20 +57,51 @@ macro_rules! ledger_backend {
             /// connection comes next. `None` until then, and always for single-connection pools
             /// (in-memory SQLite lives in its one connection).
             writer: std::sync::Arc<tokio::sync::Mutex<Option<<$db as sqlx::Database>::Connection>>>,
+            /// The file to `fdatasync` before a batch counts as durable, when the writer's
+            /// connection commits without syncing (SQLite WAL: see [`Self::sync`]).
+            wal: std::sync::Arc<std::sync::Mutex<Option<std::path::PathBuf>>>,
         }
 
         impl $name {
             /// A ledger over `pool` (already migrated).
             pub fn new(pool: $pool) -> Self {
-                Self { pool, writer: std::sync::Arc::default() }
+                Self { pool, writer: std::sync::Arc::default(), wal: std::sync::Arc::default() }
             }
 
             async fn writer(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Option<<$db as sqlx::Database>::Connection>>> {
                 let mut guard = self.writer.lock().await;
                 if guard.is_none() && self.pool.options().get_max_connections() > 1 {
-                    *guard = Some(self.pool.acquire().await?.detach());
+                    let mut conn = self.pool.acquire().await?.detach();
+                    let wal = Self::prepare_writer(&mut conn).await?;
+                    *self.wal.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = wal;
+                    *guard = Some(conn);
                 }
                 Ok(guard)
+            }
+
+            /// Whether a commit of [`Self::commit_batch_deferred`] needs [`Self::sync`] before it
+            /// is durable.
+            pub fn needs_sync(&self) -> bool {
+                self.wal.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some()
+            }
+
+            /// Makes every batch committed so far durable. The SQLite writer commits into the
+            /// write-ahead log without waiting for the disk (`synchronous=NORMAL`); one
+            /// `fdatasync` of the log then covers every commit written before it, so the next
+            /// batch executes while the previous one reaches the disk, and several batches share
+            /// one flush. A no-op where every commit is durable on its own (PostgreSQL, or a
+            /// database without a log file).
+            pub async fn sync(&self) -> StoreResult<()> {
+                let Some(path) = self.wal.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone() else {
+                    return Ok(());
+                };
+                let unavailable = |e: std::io::Error| {
+                    StoreError::new(StoreErrorKind::Unavailable, format!("cannot sync the write-ahead log: {e}"))
+                };
+                tokio::task::spawn_blocking(move || std::fs::File::open(&path)?.sync_data())
+                    .await
+                    .map_err(|e| StoreError::new(StoreErrorKind::Internal, e.to_string()))?
+                    .map_err(unavailable)
             }
 
             /// Executes several independent requests as one batch in one transaction (the group
@@ -99,6 +131,24 @@ macro_rules! ledger_backend {
             /// written) and returns the rows to insert, so a row can carry the balance its own
             /// transfers produced. Any failure (a duplicate bet row included) commits nothing.
             pub async fn commit_batch<F>(
+                &self,
+                requests: &[&[Transfer]],
+                now: Timestamp,
+                bets: F,
+            ) -> StoreResult<GroupCommit>
+            where
+                F: FnOnce(&GroupCommit) -> Vec<crate::games::BetRecord> + Send,
+            {
+                let committed = self.commit_batch_deferred(requests, now, bets).await?;
+                self.sync().await?;
+                Ok(committed)
+            }
+
+            /// [`Self::commit_batch`] without the final [`Self::sync`]: the batch is committed
+            /// and visible, but durable only once a later `sync` returns (at once when
+            /// [`Self::needs_sync`] is false). The group-commit writer answers its requests after
+            /// that `sync`, and meanwhile executes the next batch.
+            pub async fn commit_batch_deferred<F>(
                 &self,
                 requests: &[&[Transfer]],
                 now: Timestamp,
@@ -165,6 +215,8 @@ macro_rules! ledger_backend {
                     // A failed connection is not reused; the next batch takes a fresh one.
                     writer.take();
                 }
+                drop(writer);
+                self.sync().await?;
                 result
             }
 
@@ -203,6 +255,8 @@ macro_rules! ledger_backend {
                     // A failed connection is not reused; the next batch takes a fresh one.
                     writer.take();
                 }
+                drop(writer);
+                self.sync().await?;
                 result
             }
 
@@ -424,13 +478,26 @@ macro_rules! ledger_backend {
 
         /// Writes one batch's rows. The single writer per process and the locks taken while
         /// prefetching guarantee that the `old` values are the stored ones.
+        /// Writes a batch's rows. On SQLite every statement goes into one multi-statement
+        /// request (one round trip to the connection's thread instead of one per table); on
+        /// PostgreSQL each is its own (the extended protocol takes one statement per query).
         async fn apply(tx: &mut sqlx::Transaction<'_, $db>, w: &::ledger::Writes) -> StoreResult<()> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new("");
+            // Ends a statement: sends it now, or (combining) leaves it for the final send.
+            macro_rules! end_statement {
+                () => {
+                    if $combine {
+                        qb.push("; ");
+                    } else {
+                        qb.build().persistent(true).execute(&mut **tx).await?;
+                        qb.reset();
+                    }
+                };
+            }
             let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) = w.accounts.iter().partition(|a| a.old.is_none());
             for (rows, upsert) in [(inserts, false), (updates, true)] {
                 for chunk in rows.chunks(ROWS_PER_STATEMENT_MAX) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                        "INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "
-                    ));
+                    qb.push(format!("INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "));
                     qb.push_values(chunk, |mut b, write| {
                         let a = &write.new;
                         b.push_bind(codec::id_to_db(a.id))
@@ -453,13 +520,11 @@ macro_rules! ledger_backend {
                              credits_posted = excluded.credits_posted, flags = excluded.flags",
                         );
                     }
-                    qb.build().execute(&mut **tx).await?;
+                    end_statement!();
                 }
             }
             for chunk in w.transfers.chunks(ROWS_PER_STATEMENT_MAX) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                    "INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) "
-                ));
+                qb.push(format!("INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) "));
                 qb.push_values(chunk, |mut b, t| {
                     b.push_bind(codec::id_to_db(t.id))
                         .push_bind(codec::id_to_db(t.debit_account_id))
@@ -475,24 +540,20 @@ macro_rules! ledger_backend {
                         .push_bind(i64::from(t.flags.0))
                         .push_bind(codec::u64_to_db(t.timestamp));
                 });
-                qb.build().execute(&mut **tx).await?;
+                end_statement!();
             }
             for chunk in w.pending.chunks(ROWS_PER_STATEMENT_MAX) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO ledger_pending (id, status, expires_at) ",
-                );
+                qb.push("INSERT INTO ledger_pending (id, status, expires_at) ");
                 qb.push_values(chunk, |mut b, p| {
                     b.push_bind(codec::id_to_db(p.new.id))
                         .push_bind(codec::status_to_db(p.new.status))
                         .push_bind(p.new.expires_at.map(codec::u64_to_db));
                 });
                 qb.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at");
-                qb.build().execute(&mut **tx).await?;
+                end_statement!();
             }
             for chunk in w.history.chunks(ROWS_PER_STATEMENT_MAX) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                    "INSERT INTO ledger_history ({HISTORY_COLUMNS}) "
-                ));
+                qb.push(format!("INSERT INTO ledger_history ({HISTORY_COLUMNS}) "));
                 qb.push_values(chunk, |mut b, h| {
                     b.push_bind(codec::id_to_db(h.account_id))
                         .push_bind(codec::u64_to_db(h.timestamp))
@@ -501,21 +562,22 @@ macro_rules! ledger_backend {
                         .push_bind(codec::u64_to_db(h.credits_pending))
                         .push_bind(codec::u64_to_db(h.credits_posted));
                 });
-                qb.build().execute(&mut **tx).await?;
+                end_statement!();
             }
             for chunk in w.failed.chunks(ROWS_PER_STATEMENT_MAX) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ledger_failed (id, result, ts) ");
+                qb.push("INSERT INTO ledger_failed (id, result, ts) ");
                 qb.push_values(chunk, |mut b, f| {
                     b.push_bind(codec::id_to_db(f.id))
                         .push_bind(f.result.name())
                         .push_bind(codec::u64_to_db(f.timestamp));
                 });
-                qb.build().execute(&mut **tx).await?;
+                end_statement!();
             }
-            sqlx::query("UPDATE ledger_meta SET commit_timestamp = $1 WHERE id = 1")
-                .bind(codec::u64_to_db(w.commit_timestamp))
-                .execute(&mut **tx)
-                .await?;
+            qb.push("UPDATE ledger_meta SET commit_timestamp = ")
+                .push_bind(codec::u64_to_db(w.commit_timestamp))
+                .push(" WHERE id = 1");
+            // One shape per combination of row counts when combined: not worth a cache slot.
+            qb.build().persistent(!$combine).execute(&mut **tx).await?;
             Ok(())
         }
     };
@@ -531,7 +593,8 @@ mod sqlite_backend {
         sqlx::SqlitePool,
         "BEGIN IMMEDIATE",
         "",
-        crate::SqliteStore::PARAMS
+        crate::SqliteStore::PARAMS,
+        true
     );
 }
 
@@ -545,11 +608,46 @@ mod postgres_backend {
         sqlx::PgPool,
         "BEGIN",
         " FOR UPDATE",
-        crate::PgStore::PARAMS
+        crate::PgStore::PARAMS,
+        false
     );
 }
 
+impl SqliteLedger {
+    /// Sets up the writer's connection: in WAL mode its commits skip the `fsync`
+    /// (`synchronous=NORMAL`), and the log file it returns is synced by [`Self::sync`] before
+    /// any request learns its batch committed.
+    async fn prepare_writer(
+        conn: &mut sqlx::SqliteConnection,
+    ) -> StoreResult<Option<std::path::PathBuf>> {
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let (file,): (String,) =
+            sqlx::query_as("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(&mut *conn)
+                .await?;
+        if !mode.eq_ignore_ascii_case("wal") || file.is_empty() {
+            return Ok(None);
+        }
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await?;
+        Ok(Some(std::path::PathBuf::from(format!("{file}-wal"))))
+    }
+}
+
+impl PgLedger {
+    /// PostgreSQL commits are durable on their own (`synchronous_commit` as configured).
+    async fn prepare_writer(
+        _conn: &mut sqlx::PgConnection,
+    ) -> StoreResult<Option<std::path::PathBuf>> {
+        Ok(None)
+    }
+}
+
 pub use postgres_backend::PgLedger;
+
 pub use sqlite_backend::SqliteLedger;
 
 /// The ledger of whichever database the server runs on.
@@ -597,6 +695,29 @@ impl LedgerDb {
         now: Timestamp,
     ) -> StoreResult<GroupCommit> {
         dispatch!(self, l => l.create_transfers_committed(requests, now).await)
+    }
+
+    /// See [`SqliteLedger::commit_batch_deferred`].
+    pub async fn commit_batch_deferred<F>(
+        &self,
+        requests: &[&[Transfer]],
+        now: Timestamp,
+        bets: F,
+    ) -> StoreResult<GroupCommit>
+    where
+        F: FnOnce(&GroupCommit) -> Vec<crate::games::BetRecord> + Send,
+    {
+        dispatch!(self, l => l.commit_batch_deferred(requests, now, bets).await)
+    }
+
+    /// See [`SqliteLedger::needs_sync`].
+    pub fn needs_sync(&self) -> bool {
+        dispatch!(self, l => l.needs_sync())
+    }
+
+    /// See [`SqliteLedger::sync`].
+    pub async fn sync(&self) -> StoreResult<()> {
+        dispatch!(self, l => l.sync().await)
     }
 
     /// See [`SqliteLedger::commit_batch`].
