@@ -490,23 +490,75 @@ fn cap(state: &AppState, currency: &str, payout: u64) -> u64 {
 }
 
 /// Places a bet. Returns the response body (the stored one for a retried idempotency key).
+///
+/// A retried key must get its original response. Where the bet's row commits with its money (an
+/// instant game on our own ledger), the database refuses a second row with the key, so the
+/// stored response is looked up only when the bet fails (a retry fails there, or earlier on a
+/// limit or a rule that changed since): no read on the path of a fresh bet. Elsewhere (rounds,
+/// an operator's wallet) the money moves before the row is written, so the key is looked up
+/// first, before any money moves.
 pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Result<Value, ApiError> {
     let kind = validate_bet(&state.config.games, &req.game, &req.currency, req.amount)?;
     let hash = request_hash(&req);
-    let games = &state.games;
-    let player = games.player(user_id);
+    let player = state.games.player(user_id);
     let mut p = player.lock().await;
     let now_ms = clock::now_ms();
     p.last_used_ms = now_ms;
-    if let Some(key) = &req.idempotency_key
-        && let Some(prior) = state.store.bet_by_idempotency_key(user_id, key).await?
-    {
-        if prior.request_hash != hash {
-            return Err(ApiError::new(ErrorCode::IdempotencyConflict));
+    let wallet = state
+        .game_wallets
+        .wallet_for(user_id)
+        .await
+        .map_err(wallet_error)?;
+    let atomic = kind != GameKind::Round && wallet.as_ledger().is_some();
+    let prior = async |key: &str| -> Result<Option<Value>, ApiError> {
+        match state.store.bet_by_idempotency_key(user_id, key).await? {
+            Some(prior) if prior.request_hash == hash => Ok(Some(parse_json(&prior.response))),
+            Some(_) => Err(ApiError::new(ErrorCode::IdempotencyConflict)),
+            None => Ok(None),
         }
-        return Ok(parse_json(&prior.response));
+    };
+    let key = req.idempotency_key.as_deref();
+    if !atomic
+        && let Some(key) = key
+        && let Some(response) = prior(key).await?
+    {
+        return Ok(response);
     }
-    check_limits(state, user_id, &mut p, &req.currency, req.amount, now_ms).await?;
+    let placed = place_locked(
+        state,
+        user_id,
+        &req,
+        kind,
+        &hash,
+        &mut p,
+        wallet.as_ref(),
+        now_ms,
+    )
+    .await;
+    match (placed, key) {
+        (Err(e), Some(key)) if atomic => Ok(prior(key).await?.ok_or(e)?),
+        (placed, _) => placed,
+    }
+}
+
+/// [`place_bet`] once the player is locked and the key known to be fresh (or, where the row
+/// commits with the money, left to the database to check).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one caller, the bet's already-resolved context"
+)]
+async fn place_locked(
+    state: &AppState,
+    user_id: i64,
+    req: &BetRequest,
+    kind: GameKind,
+    hash: &str,
+    p: &mut Player,
+    wallet: &dyn crate::gamewallet::GameWallet,
+    now_ms: i64,
+) -> Result<Value, ApiError> {
+    let games = &state.games;
+    check_limits(state, user_id, p, &req.currency, req.amount, now_ms).await?;
     if kind == GameKind::Round
         && state
             .store
@@ -523,7 +575,7 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
     if p.display_name.is_none() {
         p.display_name = Some(state.store.user_by_id(user_id).await?.display_name);
     }
-    ensure_pair(state, user_id, &mut p).await?;
+    ensure_pair(state, user_id, p).await?;
     let (pair, _) = p
         .pair
         .as_ref()
@@ -550,11 +602,6 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
         round_id: bet_id,
         game: req.game.clone(),
     };
-    let wallet = state
-        .game_wallets
-        .wallet_for(user_id)
-        .await
-        .map_err(wallet_error)?;
     let mut record = BetRecord {
         id: bet_id,
         user_id,
@@ -568,7 +615,7 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
         client_seed: seeds.client_seed.as_str().to_owned(),
         nonce: i64::try_from(seeds.nonce).map_err(ApiError::internal)?,
         idempotency_key: req.idempotency_key.clone(),
-        request_hash: hash,
+        request_hash: hash.to_owned(),
         params: req.params.to_string(),
         outcome: played.outcome.to_string(),
         round_state: None,
@@ -626,9 +673,7 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
             let mut balance = Some(balance);
             if !rr.round.is_open() {
                 // Settled at once (a blackjack dealt to the player or the dealer).
-                balance =
-                    settle_round(state, wallet.as_ref(), &mut record, &rr, &seeds.server_seed)
-                        .await?;
+                balance = settle_round(state, wallet, &mut record, &rr, &seeds.server_seed).await?;
             }
             record.round_state = Some(serde_json::to_string(&rr).map_err(ApiError::internal)?);
             round_record = Some(rr);
@@ -646,12 +691,12 @@ pub async fn place_bet(state: &AppState, user_id: i64, req: BetRequest) -> Resul
         return Err(e.into());
     }
     if record.status == store::games::BET_SETTLED {
-        add_loss(&mut p, &req.currency, now_ms, record.amount - record.payout);
+        add_loss(p, &req.currency, now_ms, record.amount - record.payout);
     } else {
-        add_loss(&mut p, &req.currency, now_ms, record.amount);
+        add_loss(p, &req.currency, now_ms, record.amount);
     }
     p.last_bet_ms = now_ms;
-    publish(state, &p, &record, balance, now_ms);
+    publish(state, p, &record, balance, now_ms);
     metrics::counter!("games_bets_total", "game" => req.game.clone()).increment(1);
     Ok(response)
 }

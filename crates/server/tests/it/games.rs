@@ -647,6 +647,10 @@ async fn limits_and_self_exclusion_are_enforced() {
 
         let limits = ok(p.get("/v1/me/limits").await).await;
         assert_eq!(limits["max_bet"], json!({}));
+        let before = ok(p
+            .bet_with_key("dice", json!(600), dice.clone(), "before-limit")
+            .await)
+        .await;
         let set = ok(put(json!({"max_bet": {"PLAY": 500}})).await).await;
         assert_eq!(set["max_bet"]["PLAY"], 500, "{name}");
         expect_error(
@@ -656,6 +660,12 @@ async fn limits_and_self_exclusion_are_enforced() {
             None,
         )
         .await;
+        // A retry of a bet placed before the limit still gets its original response.
+        let retried = ok(p
+            .bet_with_key("dice", json!(600), dice.clone(), "before-limit")
+            .await)
+        .await;
+        assert_eq!(retried, before, "{name}");
         ok(p.bet("dice", 500, dice.clone()).await).await;
         // Raising waits for the cooling-off period.
         let raised = ok(put(json!({"max_bet": {"PLAY": 5_000}})).await).await;
@@ -712,6 +722,11 @@ async fn limits_and_self_exclusion_are_enforced() {
             None,
         )
         .await;
+        let retried = ok(p
+            .bet_with_key("dice", json!(600), dice.clone(), "before-limit")
+            .await)
+        .await;
+        assert_eq!(retried, before, "{name}: a retry is not a new bet");
         let res = put(json!({"self_excluded_until": "2098-01-01"})).await;
         expect_error(res, 400, "invalid_field", Some("self_excluded_until")).await;
         let again = ok(p.get("/v1/me/limits").await).await;
