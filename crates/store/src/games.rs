@@ -199,7 +199,7 @@ pub(crate) fn bet_insert_sql(style: crate::common::Params, rows: usize) -> Strin
 
 /// Inserts `bets` on `$conn` (a transaction) in multi-row statements of at most
 /// [`BET_INSERT_ROWS_MAX`] rows; `?` on failure. A macro because the same statements run in the
-/// games store's own transactions and inside a ledger batch's (see `LedgerDb::commit_batch`).
+/// games store's own transactions and inside a ledger batch's (see `LedgerDb::commit_batch_deferred`).
 macro_rules! insert_bet_rows {
     ($conn:expr, $style:expr, $bets:expr) => {
         for chunk in $bets.chunks($crate::games::BET_INSERT_ROWS_MAX) {

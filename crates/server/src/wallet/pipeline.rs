@@ -312,17 +312,22 @@ impl Answers {
     /// Sends every answer; a failed sync turns the successes into that error.
     fn send(self, synced: Result<(), &StoreError>) {
         for (reply, answer) in self.transfers {
-            let _ = reply.send(match synced {
-                Ok(()) => answer,
-                Err(e) => answer.and(Err(PipelineError::Store(copy(e)))),
-            });
+            let _ = reply.send(confirmed(answer, synced));
         }
         for (reply, answer) in self.bets {
-            let _ = reply.send(match synced {
-                Ok(()) => answer,
-                Err(e) => answer.and(Err(PipelineError::Store(copy(e)))),
-            });
+            let _ = reply.send(confirmed(answer, synced));
         }
+    }
+}
+
+/// `answer`, unless the sync that should confirm it failed.
+fn confirmed<T>(
+    answer: Result<T, PipelineError>,
+    synced: Result<(), &StoreError>,
+) -> Result<T, PipelineError> {
+    match synced {
+        Ok(()) => answer,
+        Err(e) => answer.and(Err(PipelineError::Store(copy(e)))),
     }
 }
 

@@ -719,19 +719,6 @@ impl LedgerDb {
     pub async fn sync(&self) -> StoreResult<()> {
         dispatch!(self, l => l.sync().await)
     }
-
-    /// See [`SqliteLedger::commit_batch`].
-    pub async fn commit_batch<F>(
-        &self,
-        requests: &[&[Transfer]],
-        now: Timestamp,
-        bets: F,
-    ) -> StoreResult<GroupCommit>
-    where
-        F: FnOnce(&GroupCommit) -> Vec<crate::games::BetRecord> + Send,
-    {
-        dispatch!(self, l => l.commit_batch(requests, now, bets).await)
-    }
 }
 
 impl LedgerStore for LedgerDb {
