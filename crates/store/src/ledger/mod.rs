@@ -3,12 +3,15 @@
 //! database transaction, so the semantics live in exactly one place.
 //!
 //! One batch = one transaction: lock the `ledger_meta` row (the commit timestamp; on PostgreSQL
-//! `FOR UPDATE`, which also serialises several server processes), prefetch the transfers and
-//! accounts the batch names (accounts `FOR UPDATE` on PostgreSQL, ordered by id), execute in
-//! memory, then write every changed row with multi-row statements and commit. SQLite opens the
-//! transaction with `BEGIN IMMEDIATE`, so the read and the write happen under one write lock.
+//! `FOR UPDATE`, which also serialises several server processes: only a batch holding that lock
+//! writes the ledger's tables), prefetch the transfers and accounts the batch names, execute in
+//! memory, then write every changed row and commit. SQLite opens the transaction with
+//! `BEGIN IMMEDIATE`, so the read and the write happen under one write lock, and sends the
+//! writes as one multi-statement request. PostgreSQL reads everything in one request
+//! ([`literal`]) and writes one statement per table with its rows bound as arrays (`UNNEST`).
 
 mod codec;
+mod literal;
 
 use ledger::exec::{self, Snapshot};
 use ledger::{
@@ -45,7 +48,9 @@ impl From<BatchError> for StoreError {
 
 /// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction,
 /// `$lock` is appended to the reads that must hold their rows until commit, and `$combine` sends
-/// a batch's writes as one multi-statement request.
+/// a batch's writes as one multi-statement request. Where the invoking module's
+/// `prefetch_in_one` and `apply_with_arrays` do the work (PostgreSQL: a batch's reads and its writes
+/// as one request each, values inline; see [`literal`]), the bound statements are skipped.
 macro_rules! ledger_backend {
     ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal, $params:expr, $combine:literal) => {
         $(#[$meta])*
@@ -164,12 +169,17 @@ macro_rules! ledger_backend {
                 let mut writer = self.writer().await?;
                 let result: StoreResult<_> = async {
                     let mut tx = begin(&self.pool, &mut writer).await?;
-                    let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
                     let transfer_ids = exec::prefetch_transfer_ids(&flat);
-                    load_transfers(&mut tx, &transfer_ids, &mut snap).await?;
-                    let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
-                    let account_ids = exec::prefetch_account_ids(&flat, &prefetched);
-                    load_accounts(&mut tx, &account_ids, &mut snap).await?;
+                    let snap = if let Some(snap) = prefetch_in_one(&mut tx, &flat, &transfer_ids).await? {
+                        snap
+                    } else {
+                        let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
+                        load_transfers(&mut tx, &transfer_ids, &mut snap).await?;
+                        let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
+                        let account_ids = exec::prefetch_account_ids(&flat, &prefetched);
+                        load_accounts(&mut tx, &account_ids, &mut snap).await?;
+                        snap
+                    };
                     let outcome = exec::create_transfers_grouped(&snap, requests, now)?;
                     apply(&mut tx, &outcome.writes).await?;
                     let committed = GroupCommit {
@@ -457,8 +467,8 @@ macro_rules! ledger_backend {
             Ok(())
         }
 
-        /// Loads (and on PostgreSQL locks, in id order so writers never deadlock) the accounts
-        /// among `ids` (sorted).
+        /// Loads the accounts among `ids` (sorted). They need no row lock: only a batch holding
+        /// the commit-timestamp lock writes them.
         async fn load_accounts(
             tx: &mut sqlx::Transaction<'_, $db>,
             ids: &[AccountId],
@@ -467,7 +477,7 @@ macro_rules! ledger_backend {
             for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
                 let mut qb = ids_query(format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
-                ), chunk, concat!(") ORDER BY id", $lock));
+                ), chunk, ") ORDER BY id");
                 for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&mut **tx).await? {
                     let a = row.decode()?;
                     snap.accounts.insert(a.id, a);
@@ -482,6 +492,9 @@ macro_rules! ledger_backend {
         /// request (one round trip to the connection's thread instead of one per table); on
         /// PostgreSQL each is its own (the extended protocol takes one statement per query).
         async fn apply(tx: &mut sqlx::Transaction<'_, $db>, w: &::ledger::Writes) -> StoreResult<()> {
+            if apply_with_arrays(tx, w).await? {
+                return Ok(());
+            }
             let mut qb = sqlx::QueryBuilder::<$db>::new("");
             // Ends a statement: sends it now, or (combining) leaves it for the final send.
             macro_rules! end_statement {
@@ -596,13 +609,39 @@ mod sqlite_backend {
         crate::SqliteStore::PARAMS,
         true
     );
+
+    /// SQLite reads and writes with bound statements (a round trip is a hand-off to the
+    /// connection's thread, not a network exchange).
+    #[allow(
+        clippy::unused_async,
+        reason = "the PostgreSQL backend's counterpart awaits"
+    )]
+    async fn prefetch_in_one(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        _flat: &[Transfer],
+        _transfer_ids: &[TransferId],
+    ) -> StoreResult<Option<Snapshot>> {
+        Ok(None)
+    }
+
+    /// See [`prefetch_in_one`].
+    #[allow(
+        clippy::unused_async,
+        reason = "the PostgreSQL backend's counterpart awaits"
+    )]
+    async fn apply_with_arrays(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        _w: &::ledger::Writes,
+    ) -> StoreResult<bool> {
+        Ok(false)
+    }
 }
 
 mod postgres_backend {
     use super::*;
     ledger_backend!(
-        /// The ledger on PostgreSQL. Row locks (`FOR UPDATE` on the meta row and the touched
-        /// accounts) keep several server processes correct on one database.
+        /// The ledger on PostgreSQL. The commit-timestamp row, locked `FOR UPDATE` by every
+        /// batch, keeps several server processes correct on one database.
         PgLedger,
         sqlx::Postgres,
         sqlx::PgPool,
@@ -611,6 +650,195 @@ mod postgres_backend {
         crate::PgStore::PARAMS,
         false
     );
+
+    /// Locks the commit timestamp and reads what the batch `flat` names in one request: its
+    /// transfers (`transfer_ids`) with their pending statuses and failure marks, and the
+    /// accounts its own events name. The accounts of pending transfers it posts or voids
+    /// follow in a second request, only when there are any. Each statement reads what was
+    /// committed when it starts (read committed), so every read sees the previous batch, whose
+    /// commit the lock waited for.
+    async fn prefetch_in_one(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        flat: &[Transfer],
+        transfer_ids: &[TransferId],
+    ) -> StoreResult<Option<Snapshot>> {
+        use sqlx::{Column as _, FromRow as _, Row as _};
+        let named = exec::prefetch_account_ids(flat, &[]);
+        let sql = literal::prefetch(transfer_ids, &named);
+        let mut snap = Snapshot::default();
+        let mut commit_timestamp = None;
+        // The result sets arrive in statement order; each has its own shape.
+        for row in sqlx::Executor::fetch_all(&mut **tx, sqlx::raw_sql(&sql)).await? {
+            let first = row.columns().first().map(|c| c.name().to_owned());
+            match (row.len(), first.as_deref()) {
+                (1, Some("commit_timestamp")) => {
+                    let (ts,) = <(i64,)>::from_row(&row)?;
+                    commit_timestamp = Some(codec::u64_from_db(ts)?);
+                }
+                (13, _) => {
+                    let t = codec::TransferRow::from_row(&row)?.decode()?;
+                    snap.transfers.insert(t.id, t);
+                }
+                (3, _) => {
+                    let p = codec::PendingDbRow::from_row(&row)?.decode()?;
+                    snap.pending.insert(p.id, p.status);
+                }
+                (1, Some("id")) => {
+                    let (id,) = <(Vec<u8>,)>::from_row(&row)?;
+                    snap.failed.insert(codec::id(&id)?);
+                }
+                (12, _) => {
+                    let a = codec::AccountRow::from_row(&row)?.decode()?;
+                    snap.accounts.insert(a.id, a);
+                }
+                (columns, _) => {
+                    return Err(StoreError::new(
+                        StoreErrorKind::Internal,
+                        format!(
+                            "the ledger prefetch returned an unexpected row of {columns} columns"
+                        ),
+                    ));
+                }
+            }
+        }
+        snap.commit_timestamp = commit_timestamp.ok_or_else(|| {
+            StoreError::new(StoreErrorKind::Internal, "the ledger_meta row is missing")
+        })?;
+        let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
+        let more: Vec<AccountId> = exec::prefetch_account_ids(flat, &prefetched)
+            .into_iter()
+            .filter(|id| named.binary_search(id).is_err())
+            .collect();
+        if !more.is_empty() {
+            load_accounts(tx, &more, &mut snap).await?;
+        }
+        Ok(Some(snap))
+    }
+
+    /// Writes a batch's rows with one statement per table, each taking its rows as arrays
+    /// (`UNNEST`): one statement text whatever the batch size, so the server plans it once per
+    /// connection, and the values travel in binary, with nothing to parse.
+    async fn apply_with_arrays(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        w: &::ledger::Writes,
+    ) -> StoreResult<bool> {
+        let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) =
+            w.accounts.iter().partition(|a| a.old.is_none());
+        if !inserts.is_empty() {
+            let a: Vec<&Account> = inserts.iter().map(|w| &w.new).collect();
+            sqlx::query(
+                "INSERT INTO ledger_accounts (id, debits_pending, debits_posted, credits_pending, \
+                 credits_posted, user_data_128, user_data_64, user_data_32, ledger, code, flags, ts) \
+                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], \
+                 $6::bytea[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[])",
+            )
+            .bind(a.iter().map(|a| codec::id_to_db(a.id)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_pending)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_posted)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_pending)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_posted)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::id_to_db(a.user_data_128)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::bits_to_db(a.user_data_64)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| i64::from(a.user_data_32)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| i64::from(a.ledger)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| i64::from(a.code)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| i64::from(a.flags.0)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.timestamp)).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+        }
+        if !updates.is_empty() {
+            let a: Vec<&Account> = updates.iter().map(|w| &w.new).collect();
+            sqlx::query(
+                "UPDATE ledger_accounts AS a SET debits_pending = u.dp, debits_posted = u.dpo, \
+                 credits_pending = u.cp, credits_posted = u.cpo, flags = u.flags \
+                 FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[]) \
+                 AS u(id, dp, dpo, cp, cpo, flags) WHERE a.id = u.id",
+            )
+            .bind(a.iter().map(|a| codec::id_to_db(a.id)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_pending)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_posted)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_pending)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_posted)).collect::<Vec<_>>())
+            .bind(a.iter().map(|a| i64::from(a.flags.0)).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+        }
+        if !w.transfers.is_empty() {
+            let t = &w.transfers;
+            sqlx::query(
+                "INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, \
+                 pending_id, user_data_128, user_data_64, user_data_32, timeout, ledger, code, flags, ts) \
+                 SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bytea[], $4::int8[], $5::bytea[], \
+                 $6::bytea[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::int8[])",
+            )
+            .bind(t.iter().map(|t| codec::id_to_db(t.id)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| codec::id_to_db(t.debit_account_id)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| codec::id_to_db(t.credit_account_id)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| codec::u64_to_db(t.amount)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| codec::id_to_db(t.pending_id)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| codec::id_to_db(t.user_data_128)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| codec::bits_to_db(t.user_data_64)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| i64::from(t.user_data_32)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| i64::from(t.timeout)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| i64::from(t.ledger)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| i64::from(t.code)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| i64::from(t.flags.0)).collect::<Vec<_>>())
+            .bind(t.iter().map(|t| codec::u64_to_db(t.timestamp)).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+        }
+        if !w.pending.is_empty() {
+            let p = &w.pending;
+            sqlx::query(
+                "INSERT INTO ledger_pending (id, status, expires_at) \
+                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[]) \
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at",
+            )
+            .bind(p.iter().map(|p| codec::id_to_db(p.new.id)).collect::<Vec<_>>())
+            .bind(p.iter().map(|p| codec::status_to_db(p.new.status)).collect::<Vec<_>>())
+            .bind(p.iter().map(|p| p.new.expires_at.map(codec::u64_to_db)).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+        }
+        if !w.history.is_empty() {
+            let h = &w.history;
+            sqlx::query(
+                "INSERT INTO ledger_history (account_id, ts, debits_pending, debits_posted, \
+                 credits_pending, credits_posted) \
+                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[])",
+            )
+            .bind(h.iter().map(|h| codec::id_to_db(h.account_id)).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| codec::u64_to_db(h.timestamp)).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| codec::u64_to_db(h.debits_pending)).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| codec::u64_to_db(h.debits_posted)).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| codec::u64_to_db(h.credits_pending)).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| codec::u64_to_db(h.credits_posted)).collect::<Vec<_>>())
+            .execute(&mut **tx)
+            .await?;
+        }
+        if !w.failed.is_empty() {
+            let f = &w.failed;
+            sqlx::query(
+                "INSERT INTO ledger_failed (id, result, ts) \
+                 SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::int8[])",
+            )
+            .bind(f.iter().map(|f| codec::id_to_db(f.id)).collect::<Vec<_>>())
+            .bind(f.iter().map(|f| f.result.name()).collect::<Vec<_>>())
+            .bind(
+                f.iter()
+                    .map(|f| codec::u64_to_db(f.timestamp))
+                    .collect::<Vec<_>>(),
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query("UPDATE ledger_meta SET commit_timestamp = $1 WHERE id = 1")
+            .bind(codec::u64_to_db(w.commit_timestamp))
+            .execute(&mut **tx)
+            .await?;
+        Ok(true)
+    }
 }
 
 impl SqliteLedger {
