@@ -662,15 +662,14 @@ mod postgres_backend {
         flat: &[Transfer],
         transfer_ids: &[TransferId],
     ) -> StoreResult<Option<Snapshot>> {
-        use sqlx::{Column as _, FromRow as _, Row as _};
+        use sqlx::{FromRow as _, Row as _};
         let named = exec::prefetch_account_ids(flat, &[]);
         let sql = literal::prefetch(transfer_ids, &named);
         let mut snap = Snapshot::default();
         let mut commit_timestamp = None;
         // The result sets arrive in statement order; each has its own shape.
         for row in sqlx::Executor::fetch_all(&mut **tx, sqlx::raw_sql(&sql)).await? {
-            let first = row.columns().first().map(|c| c.name().to_owned());
-            match (row.len(), first.as_deref()) {
+            match (row.len(), row.columns().first().map(sqlx::Column::name)) {
                 (1, Some("commit_timestamp")) => {
                     let (ts,) = <(i64,)>::from_row(&row)?;
                     commit_timestamp = Some(codec::u64_from_db(ts)?);
@@ -705,7 +704,7 @@ mod postgres_backend {
             StoreError::new(StoreErrorKind::Internal, "the ledger_meta row is missing")
         })?;
         let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
-        let more: Vec<AccountId> = exec::prefetch_account_ids(flat, &prefetched)
+        let more: Vec<AccountId> = exec::prefetch_account_ids(&[], &prefetched)
             .into_iter()
             .filter(|id| named.binary_search(id).is_err())
             .collect();
@@ -713,6 +712,11 @@ mod postgres_backend {
             load_accounts(tx, &more, &mut snap).await?;
         }
         Ok(Some(snap))
+    }
+
+    /// One column of `rows`, as an array to bind.
+    fn column<T, U>(rows: &[T], value: impl Fn(&T) -> U) -> Vec<U> {
+        rows.iter().map(value).collect()
     }
 
     /// Writes a batch's rows with one statement per table, each taking its rows as arrays
@@ -732,18 +736,18 @@ mod postgres_backend {
                  SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], \
                  $6::bytea[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[])",
             )
-            .bind(a.iter().map(|a| codec::id_to_db(a.id)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_pending)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_posted)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_pending)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_posted)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::id_to_db(a.user_data_128)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::bits_to_db(a.user_data_64)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| i64::from(a.user_data_32)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| i64::from(a.ledger)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| i64::from(a.code)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| i64::from(a.flags.0)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.timestamp)).collect::<Vec<_>>())
+            .bind(column(&a, |a| codec::id_to_db(a.id)))
+            .bind(column(&a, |a| codec::u64_to_db(a.debits_pending)))
+            .bind(column(&a, |a| codec::u64_to_db(a.debits_posted)))
+            .bind(column(&a, |a| codec::u64_to_db(a.credits_pending)))
+            .bind(column(&a, |a| codec::u64_to_db(a.credits_posted)))
+            .bind(column(&a, |a| codec::id_to_db(a.user_data_128)))
+            .bind(column(&a, |a| codec::bits_to_db(a.user_data_64)))
+            .bind(column(&a, |a| i64::from(a.user_data_32)))
+            .bind(column(&a, |a| i64::from(a.ledger)))
+            .bind(column(&a, |a| i64::from(a.code)))
+            .bind(column(&a, |a| i64::from(a.flags.0)))
+            .bind(column(&a, |a| codec::u64_to_db(a.timestamp)))
             .execute(&mut **tx)
             .await?;
         }
@@ -755,12 +759,12 @@ mod postgres_backend {
                  FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[]) \
                  AS u(id, dp, dpo, cp, cpo, flags) WHERE a.id = u.id",
             )
-            .bind(a.iter().map(|a| codec::id_to_db(a.id)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_pending)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.debits_posted)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_pending)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| codec::u64_to_db(a.credits_posted)).collect::<Vec<_>>())
-            .bind(a.iter().map(|a| i64::from(a.flags.0)).collect::<Vec<_>>())
+            .bind(column(&a, |a| codec::id_to_db(a.id)))
+            .bind(column(&a, |a| codec::u64_to_db(a.debits_pending)))
+            .bind(column(&a, |a| codec::u64_to_db(a.debits_posted)))
+            .bind(column(&a, |a| codec::u64_to_db(a.credits_pending)))
+            .bind(column(&a, |a| codec::u64_to_db(a.credits_posted)))
+            .bind(column(&a, |a| i64::from(a.flags.0)))
             .execute(&mut **tx)
             .await?;
         }
@@ -772,19 +776,19 @@ mod postgres_backend {
                  SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bytea[], $4::int8[], $5::bytea[], \
                  $6::bytea[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::int8[])",
             )
-            .bind(t.iter().map(|t| codec::id_to_db(t.id)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| codec::id_to_db(t.debit_account_id)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| codec::id_to_db(t.credit_account_id)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| codec::u64_to_db(t.amount)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| codec::id_to_db(t.pending_id)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| codec::id_to_db(t.user_data_128)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| codec::bits_to_db(t.user_data_64)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| i64::from(t.user_data_32)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| i64::from(t.timeout)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| i64::from(t.ledger)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| i64::from(t.code)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| i64::from(t.flags.0)).collect::<Vec<_>>())
-            .bind(t.iter().map(|t| codec::u64_to_db(t.timestamp)).collect::<Vec<_>>())
+            .bind(column(t, |t| codec::id_to_db(t.id)))
+            .bind(column(t, |t| codec::id_to_db(t.debit_account_id)))
+            .bind(column(t, |t| codec::id_to_db(t.credit_account_id)))
+            .bind(column(t, |t| codec::u64_to_db(t.amount)))
+            .bind(column(t, |t| codec::id_to_db(t.pending_id)))
+            .bind(column(t, |t| codec::id_to_db(t.user_data_128)))
+            .bind(column(t, |t| codec::bits_to_db(t.user_data_64)))
+            .bind(column(t, |t| i64::from(t.user_data_32)))
+            .bind(column(t, |t| i64::from(t.timeout)))
+            .bind(column(t, |t| i64::from(t.ledger)))
+            .bind(column(t, |t| i64::from(t.code)))
+            .bind(column(t, |t| i64::from(t.flags.0)))
+            .bind(column(t, |t| codec::u64_to_db(t.timestamp)))
             .execute(&mut **tx)
             .await?;
         }
@@ -795,9 +799,9 @@ mod postgres_backend {
                  SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[]) \
                  ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at",
             )
-            .bind(p.iter().map(|p| codec::id_to_db(p.new.id)).collect::<Vec<_>>())
-            .bind(p.iter().map(|p| codec::status_to_db(p.new.status)).collect::<Vec<_>>())
-            .bind(p.iter().map(|p| p.new.expires_at.map(codec::u64_to_db)).collect::<Vec<_>>())
+            .bind(column(p, |p| codec::id_to_db(p.new.id)))
+            .bind(column(p, |p| codec::status_to_db(p.new.status)))
+            .bind(column(p, |p| p.new.expires_at.map(codec::u64_to_db)))
             .execute(&mut **tx)
             .await?;
         }
@@ -808,12 +812,12 @@ mod postgres_backend {
                  credits_pending, credits_posted) \
                  SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[])",
             )
-            .bind(h.iter().map(|h| codec::id_to_db(h.account_id)).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| codec::u64_to_db(h.timestamp)).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| codec::u64_to_db(h.debits_pending)).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| codec::u64_to_db(h.debits_posted)).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| codec::u64_to_db(h.credits_pending)).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| codec::u64_to_db(h.credits_posted)).collect::<Vec<_>>())
+            .bind(column(h, |h| codec::id_to_db(h.account_id)))
+            .bind(column(h, |h| codec::u64_to_db(h.timestamp)))
+            .bind(column(h, |h| codec::u64_to_db(h.debits_pending)))
+            .bind(column(h, |h| codec::u64_to_db(h.debits_posted)))
+            .bind(column(h, |h| codec::u64_to_db(h.credits_pending)))
+            .bind(column(h, |h| codec::u64_to_db(h.credits_posted)))
             .execute(&mut **tx)
             .await?;
         }
@@ -823,13 +827,9 @@ mod postgres_backend {
                 "INSERT INTO ledger_failed (id, result, ts) \
                  SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::int8[])",
             )
-            .bind(f.iter().map(|f| codec::id_to_db(f.id)).collect::<Vec<_>>())
-            .bind(f.iter().map(|f| f.result.name()).collect::<Vec<_>>())
-            .bind(
-                f.iter()
-                    .map(|f| codec::u64_to_db(f.timestamp))
-                    .collect::<Vec<_>>(),
-            )
+            .bind(column(f, |f| codec::id_to_db(f.id)))
+            .bind(column(f, |f| f.result.name()))
+            .bind(column(f, |f| codec::u64_to_db(f.timestamp)))
             .execute(&mut **tx)
             .await?;
         }
