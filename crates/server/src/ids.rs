@@ -77,6 +77,11 @@ pub fn issued_at_ms(id: i64) -> i64 {
     (id >> (SEQUENCE_BITS + MACHINE_BITS)) * TICK_MS + EPOCH_MS
 }
 
+/// The smallest id any generator can issue at `ms` or later (machine 0, sequence 0 of its tick).
+pub fn first_id_at(ms: i64) -> i64 {
+    ((ms - EPOCH_MS) / TICK_MS).clamp(0, TICKS_MAX) << (SEQUENCE_BITS + MACHINE_BITS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +100,8 @@ mod tests {
         }
         let first = IdState::new(7).next(t);
         assert_eq!(issued_at_ms(first), t - t % 10);
+        assert!(first_id_at(t) <= first && first_id_at(t + 10) > first);
+        assert_eq!(first_id_at(0), 0);
         // A clock that goes backwards never produces a smaller id.
         let before = g.next(t);
         assert!(g.next(t - 60_000) > before);

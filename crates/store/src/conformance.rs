@@ -313,7 +313,15 @@ pub async fn games_bets_are_unique_per_nonce_and_key(s: &dyn Store) {
     let dice = s.bets_page(7, Some("dice"), None, 10).await.expect("dice");
     assert_eq!(dice.len(), 2);
     // 60 + 60 lost on dice, 150 won on mines, the open hilo round's 100 staked.
-    assert_eq!(s.net_loss_since(7, "PLAY", 0).await.expect("loss"), 70);
+    assert_eq!(s.net_loss_since(7, "PLAY", 0, 0).await.expect("loss"), 70);
+    // From id 11 on: only the open round (id 12); from its creation time on: the same.
+    assert_eq!(s.net_loss_since(7, "PLAY", 0, 11).await.expect("loss"), 100);
+    assert_eq!(
+        s.net_loss_since(7, "PLAY", 1_700_000_000_011, 0)
+            .await
+            .expect("loss"),
+        100
+    );
     assert_eq!(s.max_nonce("h1").await.expect("max"), Some(4));
     assert_eq!(s.max_nonce("h2").await.expect("none"), None);
 }

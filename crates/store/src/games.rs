@@ -119,9 +119,17 @@ pub trait GamesStore: Send + Sync {
     async fn open_rounds(&self, user_id: i64) -> StoreResult<Vec<BetRecord>>;
     /// Open rounds of anyone not touched since `updated_before_ms`, oldest first.
     async fn idle_rounds(&self, updated_before_ms: i64, limit: i64) -> StoreResult<Vec<BetRecord>>;
-    /// Sum of `amount - payout` of a player's bets in `currency` created since `since_ms`.
-    async fn net_loss_since(&self, user_id: i64, currency: &str, since_ms: i64)
-    -> StoreResult<i64>;
+    /// Sum of `amount - payout` of a player's bets in `currency` created since `since_ms`, among
+    /// those with an id of at least `min_id` (ids are time-ordered: the caller passes the first id
+    /// that could have been issued at `since_ms`, so only that day's bets are read, through the
+    /// `(user_id, id)` index; 0 reads them all).
+    async fn net_loss_since(
+        &self,
+        user_id: i64,
+        currency: &str,
+        since_ms: i64,
+        min_id: i64,
+    ) -> StoreResult<i64>;
     /// The player's limits (JSON), if set.
     async fn player_limits(&self, user_id: i64) -> StoreResult<Option<String>>;
     /// Replaces the player's limits (JSON).
@@ -444,14 +452,16 @@ macro_rules! impl_games_store {
                 user_id: i64,
                 currency: &str,
                 since_ms: i64,
+                min_id: i64,
             ) -> $crate::StoreResult<i64> {
                 let row: (i64,) = sqlx::query_as(
                     "SELECT CAST(COALESCE(SUM(amount - payout), 0) AS BIGINT) FROM game_bets \
-                     WHERE user_id = $1 AND currency = $2 AND created_at_ms >= $3",
+                     WHERE user_id = $1 AND id >= $4 AND currency = $2 AND created_at_ms >= $3",
                 )
                 .bind(user_id)
                 .bind(currency)
                 .bind(since_ms)
+                .bind(min_id)
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(row.0)

@@ -45,10 +45,16 @@ impl SqliteStore {
             opts = opts
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
-                // A 64 MiB page cache per connection (an upper bound, not an allocation): the
-                // ledger's batches touch index pages all over the file, and with the default
-                // 2 MiB they spill mid-transaction and are read back from the OS.
-                .pragma("cache_size", "-65536")
+                // An 8 MiB page cache per connection (an upper bound, not an allocation). Reads
+                // of pages already in the file come from the memory map below, so the cache
+                // mostly holds pages a transaction changes (a batch of a few hundred transfers
+                // dirties a few thousand 1 KiB pages, which must not spill mid-transaction).
+                // Bigger is slower: when a B-tree split swaps two new pages, SQLite parks one
+                // under the pending-byte page number (1 GiB / page size), and every commit after
+                // that walks the whole cache to drop pages beyond the end of the file; with
+                // 64 MiB that walk took ~9 % of the server's CPU under the instant-games load
+                // (`docs/benchmarks.md`, session 7).
+                .pragma("cache_size", "-8192")
                 // Small pages: a ledger batch dirties a few random index leaves per transfer, and
                 // WAL commits write (and fsync) whole pages, so 1 KiB pages write a quarter of
                 // the bytes of the default 4 KiB. Only takes effect when the file is created.

@@ -276,7 +276,13 @@ async fn loss_today(
     }
     let loss = state
         .store
-        .net_loss_since(user_id, currency, day * DAY_MS)
+        .net_loss_since(
+            user_id,
+            currency,
+            day * DAY_MS,
+            // A minute of slack for a clock stepped back between a bet's time and its id.
+            crate::ids::first_id_at(day * DAY_MS - 60_000),
+        )
         .await?;
     p.losses.insert(currency.to_owned(), (day, loss));
     Ok(loss)

@@ -46,13 +46,16 @@ impl WalletRouter for InternalRouter {
     }
 }
 
-/// The ledger transfer id of a game wallet call.
+/// The ledger transfer id of a game wallet call: the call's `tx_id` in the high 64 bits, then the
+/// purpose and kind, then the ledger. `tx_id`s are time-ordered (`crate::ids`), so successive
+/// calls' transfer ids ascend and the ledger's unique index on transfer ids grows at its end (one
+/// leaf page per commit, shared by the batch) instead of taking a random leaf per transfer, as a
+/// hashed id would. Never a system id (the top bit is clear) and never 0.
 pub fn game_transfer_id(kind: TransferKind, tx_id: i64, ledger: u32) -> u128 {
-    chart::derived_id(
-        GAME_ID_PURPOSE | kind.code(),
-        u128::from(tx_id.cast_unsigned()),
-        ledger,
-    )
+    let id = u128::from(tx_id.cast_unsigned()) << 64
+        | u128::from(GAME_ID_PURPOSE | kind.code()) << 32
+        | u128::from(ledger);
+    id & !chart::SYSTEM_ID_BIT
 }
 
 fn ledger_of(currency: &str) -> Result<u32, GameWalletError> {
@@ -291,4 +294,29 @@ fn spendable(a: &Account) -> u64 {
     a.credits_posted
         .saturating_sub(a.debits_posted)
         .saturating_sub(a.debits_pending)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn game_transfer_ids_ascend_with_tx_id_and_are_distinct() {
+        let kinds = [TransferKind::Bet, TransferKind::Win, TransferKind::Refund];
+        let mut seen = std::collections::HashSet::new();
+        for tx in [1_i64, 2, 1 << 40, i64::MAX] {
+            for kind in kinds {
+                for ledger in [1_u32, 2, u32::MAX] {
+                    let id = game_transfer_id(kind, tx, ledger);
+                    assert!(id != 0 && id & chart::SYSTEM_ID_BIT == 0);
+                    assert!(seen.insert(id), "{kind:?} {tx} {ledger}");
+                }
+            }
+        }
+        for kind in kinds {
+            assert!(
+                game_transfer_id(kind, 1_000, 1) < game_transfer_id(TransferKind::Bet, 1_001, 1)
+            );
+        }
+    }
 }
