@@ -131,7 +131,7 @@ pub async fn build_state_with_store(
     let operators =
         operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone())
             .map_err(StartError::Config)?;
-    Ok(AppState {
+    Ok(AppState::new(state::Services {
         // Operator-linked players in seamless mode bet through their operator's wallet; everyone
         // else through the internal ledger.
         game_wallets: Arc::new(operator::OperatorRouter::new(
@@ -150,7 +150,7 @@ pub async fn build_state_with_store(
         store,
         metrics: telemetry::metrics_handle(),
         config: Arc::new(config),
-    })
+    }))
 }
 
 /// Starts the server with `config`, returning once it listens. `shutdown_signal` (if any) also

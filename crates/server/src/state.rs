@@ -7,9 +7,29 @@ use crate::config::Config;
 use crate::ids::IdGenerator;
 use crate::ratelimit::RateLimits;
 
-/// Cheap to clone: everything behind `Arc`s.
+/// Cheap to clone: one `Arc` (axum clones the state for every handler and middleware layer a
+/// request passes, and one reference count is cheaper to bump and drop than one per service).
+/// Fields are reached through `Deref` (`state.config`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// The state over `services`.
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Services {
     /// The effective configuration.
     pub config: Arc<Config>,
     /// The database.
