@@ -3,18 +3,30 @@
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-/// Installs the global `tracing` subscriber; later calls are no-ops.
-pub fn init_logging(format: LogFormat, level: &str) {
+/// Installs the global `tracing` subscriber; later calls are no-ops. Lines go to standard error
+/// through a writer thread (a request never waits on a write to the log, and lines are written in
+/// batches rather than with a system call each); if that thread falls 128k lines behind, lines
+/// are dropped rather than requests stalled. Keep the returned guard until the process ends: its
+/// drop flushes the lines still queued. Colour codes only when standard error is a terminal.
+#[must_use = "dropping the guard stops the log writer"]
+pub fn init_logging(format: LogFormat, level: &str) -> WorkerGuard {
     let filter = EnvFilter::try_from_env("RUST_LOG")
         .or_else(|_| EnvFilter::try_new(level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .thread_name("log-writer")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(ansi)
+        .with_writer(writer);
     let _ = match format {
         LogFormat::Json => builder
             .json()
@@ -23,6 +35,7 @@ pub fn init_logging(format: LogFormat, level: &str) {
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    guard
 }
 
 /// The Prometheus recorder, installed once per process (tests start many servers in one process).

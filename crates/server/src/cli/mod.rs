@@ -208,7 +208,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Loadtest { action } => loadtest::run(cli, action),
         Command::Serve(args) => {
             let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
-            crate::telemetry::init_logging(config.log_format, &config.log_level);
+            let _logs = crate::telemetry::init_logging(config.log_format, &config.log_level);
             runtime()?.block_on(async {
                 let server = crate::start(config, Some(Box::pin(crate::os_shutdown_signal())))
                     .await
@@ -218,7 +218,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         }
         Command::Migrate(args) => {
             let config = load_config(cli, None, args.database_url.as_ref())?;
-            crate::telemetry::init_logging(config.log_format, &config.log_level);
+            let _logs = crate::telemetry::init_logging(config.log_format, &config.log_level);
             runtime()?.block_on(async {
                 let store = store::connect(&config.database_url)
                     .await
