@@ -35,7 +35,7 @@ impl IdState {
     /// The next id at `now_ms`. When 256 ids were already issued in the current tick, or the clock
     /// went backwards, the generator borrows the next tick so ids stay unique and increasing.
     pub fn next(&mut self, now_ms: i64) -> i64 {
-        let tick = ((now_ms - EPOCH_MS) / TICK_MS).clamp(0, TICKS_MAX);
+        let tick = tick_at(now_ms);
         if tick > self.last_tick {
             self.last_tick = tick;
             self.sequence = 0;
@@ -79,7 +79,12 @@ pub fn issued_at_ms(id: i64) -> i64 {
 
 /// The smallest id any generator can issue at `ms` or later (machine 0, sequence 0 of its tick).
 pub fn first_id_at(ms: i64) -> i64 {
-    ((ms - EPOCH_MS) / TICK_MS).clamp(0, TICKS_MAX) << (SEQUENCE_BITS + MACHINE_BITS)
+    tick_at(ms) << (SEQUENCE_BITS + MACHINE_BITS)
+}
+
+/// The tick `ms` falls in.
+fn tick_at(ms: i64) -> i64 {
+    ((ms - EPOCH_MS) / TICK_MS).clamp(0, TICKS_MAX)
 }
 
 #[cfg(test)]

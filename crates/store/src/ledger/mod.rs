@@ -46,13 +46,12 @@ impl From<BatchError> for StoreError {
     }
 }
 
-/// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction,
-/// `$lock` is appended to the reads that must hold their rows until commit, and `$combine` sends
-/// a batch's writes as one multi-statement request. Where the invoking module's
-/// `prefetch_in_one` and `apply_with_arrays` do the work (PostgreSQL: a batch's reads and its writes
-/// as one request each, values inline; see [`literal`]), the bound statements are skipped.
+/// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction and
+/// `$lock` is appended to the reads that must hold their rows until commit. The invoking module
+/// supplies how a group commit reads and writes: `prefetch` (the batch's `Snapshot`) and `apply`
+/// (its `Writes`).
 macro_rules! ledger_backend {
-    ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal, $params:expr, $combine:literal) => {
+    ($(#[$meta:meta])* $name:ident, $db:ty, $pool:ty, $begin:literal, $lock:literal, $params:expr) => {
         $(#[$meta])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -169,17 +168,7 @@ macro_rules! ledger_backend {
                 let mut writer = self.writer().await?;
                 let result: StoreResult<_> = async {
                     let mut tx = begin(&self.pool, &mut writer).await?;
-                    let transfer_ids = exec::prefetch_transfer_ids(&flat);
-                    let snap = if let Some(snap) = prefetch_in_one(&mut tx, &flat, &transfer_ids).await? {
-                        snap
-                    } else {
-                        let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
-                        load_transfers(&mut tx, &transfer_ids, &mut snap).await?;
-                        let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
-                        let account_ids = exec::prefetch_account_ids(&flat, &prefetched);
-                        load_accounts(&mut tx, &account_ids, &mut snap).await?;
-                        snap
-                    };
+                    let snap = prefetch(&mut tx, &flat).await?;
                     let outcome = exec::create_transfers_grouped(&snap, requests, now)?;
                     apply(&mut tx, &outcome.writes).await?;
                     let committed = GroupCommit {
@@ -485,114 +474,6 @@ macro_rules! ledger_backend {
             }
             Ok(())
         }
-
-        /// Writes one batch's rows. The single writer per process and the locks taken while
-        /// prefetching guarantee that the `old` values are the stored ones.
-        /// Writes a batch's rows. On SQLite every statement goes into one multi-statement
-        /// request (one round trip to the connection's thread instead of one per table); on
-        /// PostgreSQL each is its own (the extended protocol takes one statement per query).
-        async fn apply(tx: &mut sqlx::Transaction<'_, $db>, w: &::ledger::Writes) -> StoreResult<()> {
-            if apply_with_arrays(tx, w).await? {
-                return Ok(());
-            }
-            let mut qb = sqlx::QueryBuilder::<$db>::new("");
-            // Ends a statement: sends it now, or (combining) leaves it for the final send.
-            macro_rules! end_statement {
-                () => {
-                    if $combine {
-                        qb.push("; ");
-                    } else {
-                        qb.build().persistent(true).execute(&mut **tx).await?;
-                        qb.reset();
-                    }
-                };
-            }
-            let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) = w.accounts.iter().partition(|a| a.old.is_none());
-            for (rows, upsert) in [(inserts, false), (updates, true)] {
-                for chunk in rows.chunks(ROWS_PER_STATEMENT_MAX) {
-                    qb.push(format!("INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "));
-                    qb.push_values(chunk, |mut b, write| {
-                        let a = &write.new;
-                        b.push_bind(codec::id_to_db(a.id))
-                            .push_bind(codec::u64_to_db(a.debits_pending))
-                            .push_bind(codec::u64_to_db(a.debits_posted))
-                            .push_bind(codec::u64_to_db(a.credits_pending))
-                            .push_bind(codec::u64_to_db(a.credits_posted))
-                            .push_bind(codec::id_to_db(a.user_data_128))
-                            .push_bind(codec::bits_to_db(a.user_data_64))
-                            .push_bind(i64::from(a.user_data_32))
-                            .push_bind(i64::from(a.ledger))
-                            .push_bind(i64::from(a.code))
-                            .push_bind(i64::from(a.flags.0))
-                            .push_bind(codec::u64_to_db(a.timestamp));
-                    });
-                    if upsert {
-                        qb.push(
-                            " ON CONFLICT (id) DO UPDATE SET debits_pending = excluded.debits_pending, \
-                             debits_posted = excluded.debits_posted, credits_pending = excluded.credits_pending, \
-                             credits_posted = excluded.credits_posted, flags = excluded.flags",
-                        );
-                    }
-                    end_statement!();
-                }
-            }
-            for chunk in w.transfers.chunks(ROWS_PER_STATEMENT_MAX) {
-                qb.push(format!("INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) "));
-                qb.push_values(chunk, |mut b, t| {
-                    b.push_bind(codec::id_to_db(t.id))
-                        .push_bind(codec::id_to_db(t.debit_account_id))
-                        .push_bind(codec::id_to_db(t.credit_account_id))
-                        .push_bind(codec::u64_to_db(t.amount))
-                        .push_bind(codec::id_to_db(t.pending_id))
-                        .push_bind(codec::id_to_db(t.user_data_128))
-                        .push_bind(codec::bits_to_db(t.user_data_64))
-                        .push_bind(i64::from(t.user_data_32))
-                        .push_bind(i64::from(t.timeout))
-                        .push_bind(i64::from(t.ledger))
-                        .push_bind(i64::from(t.code))
-                        .push_bind(i64::from(t.flags.0))
-                        .push_bind(codec::u64_to_db(t.timestamp));
-                });
-                end_statement!();
-            }
-            for chunk in w.pending.chunks(ROWS_PER_STATEMENT_MAX) {
-                qb.push("INSERT INTO ledger_pending (id, status, expires_at) ");
-                qb.push_values(chunk, |mut b, p| {
-                    b.push_bind(codec::id_to_db(p.new.id))
-                        .push_bind(codec::status_to_db(p.new.status))
-                        .push_bind(p.new.expires_at.map(codec::u64_to_db));
-                });
-                qb.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at");
-                end_statement!();
-            }
-            for chunk in w.history.chunks(ROWS_PER_STATEMENT_MAX) {
-                qb.push(format!("INSERT INTO ledger_history ({HISTORY_COLUMNS}) "));
-                qb.push_values(chunk, |mut b, h| {
-                    b.push_bind(codec::id_to_db(h.account_id))
-                        .push_bind(codec::u64_to_db(h.timestamp))
-                        .push_bind(codec::u64_to_db(h.debits_pending))
-                        .push_bind(codec::u64_to_db(h.debits_posted))
-                        .push_bind(codec::u64_to_db(h.credits_pending))
-                        .push_bind(codec::u64_to_db(h.credits_posted));
-                });
-                end_statement!();
-            }
-            for chunk in w.failed.chunks(ROWS_PER_STATEMENT_MAX) {
-                qb.push("INSERT INTO ledger_failed (id, result, ts) ");
-                qb.push_values(chunk, |mut b, f| {
-                    b.push_bind(codec::id_to_db(f.id))
-                        .push_bind(f.result.name())
-                        .push_bind(codec::u64_to_db(f.timestamp));
-                });
-                end_statement!();
-            }
-            qb.push("UPDATE ledger_meta SET commit_timestamp = ")
-                .push_bind(codec::u64_to_db(w.commit_timestamp))
-                .push(" WHERE id = 1");
-            // One shape per combination of row counts when combined: not worth a cache slot.
-            qb.build().persistent(!$combine).execute(&mut **tx).await?;
-            Ok(())
-        }
     };
 }
 
@@ -606,34 +487,124 @@ mod sqlite_backend {
         sqlx::SqlitePool,
         "BEGIN IMMEDIATE",
         "",
-        crate::SqliteStore::PARAMS,
-        true
+        crate::SqliteStore::PARAMS
     );
 
-    /// SQLite reads and writes with bound statements (a round trip is a hand-off to the
-    /// connection's thread, not a network exchange).
-    #[allow(
-        clippy::unused_async,
-        reason = "the PostgreSQL backend's counterpart awaits"
-    )]
-    async fn prefetch_in_one(
-        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        _flat: &[Transfer],
-        _transfer_ids: &[TransferId],
-    ) -> StoreResult<Option<Snapshot>> {
-        Ok(None)
+    /// Locks the commit timestamp and reads what the batch `flat` names: its transfers with
+    /// their pending statuses and failure marks, then the accounts of those and of its own
+    /// events. Each read is a bound statement (a round trip is a hand-off to the connection's
+    /// thread, not a network exchange).
+    async fn prefetch(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        flat: &[Transfer],
+    ) -> StoreResult<Snapshot> {
+        let mut snap = Snapshot {
+            commit_timestamp: lock_meta(tx).await?,
+            ..Snapshot::default()
+        };
+        load_transfers(tx, &exec::prefetch_transfer_ids(flat), &mut snap).await?;
+        let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
+        let account_ids = exec::prefetch_account_ids(flat, &prefetched);
+        load_accounts(tx, &account_ids, &mut snap).await?;
+        Ok(snap)
     }
 
-    /// See [`prefetch_in_one`].
-    #[allow(
-        clippy::unused_async,
-        reason = "the PostgreSQL backend's counterpart awaits"
-    )]
-    async fn apply_with_arrays(
-        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        _w: &::ledger::Writes,
-    ) -> StoreResult<bool> {
-        Ok(false)
+    /// Writes a batch's rows (the single writer per process guarantees that the `old`
+    /// values are the stored ones) as one multi-statement request: one hand-off to the
+    /// connection's thread instead of one per table.
+    async fn apply(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        w: &::ledger::Writes,
+    ) -> StoreResult<()> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("");
+        let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) =
+            w.accounts.iter().partition(|a| a.old.is_none());
+        for (rows, upsert) in [(inserts, false), (updates, true)] {
+            for chunk in rows.chunks(ROWS_PER_STATEMENT_MAX) {
+                qb.push(format!("INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "));
+                qb.push_values(chunk, |mut b, write| {
+                    let a = &write.new;
+                    b.push_bind(codec::id_to_db(a.id))
+                        .push_bind(codec::u64_to_db(a.debits_pending))
+                        .push_bind(codec::u64_to_db(a.debits_posted))
+                        .push_bind(codec::u64_to_db(a.credits_pending))
+                        .push_bind(codec::u64_to_db(a.credits_posted))
+                        .push_bind(codec::id_to_db(a.user_data_128))
+                        .push_bind(codec::bits_to_db(a.user_data_64))
+                        .push_bind(i64::from(a.user_data_32))
+                        .push_bind(i64::from(a.ledger))
+                        .push_bind(i64::from(a.code))
+                        .push_bind(i64::from(a.flags.0))
+                        .push_bind(codec::u64_to_db(a.timestamp));
+                });
+                if upsert {
+                    qb.push(
+                        " ON CONFLICT (id) DO UPDATE SET debits_pending = excluded.debits_pending, \
+                         debits_posted = excluded.debits_posted, credits_pending = excluded.credits_pending, \
+                         credits_posted = excluded.credits_posted, flags = excluded.flags",
+                    );
+                }
+                qb.push("; ");
+            }
+        }
+        for chunk in w.transfers.chunks(ROWS_PER_STATEMENT_MAX) {
+            qb.push(format!(
+                "INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) "
+            ));
+            qb.push_values(chunk, |mut b, t| {
+                b.push_bind(codec::id_to_db(t.id))
+                    .push_bind(codec::id_to_db(t.debit_account_id))
+                    .push_bind(codec::id_to_db(t.credit_account_id))
+                    .push_bind(codec::u64_to_db(t.amount))
+                    .push_bind(codec::id_to_db(t.pending_id))
+                    .push_bind(codec::id_to_db(t.user_data_128))
+                    .push_bind(codec::bits_to_db(t.user_data_64))
+                    .push_bind(i64::from(t.user_data_32))
+                    .push_bind(i64::from(t.timeout))
+                    .push_bind(i64::from(t.ledger))
+                    .push_bind(i64::from(t.code))
+                    .push_bind(i64::from(t.flags.0))
+                    .push_bind(codec::u64_to_db(t.timestamp));
+            });
+            qb.push("; ");
+        }
+        for chunk in w.pending.chunks(ROWS_PER_STATEMENT_MAX) {
+            qb.push("INSERT INTO ledger_pending (id, status, expires_at) ");
+            qb.push_values(chunk, |mut b, p| {
+                b.push_bind(codec::id_to_db(p.new.id))
+                    .push_bind(codec::status_to_db(p.new.status))
+                    .push_bind(p.new.expires_at.map(codec::u64_to_db));
+            });
+            qb.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at");
+            qb.push("; ");
+        }
+        for chunk in w.history.chunks(ROWS_PER_STATEMENT_MAX) {
+            qb.push(format!("INSERT INTO ledger_history ({HISTORY_COLUMNS}) "));
+            qb.push_values(chunk, |mut b, h| {
+                b.push_bind(codec::id_to_db(h.account_id))
+                    .push_bind(codec::u64_to_db(h.timestamp))
+                    .push_bind(codec::u64_to_db(h.debits_pending))
+                    .push_bind(codec::u64_to_db(h.debits_posted))
+                    .push_bind(codec::u64_to_db(h.credits_pending))
+                    .push_bind(codec::u64_to_db(h.credits_posted));
+            });
+            qb.push("; ");
+        }
+        for chunk in w.failed.chunks(ROWS_PER_STATEMENT_MAX) {
+            qb.push("INSERT INTO ledger_failed (id, result, ts) ");
+            qb.push_values(chunk, |mut b, f| {
+                b.push_bind(codec::id_to_db(f.id))
+                    .push_bind(f.result.name())
+                    .push_bind(codec::u64_to_db(f.timestamp));
+            });
+            qb.push("; ");
+        }
+        qb.push("UPDATE ledger_meta SET commit_timestamp = ")
+            .push_bind(codec::u64_to_db(w.commit_timestamp))
+            .push(" WHERE id = 1");
+        // One shape per combination of row counts: not worth a statement-cache slot.
+        qb.build().persistent(false).execute(&mut **tx).await?;
+        Ok(())
     }
 }
 
@@ -647,8 +618,7 @@ mod postgres_backend {
         sqlx::PgPool,
         "BEGIN",
         " FOR UPDATE",
-        crate::PgStore::PARAMS,
-        false
+        crate::PgStore::PARAMS
     );
 
     /// Locks the commit timestamp and reads what the batch `flat` names in one request: its
@@ -657,14 +627,14 @@ mod postgres_backend {
     /// follow in a second request, only when there are any. Each statement reads what was
     /// committed when it starts (read committed), so every read sees the previous batch, whose
     /// commit the lock waited for.
-    async fn prefetch_in_one(
+    async fn prefetch(
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         flat: &[Transfer],
-        transfer_ids: &[TransferId],
-    ) -> StoreResult<Option<Snapshot>> {
+    ) -> StoreResult<Snapshot> {
+        let transfer_ids = exec::prefetch_transfer_ids(flat);
         use sqlx::{FromRow as _, Row as _};
         let named = exec::prefetch_account_ids(flat, &[]);
-        let sql = literal::prefetch(transfer_ids, &named);
+        let sql = literal::prefetch(&transfer_ids, &named);
         let mut snap = Snapshot::default();
         let mut commit_timestamp = None;
         // The result sets arrive in statement order; each has its own shape.
@@ -711,7 +681,7 @@ mod postgres_backend {
         if !more.is_empty() {
             load_accounts(tx, &more, &mut snap).await?;
         }
-        Ok(Some(snap))
+        Ok(snap)
     }
 
     /// One column of `rows`, as an array to bind.
@@ -722,10 +692,10 @@ mod postgres_backend {
     /// Writes a batch's rows with one statement per table, each taking its rows as arrays
     /// (`UNNEST`): one statement text whatever the batch size, so the server plans it once per
     /// connection, and the values travel in binary, with nothing to parse.
-    async fn apply_with_arrays(
+    async fn apply(
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         w: &::ledger::Writes,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<()> {
         let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) =
             w.accounts.iter().partition(|a| a.old.is_none());
         if !inserts.is_empty() {
@@ -837,7 +807,7 @@ mod postgres_backend {
             .bind(codec::u64_to_db(w.commit_timestamp))
             .execute(&mut **tx)
             .await?;
-        Ok(true)
+        Ok(())
     }
 }
 
