@@ -148,9 +148,9 @@ impl TransferRow {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PendingDbRow {
-    id: Vec<u8>,
-    status: i64,
-    expires_at: Option<i64>,
+    pub(super) id: Vec<u8>,
+    pub(super) status: i64,
+    pub(super) expires_at: Option<i64>,
 }
 
 impl PendingDbRow {

@@ -6,8 +6,11 @@
 //! `FOR UPDATE`, which also serialises several server processes: only a batch holding that lock
 //! writes the ledger's tables), prefetch the transfers and accounts the batch names, execute in
 //! memory, then write every changed row and commit. SQLite opens the transaction with
-//! `BEGIN IMMEDIATE`, so the read and the write happen under one write lock, and sends the
-//! writes as one multi-statement request. PostgreSQL reads everything in one request
+//! `BEGIN IMMEDIATE`, so the read and the write happen under one write lock, reads the batch's
+//! transfers, pending statuses, failure marks and the commit timestamp in one statement, and
+//! sends the writes as one multi-statement request. On both, the writer keeps copies of the
+//! accounts it has read or written ([`AccountCache`]), valid while the locked commit timestamp
+//! is still the one its own last batch wrote, and reads only the accounts it has no copy of. PostgreSQL reads everything in one request
 //! ([`literal`]) and writes one statement per table with its rows bound as arrays (`UNNEST`).
 
 mod codec;
@@ -46,6 +49,99 @@ impl From<BatchError> for StoreError {
     }
 }
 
+/// The group-commit writer's state, behind one lock: its own connection (see the backends'
+/// `writer` field) and its copies of account rows.
+#[derive(Debug)]
+struct Writer<C> {
+    conn: Option<C>,
+    accounts: AccountCache,
+}
+
+impl<C> Default for Writer<C> {
+    fn default() -> Self {
+        Self {
+            conn: None,
+            accounts: AccountCache::default(),
+        }
+    }
+}
+
+impl<C> Writer<C> {
+    /// After a failed batch: the connection is not reused (the next batch takes a fresh one),
+    /// and the copies are dropped, since the batch may or may not have committed.
+    fn failed(&mut self) {
+        self.conn = None;
+        self.accounts.clear();
+    }
+}
+
+/// The writer's copies of the accounts its batches read or wrote, exact as of the commit
+/// timestamp of the last batch it committed. Every ledger write (from any process) goes
+/// through a batch that holds the commit-timestamp lock and advances that timestamp, so when
+/// the locked timestamp still equals [`Self::as_of`], no one else has written since and every
+/// copy is the stored row; otherwise they are all dropped. A batch then reads only the
+/// accounts it has no copy of: under a steady load, none (the house account and the players
+/// at the tables are read once, not once per batch).
+#[derive(Debug, Default)]
+struct AccountCache {
+    as_of: Option<Timestamp>,
+    accounts: std::collections::HashMap<AccountId, Account>,
+}
+
+impl AccountCache {
+    /// Copies kept at most; past this the cache starts again empty (~30 MiB).
+    const CAPACITY: usize = 1 << 18;
+
+    fn clear(&mut self) {
+        self.as_of = None;
+        self.accounts.clear();
+    }
+
+    /// With the batch's locked commit timestamp: keeps the copies only if the last commit was
+    /// this writer's own.
+    fn validate(&mut self, commit_timestamp: Timestamp) {
+        if self.as_of != Some(commit_timestamp) {
+            self.clear();
+        }
+    }
+
+    /// The ids among `ids` without a copy, in their order.
+    fn missing(&self, ids: &[AccountId]) -> Vec<AccountId> {
+        ids.iter()
+            .copied()
+            .filter(|id| !self.accounts.contains_key(id))
+            .collect()
+    }
+
+    /// Puts the copies of `ids` into `snap` and returns the ids without one, in their order
+    /// (call [`Self::validate`] first).
+    fn fill(&self, ids: &[AccountId], snap: &mut Snapshot) -> Vec<AccountId> {
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.accounts.get(id) {
+                Some(a) => {
+                    snap.accounts.insert(*id, *a);
+                }
+                None => missing.push(*id),
+            }
+        }
+        missing
+    }
+
+    /// After a commit: the accounts the batch read (`snap`) and their new values (`writes`)
+    /// are the stored rows as of its commit timestamp.
+    fn committed(&mut self, snap: &Snapshot, writes: &::ledger::Writes) {
+        if self.accounts.len() + snap.accounts.len() + writes.accounts.len() > Self::CAPACITY {
+            self.accounts.clear();
+        }
+        self.accounts
+            .extend(snap.accounts.iter().map(|(id, a)| (*id, *a)));
+        self.accounts
+            .extend(writes.accounts.iter().map(|w| (w.new.id, w.new)));
+        self.as_of = Some(writes.commit_timestamp);
+    }
+}
+
 /// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction and
 /// `$lock` is appended to the reads that must hold their rows until commit. The invoking module
 /// supplies how a group commit reads and writes: `prefetch` (the batch's `Snapshot`) and `apply`
@@ -59,8 +155,9 @@ macro_rules! ledger_backend {
             /// The writer's own connection, detached from the pool at the first write: one warm
             /// page cache and statement cache for every batch, instead of whichever pooled
             /// connection comes next. `None` until then, and always for single-connection pools
-            /// (in-memory SQLite lives in its one connection).
-            writer: std::sync::Arc<tokio::sync::Mutex<Option<<$db as sqlx::Database>::Connection>>>,
+            /// (in-memory SQLite lives in its one connection). Beside it, behind the same lock,
+            /// the account copies that spare a batch re-reading the accounts it names.
+            writer: std::sync::Arc<tokio::sync::Mutex<Writer<<$db as sqlx::Database>::Connection>>>,
             /// The file to `fdatasync` before a batch counts as durable, when the writer's
             /// connection commits without syncing (SQLite WAL: see [`Self::sync`]).
             wal: std::sync::Arc<std::sync::Mutex<Option<std::path::PathBuf>>>,
@@ -72,13 +169,13 @@ macro_rules! ledger_backend {
                 Self { pool, writer: std::sync::Arc::default(), wal: std::sync::Arc::default() }
             }
 
-            async fn writer(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Option<<$db as sqlx::Database>::Connection>>> {
+            async fn writer(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Writer<<$db as sqlx::Database>::Connection>>> {
                 let mut guard = self.writer.lock().await;
-                if guard.is_none() && self.pool.options().get_max_connections() > 1 {
+                if guard.conn.is_none() && self.pool.options().get_max_connections() > 1 {
                     let mut conn = self.pool.acquire().await?.detach();
                     let wal = Self::prepare_writer(&mut conn).await?;
                     *self.wal.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = wal;
-                    *guard = Some(conn);
+                    guard.conn = Some(conn);
                 }
                 Ok(guard)
             }
@@ -166,9 +263,10 @@ macro_rules! ledger_backend {
                     return Err(BatchError::TooManyEvents { events: flat.len(), limit: BATCH_EVENTS_MAX }.into());
                 }
                 let mut writer = self.writer().await?;
+                let Writer { conn, accounts: cache } = &mut *writer;
                 let result: StoreResult<_> = async {
-                    let mut tx = begin(&self.pool, &mut writer).await?;
-                    let snap = prefetch(&mut tx, &flat).await?;
+                    let mut tx = begin(&self.pool, conn).await?;
+                    let snap = prefetch(&mut tx, &flat, cache).await?;
                     let outcome = exec::create_transfers_grouped(&snap, requests, now)?;
                     apply(&mut tx, &outcome.writes).await?;
                     let committed = GroupCommit {
@@ -178,12 +276,12 @@ macro_rules! ledger_backend {
                     let rows = bets(&committed);
                     crate::games::insert_bet_rows!(&mut *tx, $params, rows);
                     tx.commit().await?;
+                    cache.committed(&snap, &outcome.writes);
                     Ok(committed)
                 }
                 .await;
                 if result.is_err() {
-                    // A failed connection is not reused; the next batch takes a fresh one.
-                    writer.take();
+                    writer.failed();
                 }
                 result
             }
@@ -197,22 +295,25 @@ macro_rules! ledger_backend {
                     return Err(BatchError::TooManyEvents { events: batch.len(), limit: BATCH_EVENTS_MAX }.into());
                 }
                 let mut writer = self.writer().await?;
+                let Writer { conn, accounts: cache } = &mut *writer;
                 let result: StoreResult<_> = async {
-                    let mut tx = begin(&self.pool, &mut writer).await?;
+                    let mut tx = begin(&self.pool, conn).await?;
                     let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
+                    cache.validate(snap.commit_timestamp);
                     let mut ids: Vec<AccountId> = batch.iter().map(|a| a.id).collect();
                     ids.sort_unstable();
                     ids.dedup();
-                    load_accounts(&mut tx, &ids, &mut snap).await?;
+                    let missing = cache.fill(&ids, &mut snap);
+                    load_accounts(&mut tx, &missing, &mut snap).await?;
                     let outcome = exec::create_accounts(&snap, batch, now)?;
                     apply(&mut tx, &outcome.writes).await?;
                     tx.commit().await?;
+                    cache.committed(&snap, &outcome.writes);
                     Ok(outcome.results)
                 }
                 .await;
                 if result.is_err() {
-                    // A failed connection is not reused; the next batch takes a fresh one.
-                    writer.take();
+                    writer.failed();
                 }
                 drop(writer);
                 self.sync().await?;
@@ -224,9 +325,11 @@ macro_rules! ledger_backend {
                     return Err(BatchError::TooManyEvents { events: limit, limit: BATCH_EVENTS_MAX }.into());
                 }
                 let mut writer = self.writer().await?;
+                let Writer { conn, accounts: cache } = &mut *writer;
                 let result: StoreResult<_> = async {
-                    let mut tx = begin(&self.pool, &mut writer).await?;
+                    let mut tx = begin(&self.pool, conn).await?;
                     let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
+                    cache.validate(snap.commit_timestamp);
                     let rows: Vec<(Vec<u8>,)> = sqlx::query_as(
                         "SELECT p.id FROM ledger_pending p JOIN ledger_transfers t ON t.id = p.id \
                          WHERE p.status = 0 AND p.expires_at IS NOT NULL AND p.expires_at <= $1 \
@@ -242,17 +345,18 @@ macro_rules! ledger_backend {
                     load_transfers(&mut tx, &sorted, &mut snap).await?;
                     let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
                     let account_ids = exec::prefetch_account_ids(&[], &prefetched);
-                    load_accounts(&mut tx, &account_ids, &mut snap).await?;
+                    let missing = cache.fill(&account_ids, &mut snap);
+                    load_accounts(&mut tx, &missing, &mut snap).await?;
                     snap.expired_candidates = candidates;
                     let outcome = exec::expire_pending(&snap, now, limit)?;
                     apply(&mut tx, &outcome.writes).await?;
                     tx.commit().await?;
+                    cache.committed(&snap, &outcome.writes);
                     Ok(outcome.expired)
                 }
                 .await;
                 if result.is_err() {
-                    // A failed connection is not reused; the next batch takes a fresh one.
-                    writer.take();
+                    writer.failed();
                 }
                 drop(writer);
                 self.sync().await?;
@@ -490,23 +594,106 @@ mod sqlite_backend {
         crate::SqliteStore::PARAMS
     );
 
-    /// Locks the commit timestamp and reads what the batch `flat` names: its transfers with
-    /// their pending statuses and failure marks, then the accounts of those and of its own
-    /// events. Each read is a bound statement (a round trip is a hand-off to the connection's
-    /// thread, not a network exchange).
+    /// Reads the commit timestamp and what the batch `flat` names: its transfers with their
+    /// pending statuses and failure marks in one statement (each round trip is a hand-off to
+    /// the connection's thread and back), then the accounts of those and of its own events
+    /// that the writer has no copy of. `BEGIN IMMEDIATE` already holds the write lock.
     async fn prefetch(
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         flat: &[Transfer],
+        cache: &mut AccountCache,
     ) -> StoreResult<Snapshot> {
-        let mut snap = Snapshot {
-            commit_timestamp: lock_meta(tx).await?,
-            ..Snapshot::default()
-        };
-        load_transfers(tx, &exec::prefetch_transfer_ids(flat), &mut snap).await?;
+        use sqlx::Row as _;
+        let ids = exec::prefetch_transfer_ids(flat);
+        let mut snap = Snapshot::default();
+        let mut commit_timestamp = None;
+        let mut rest = ids.as_slice();
+        let mut first = true;
+        while first || !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(rest.len().min(IDS_PER_QUERY_MAX));
+            let sql = lookup_sql(chunk.len(), first);
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(codec::id_to_db(*id));
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                match row.try_get::<i64, _>(0)? {
+                    LOOKUP_TRANSFER => {
+                        let t =
+                            <codec::TransferRow as sqlx::FromRow<_>>::from_row(&row)?.decode()?;
+                        snap.transfers.insert(t.id, t);
+                    }
+                    LOOKUP_PENDING => {
+                        let p = codec::PendingDbRow {
+                            id: row.try_get(1)?,
+                            status: row.try_get(4)?,
+                            expires_at: row.try_get(7)?,
+                        }
+                        .decode()?;
+                        snap.pending.insert(p.id, p.status);
+                    }
+                    LOOKUP_FAILED => {
+                        snap.failed
+                            .insert(codec::id(&row.try_get::<Vec<u8>, _>(1)?)?);
+                    }
+                    LOOKUP_META => commit_timestamp = Some(codec::u64_from_db(row.try_get(13)?)?),
+                    kind => {
+                        return Err(StoreError::new(
+                            StoreErrorKind::Internal,
+                            format!("the ledger lookup returned a row of unknown kind {kind}"),
+                        ));
+                    }
+                }
+            }
+            first = false;
+            rest = tail;
+        }
+        snap.commit_timestamp = commit_timestamp.ok_or_else(|| {
+            StoreError::new(StoreErrorKind::Internal, "the ledger_meta row is missing")
+        })?;
+        cache.validate(snap.commit_timestamp);
         let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
         let account_ids = exec::prefetch_account_ids(flat, &prefetched);
-        load_accounts(tx, &account_ids, &mut snap).await?;
+        let missing = cache.fill(&account_ids, &mut snap);
+        load_accounts(tx, &missing, &mut snap).await?;
         Ok(snap)
+    }
+
+    const LOOKUP_TRANSFER: i64 = 0;
+    const LOOKUP_PENDING: i64 = 1;
+    const LOOKUP_FAILED: i64 = 2;
+    const LOOKUP_META: i64 = 3;
+
+    /// One statement that reads `n` transfer ids (bound once each as `?1`…`?n`, used in three
+    /// lists) from the transfers, the pending statuses and the failure marks, and with `meta`
+    /// the commit timestamp. Column 0 says what a row is; the others follow the transfer
+    /// columns (a pending row's status is in column 4 and its expiry in 7, the timestamp in 13).
+    fn lookup_sql(n: usize, meta: bool) -> String {
+        let list = (1..=n)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut parts = Vec::with_capacity(4);
+        if n > 0 {
+            parts.push(format!(
+                "SELECT {LOOKUP_TRANSFER} AS kind, {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ({list})"
+            ));
+            parts.push(format!(
+                "SELECT {LOOKUP_PENDING}, id, NULL, NULL, status, NULL, NULL, expires_at, NULL, NULL, \
+                 NULL, NULL, NULL, NULL FROM ledger_pending WHERE id IN ({list})"
+            ));
+            parts.push(format!(
+                "SELECT {LOOKUP_FAILED}, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                 NULL, NULL, NULL FROM ledger_failed WHERE id IN ({list})"
+            ));
+        }
+        if meta {
+            parts.push(format!(
+                "SELECT {LOOKUP_META}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                 NULL, NULL, commit_timestamp FROM ledger_meta WHERE id = 1"
+            ));
+        }
+        parts.join(" UNION ALL ")
     }
 
     /// Writes a batch's rows (the single writer per process guarantees that the `old`
@@ -630,11 +817,15 @@ mod postgres_backend {
     async fn prefetch(
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         flat: &[Transfer],
+        cache: &mut AccountCache,
     ) -> StoreResult<Snapshot> {
         let transfer_ids = exec::prefetch_transfer_ids(flat);
         use sqlx::{FromRow as _, Row as _};
         let named = exec::prefetch_account_ids(flat, &[]);
-        let sql = literal::prefetch(&transfer_ids, &named);
+        // Optimistically, only the accounts without a copy: the lock's timestamp, read in the
+        // same request, tells whether the copies are still exact (if not, the rest follow).
+        let asked = cache.missing(&named);
+        let sql = literal::prefetch(&transfer_ids, &asked);
         let mut snap = Snapshot::default();
         let mut commit_timestamp = None;
         // The result sets arrive in statement order; each has its own shape.
@@ -673,11 +864,13 @@ mod postgres_backend {
         snap.commit_timestamp = commit_timestamp.ok_or_else(|| {
             StoreError::new(StoreErrorKind::Internal, "the ledger_meta row is missing")
         })?;
+        cache.validate(snap.commit_timestamp);
         let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
-        let more: Vec<AccountId> = exec::prefetch_account_ids(&[], &prefetched)
+        let not_asked: Vec<AccountId> = exec::prefetch_account_ids(flat, &prefetched)
             .into_iter()
-            .filter(|id| named.binary_search(id).is_err())
+            .filter(|id| asked.binary_search(id).is_err())
             .collect();
+        let more = cache.fill(&not_asked, &mut snap);
         if !more.is_empty() {
             load_accounts(tx, &more, &mut snap).await?;
         }
