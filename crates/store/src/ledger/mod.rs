@@ -698,7 +698,10 @@ mod sqlite_backend {
 
     /// Writes a batch's rows (the single writer per process guarantees that the `old`
     /// values are the stored ones) as one multi-statement request: one hand-off to the
-    /// connection's thread instead of one per table.
+    /// connection's thread instead of one per table. Each table's rows go in one statement
+    /// whose row count is rounded up to a power of two with rows of NULLs that the statement
+    /// skips (`SELECT * FROM (VALUES …) WHERE column1 IS NOT NULL`), so a request comes in few
+    /// shapes and each is prepared once per connection instead of parsed for every batch.
     async fn apply(
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         w: &::ledger::Writes,
@@ -708,90 +711,147 @@ mod sqlite_backend {
             w.accounts.iter().partition(|a| a.old.is_none());
         for (rows, upsert) in [(inserts, false), (updates, true)] {
             for chunk in rows.chunks(ROWS_PER_STATEMENT_MAX) {
-                qb.push(format!("INSERT INTO ledger_accounts ({ACCOUNT_COLUMNS}) "));
-                qb.push_values(chunk, |mut b, write| {
-                    let a = &write.new;
-                    b.push_bind(codec::id_to_db(a.id))
-                        .push_bind(codec::u64_to_db(a.debits_pending))
-                        .push_bind(codec::u64_to_db(a.debits_posted))
-                        .push_bind(codec::u64_to_db(a.credits_pending))
-                        .push_bind(codec::u64_to_db(a.credits_posted))
-                        .push_bind(codec::id_to_db(a.user_data_128))
-                        .push_bind(codec::bits_to_db(a.user_data_64))
-                        .push_bind(i64::from(a.user_data_32))
-                        .push_bind(i64::from(a.ledger))
-                        .push_bind(i64::from(a.code))
-                        .push_bind(i64::from(a.flags.0))
-                        .push_bind(codec::u64_to_db(a.timestamp));
-                });
-                if upsert {
-                    qb.push(
+                push_padded(
+                    &mut qb,
+                    &format!("ledger_accounts ({ACCOUNT_COLUMNS})"),
+                    12,
+                    chunk,
+                    |b, write| {
+                        let a = &write.new;
+                        b.push_bind(codec::id_to_db(a.id))
+                            .push_bind(codec::u64_to_db(a.debits_pending))
+                            .push_bind(codec::u64_to_db(a.debits_posted))
+                            .push_bind(codec::u64_to_db(a.credits_pending))
+                            .push_bind(codec::u64_to_db(a.credits_posted))
+                            .push_bind(codec::id_to_db(a.user_data_128))
+                            .push_bind(codec::bits_to_db(a.user_data_64))
+                            .push_bind(i64::from(a.user_data_32))
+                            .push_bind(i64::from(a.ledger))
+                            .push_bind(i64::from(a.code))
+                            .push_bind(i64::from(a.flags.0))
+                            .push_bind(codec::u64_to_db(a.timestamp));
+                    },
+                    if upsert {
                         " ON CONFLICT (id) DO UPDATE SET debits_pending = excluded.debits_pending, \
                          debits_posted = excluded.debits_posted, credits_pending = excluded.credits_pending, \
-                         credits_posted = excluded.credits_posted, flags = excluded.flags",
-                    );
-                }
-                qb.push("; ");
+                         credits_posted = excluded.credits_posted, flags = excluded.flags"
+                    } else {
+                        ""
+                    },
+                );
             }
         }
         for chunk in w.transfers.chunks(ROWS_PER_STATEMENT_MAX) {
-            qb.push(format!(
-                "INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) "
-            ));
-            qb.push_values(chunk, |mut b, t| {
-                b.push_bind(codec::id_to_db(t.id))
-                    .push_bind(codec::id_to_db(t.debit_account_id))
-                    .push_bind(codec::id_to_db(t.credit_account_id))
-                    .push_bind(codec::u64_to_db(t.amount))
-                    .push_bind(codec::id_to_db(t.pending_id))
-                    .push_bind(codec::id_to_db(t.user_data_128))
-                    .push_bind(codec::bits_to_db(t.user_data_64))
-                    .push_bind(i64::from(t.user_data_32))
-                    .push_bind(i64::from(t.timeout))
-                    .push_bind(i64::from(t.ledger))
-                    .push_bind(i64::from(t.code))
-                    .push_bind(i64::from(t.flags.0))
-                    .push_bind(codec::u64_to_db(t.timestamp));
-            });
-            qb.push("; ");
+            push_padded(
+                &mut qb,
+                &format!("ledger_transfers ({TRANSFER_COLUMNS})"),
+                13,
+                chunk,
+                |b, t| {
+                    b.push_bind(codec::id_to_db(t.id))
+                        .push_bind(codec::id_to_db(t.debit_account_id))
+                        .push_bind(codec::id_to_db(t.credit_account_id))
+                        .push_bind(codec::u64_to_db(t.amount))
+                        .push_bind(codec::id_to_db(t.pending_id))
+                        .push_bind(codec::id_to_db(t.user_data_128))
+                        .push_bind(codec::bits_to_db(t.user_data_64))
+                        .push_bind(i64::from(t.user_data_32))
+                        .push_bind(i64::from(t.timeout))
+                        .push_bind(i64::from(t.ledger))
+                        .push_bind(i64::from(t.code))
+                        .push_bind(i64::from(t.flags.0))
+                        .push_bind(codec::u64_to_db(t.timestamp));
+                },
+                "",
+            );
         }
         for chunk in w.pending.chunks(ROWS_PER_STATEMENT_MAX) {
-            qb.push("INSERT INTO ledger_pending (id, status, expires_at) ");
-            qb.push_values(chunk, |mut b, p| {
-                b.push_bind(codec::id_to_db(p.new.id))
-                    .push_bind(codec::status_to_db(p.new.status))
-                    .push_bind(p.new.expires_at.map(codec::u64_to_db));
-            });
-            qb.push(" ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at");
-            qb.push("; ");
+            push_padded(
+                &mut qb,
+                "ledger_pending (id, status, expires_at)",
+                3,
+                chunk,
+                |b, p| {
+                    b.push_bind(codec::id_to_db(p.new.id))
+                        .push_bind(codec::status_to_db(p.new.status))
+                        .push_bind(p.new.expires_at.map(codec::u64_to_db));
+                },
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at",
+            );
         }
         for chunk in w.history.chunks(ROWS_PER_STATEMENT_MAX) {
-            qb.push(format!("INSERT INTO ledger_history ({HISTORY_COLUMNS}) "));
-            qb.push_values(chunk, |mut b, h| {
-                b.push_bind(codec::id_to_db(h.account_id))
-                    .push_bind(codec::u64_to_db(h.timestamp))
-                    .push_bind(codec::u64_to_db(h.debits_pending))
-                    .push_bind(codec::u64_to_db(h.debits_posted))
-                    .push_bind(codec::u64_to_db(h.credits_pending))
-                    .push_bind(codec::u64_to_db(h.credits_posted));
-            });
-            qb.push("; ");
+            push_padded(
+                &mut qb,
+                &format!("ledger_history ({HISTORY_COLUMNS})"),
+                6,
+                chunk,
+                |b, h| {
+                    b.push_bind(codec::id_to_db(h.account_id))
+                        .push_bind(codec::u64_to_db(h.timestamp))
+                        .push_bind(codec::u64_to_db(h.debits_pending))
+                        .push_bind(codec::u64_to_db(h.debits_posted))
+                        .push_bind(codec::u64_to_db(h.credits_pending))
+                        .push_bind(codec::u64_to_db(h.credits_posted));
+                },
+                "",
+            );
         }
         for chunk in w.failed.chunks(ROWS_PER_STATEMENT_MAX) {
-            qb.push("INSERT INTO ledger_failed (id, result, ts) ");
-            qb.push_values(chunk, |mut b, f| {
-                b.push_bind(codec::id_to_db(f.id))
-                    .push_bind(f.result.name())
-                    .push_bind(codec::u64_to_db(f.timestamp));
-            });
-            qb.push("; ");
+            push_padded(
+                &mut qb,
+                "ledger_failed (id, result, ts)",
+                3,
+                chunk,
+                |b, f| {
+                    b.push_bind(codec::id_to_db(f.id))
+                        .push_bind(f.result.name())
+                        .push_bind(codec::u64_to_db(f.timestamp));
+                },
+                "",
+            );
         }
         qb.push("UPDATE ledger_meta SET commit_timestamp = ")
             .push_bind(codec::u64_to_db(w.commit_timestamp))
             .push(" WHERE id = 1");
-        // One shape per combination of row counts: not worth a statement-cache slot.
-        qb.build().persistent(false).execute(&mut **tx).await?;
+        qb.build().execute(&mut **tx).await?;
         Ok(())
+    }
+
+    /// Rows in a statement that writes `n` rows: `n` rounded up to a power of two, at most
+    /// [`ROWS_PER_STATEMENT_MAX`] (which every chunk respects).
+    fn padded_rows(n: usize) -> usize {
+        n.next_power_of_two().min(ROWS_PER_STATEMENT_MAX).max(n)
+    }
+
+    /// Appends `INSERT INTO {target} SELECT * FROM (VALUES …) WHERE column1 IS NOT NULL{tail}; `
+    /// with `rows` (each pushed by `push_row` as `columns` binds) and then rows of NULLs up to
+    /// [`padded_rows`]. Every table's first column is a non-null key.
+    fn push_padded<'a, T>(
+        qb: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
+        target: &str,
+        columns: usize,
+        rows: &[T],
+        push_row: impl Fn(&mut sqlx::query_builder::Separated<'_, 'a, sqlx::Sqlite, &'static str>, &T),
+        tail: &str,
+    ) {
+        let padding = padded_rows(rows.len()) - rows.len();
+        qb.push(format!("INSERT INTO {target} SELECT * FROM ("));
+        qb.push_values(
+            rows.iter()
+                .map(Some)
+                .chain(std::iter::repeat_n(None, padding)),
+            |mut b, row| match row {
+                Some(row) => push_row(&mut b, row),
+                None => {
+                    for _ in 0..columns {
+                        b.push_bind(None::<i64>);
+                    }
+                }
+            },
+        );
+        qb.push(") WHERE column1 IS NOT NULL");
+        qb.push(tail);
+        qb.push("; ");
     }
 }
 
