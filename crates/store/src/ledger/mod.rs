@@ -870,8 +870,9 @@ mod postgres_backend {
 
     /// Locks the commit timestamp and reads what the batch `flat` names in one request: its
     /// transfers (`transfer_ids`) with their pending statuses and failure marks, and the
-    /// accounts its own events name. The accounts of pending transfers it posts or voids
-    /// follow in a second request, only when there are any. Each statement reads what was
+    /// accounts its own events name that the writer has no copy of. The accounts of pending
+    /// transfers it posts or voids, and the rest of its own if the locked timestamp shows the
+    /// copies are stale, follow in a second request, only when there are any. Each statement reads what was
     /// committed when it starts (read committed), so every read sees the previous batch, whose
     /// commit the lock waited for.
     async fn prefetch(
