@@ -8,10 +8,11 @@
 //! memory, then write every changed row and commit. SQLite opens the transaction with
 //! `BEGIN IMMEDIATE`, so the read and the write happen under one write lock, reads the batch's
 //! transfers, pending statuses, failure marks and the commit timestamp in one statement, and
-//! sends the writes as one multi-statement request. On both, the writer keeps copies of the
-//! accounts it has read or written ([`AccountCache`]), valid while the locked commit timestamp
-//! is still the one its own last batch wrote, and reads only the accounts it has no copy of. PostgreSQL reads everything in one request
+//! sends the writes as one multi-statement request. PostgreSQL reads everything in one request
 //! ([`literal`]) and writes one statement per table with its rows bound as arrays (`UNNEST`).
+//! On both, the writer keeps copies of the accounts it has read or written ([`AccountCache`]),
+//! valid while the locked commit timestamp is still the one its own last batch wrote, and reads
+//! only the accounts it has no copy of.
 
 mod codec;
 mod literal;
@@ -303,8 +304,7 @@ macro_rules! ledger_backend {
                     let mut ids: Vec<AccountId> = batch.iter().map(|a| a.id).collect();
                     ids.sort_unstable();
                     ids.dedup();
-                    let missing = cache.fill(&ids, &mut snap);
-                    load_accounts(&mut tx, &missing, &mut snap).await?;
+                    load_accounts(&mut tx, cache, &ids, &mut snap).await?;
                     let outcome = exec::create_accounts(&snap, batch, now)?;
                     apply(&mut tx, &outcome.writes).await?;
                     tx.commit().await?;
@@ -345,8 +345,7 @@ macro_rules! ledger_backend {
                     load_transfers(&mut tx, &sorted, &mut snap).await?;
                     let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
                     let account_ids = exec::prefetch_account_ids(&[], &prefetched);
-                    let missing = cache.fill(&account_ids, &mut snap);
-                    load_accounts(&mut tx, &missing, &mut snap).await?;
+                    load_accounts(&mut tx, cache, &account_ids, &mut snap).await?;
                     snap.expired_candidates = candidates;
                     let outcome = exec::expire_pending(&snap, now, limit)?;
                     apply(&mut tx, &outcome.writes).await?;
@@ -560,14 +559,17 @@ macro_rules! ledger_backend {
             Ok(())
         }
 
-        /// Loads the accounts among `ids` (sorted). They need no row lock: only a batch holding
-        /// the commit-timestamp lock writes them.
+        /// Puts the accounts among `ids` (sorted) into `snap`: the writer's copies (validated
+        /// against the batch's commit timestamp first), and the rest read from the database.
+        /// They need no row lock: only a batch holding the commit-timestamp lock writes them.
         async fn load_accounts(
             tx: &mut sqlx::Transaction<'_, $db>,
+            cache: &AccountCache,
             ids: &[AccountId],
             snap: &mut Snapshot,
         ) -> StoreResult<()> {
-            for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
+            let missing = cache.fill(ids, snap);
+            for chunk in missing.chunks(IDS_PER_QUERY_MAX) {
                 let mut qb = ids_query(format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
                 ), chunk, ") ORDER BY id");
@@ -654,8 +656,7 @@ mod sqlite_backend {
         cache.validate(snap.commit_timestamp);
         let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
         let account_ids = exec::prefetch_account_ids(flat, &prefetched);
-        let missing = cache.fill(&account_ids, &mut snap);
-        load_accounts(tx, &missing, &mut snap).await?;
+        load_accounts(tx, cache, &account_ids, &mut snap).await?;
         Ok(snap)
     }
 
@@ -931,10 +932,7 @@ mod postgres_backend {
             .into_iter()
             .filter(|id| asked.binary_search(id).is_err())
             .collect();
-        let more = cache.fill(&not_asked, &mut snap);
-        if !more.is_empty() {
-            load_accounts(tx, &more, &mut snap).await?;
-        }
+        load_accounts(tx, cache, &not_asked, &mut snap).await?;
         Ok(snap)
     }
 
