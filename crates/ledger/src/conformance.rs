@@ -1337,10 +1337,23 @@ pub async fn timestamps<S: LedgerStore>(s: &S) {
 }
 
 /// The differential test: the steps of `Simulator(seed)` give the same results on `store` as on
-/// [`MemoryLedger`], and the same rows at the end.
+/// [`MemoryLedger`], and the same rows and pages at the end.
 pub async fn differential<S: LedgerStore>(store: &S, seed: u64, steps: usize) {
     let mut sim = Simulator::new(seed, SimConfig::default());
     let mut reference = MemoryLedger::new();
+    differential_steps(store, &mut sim, &mut reference, steps, seed).await;
+    assert_same_ledger(store, &reference, seed).await;
+}
+
+/// Runs the next `steps` steps of `sim` on `store` and on `reference`, asserting the same
+/// results (`seed` names the run in failures).
+pub async fn differential_steps<S: LedgerStore>(
+    store: &S,
+    sim: &mut Simulator,
+    reference: &mut MemoryLedger,
+    steps: usize,
+    seed: u64,
+) {
     for step_index in 0..steps {
         let step = sim.step();
         match &step.op {
@@ -1373,6 +1386,11 @@ pub async fn differential<S: LedgerStore>(store: &S, seed: u64, steps: usize) {
             }
         }
     }
+}
+
+/// `store` holds what `reference` holds: the same dump (which passes [`verify`]), and for every
+/// account the same pages of transfers and of history, followed by their cursors.
+pub async fn assert_same_ledger<S: LedgerStore>(store: &S, reference: &MemoryLedger, seed: u64) {
     let got = store.dump().await.expect("store dump");
     let want = reference.dump();
     assert_eq!(got.accounts, want.accounts, "seed {seed}: accounts");
@@ -1386,6 +1404,36 @@ pub async fn differential<S: LedgerStore>(store: &S, seed: u64, steps: usize) {
         "seed {seed}: verify found {:?}",
         report.violations
     );
+    for account in &want.accounts {
+        let mut filter = AccountFilter::newest(account.id, 3);
+        loop {
+            let got = store.account_transfers(filter).await.expect("store page");
+            let want = reference.account_transfers(&filter);
+            assert_eq!(
+                got, want,
+                "seed {seed}: transfers of {} {filter:?}",
+                account.id
+            );
+            match want.next_cursor {
+                Some(cursor) => filter.before = Some(cursor),
+                None => break,
+            }
+        }
+        let mut filter = AccountFilter::newest(account.id, 4);
+        loop {
+            let got = store.account_history(filter).await.expect("store page");
+            let want = reference.account_history(&filter);
+            assert_eq!(
+                got, want,
+                "seed {seed}: history of {} {filter:?}",
+                account.id
+            );
+            match want.next_cursor {
+                Some(cursor) => filter.before = Some(cursor),
+                None => break,
+            }
+        }
+    }
 }
 
 /// Generates one `#[test]` per conformance case for a backend.

@@ -58,6 +58,12 @@ pub struct Writes {
     pub pending: Vec<PendingWrite>,
     /// Balance snapshots for `history` accounts, in timestamp order.
     pub history: Vec<AccountBalance>,
+    /// Every account's balances after each change (a transfer, or a pending transfer's expiry),
+    /// in timestamp order: `history` is the part of it for `history` accounts. A backend may
+    /// keep these instead of updating account rows (the SQL backends do: an account's balances
+    /// are its newest snapshot).
+    #[serde(default)]
+    pub balances: Vec<AccountBalance>,
     /// Transfer ids to remember as transient failures, in timestamp order.
     pub failed: Vec<FailedTransfer>,
 }
@@ -461,6 +467,7 @@ struct Savepoint {
     pending: usize,
     transfers: usize,
     history: usize,
+    balances: usize,
 }
 
 /// A touched account: (value read from the committed state, current value).
@@ -479,6 +486,7 @@ struct Overlay<'s, S: LedgerRead + ?Sized> {
     transfers: Vec<Transfer>,
     transfer_index: BTreeMap<TransferId, usize>,
     history: Vec<AccountBalance>,
+    balances: Vec<AccountBalance>,
     failed: Vec<FailedTransfer>,
     failed_ids: BTreeSet<TransferId>,
     /// Whether a chain is open, so that changes must be undoable (outside chains a failed event
@@ -497,6 +505,7 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
             transfers: Vec::new(),
             transfer_index: BTreeMap::new(),
             history: Vec::new(),
+            balances: Vec::new(),
             failed: Vec::new(),
             failed_ids: BTreeSet::new(),
             tracking: false,
@@ -511,6 +520,7 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
             pending: self.pending_undo.len(),
             transfers: self.transfers.len(),
             history: self.history.len(),
+            balances: self.balances.len(),
         }
     }
 
@@ -537,6 +547,7 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
             self.transfer_index.remove(&t.id);
         }
         self.history.truncate(sp.history);
+        self.balances.truncate(sp.balances);
     }
 
     /// Ends the open chain (committed or rolled back): its undo log is no longer needed.
@@ -618,9 +629,11 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
     }
 
     fn record_history(&mut self, account: &Account, ts: Timestamp) {
+        let balance = account.balance(ts);
         if account.flags.contains(AccountFlags::HISTORY) {
-            self.history.push(account.balance(ts));
+            self.history.push(balance);
         }
+        self.balances.push(balance);
     }
 
     fn record_failed(&mut self, failed: FailedTransfer) {
@@ -653,6 +666,7 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
             transfers: self.transfers,
             pending,
             history: self.history,
+            balances: self.balances,
             failed: self.failed,
         }
     }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use ledger::AccountId;
 
-use super::{ACCOUNT_COLUMNS, TRANSFER_COLUMNS};
+use super::{ACCOUNT_SELECT, TRANSFER_COLUMNS};
 
 /// `E'\\x…'`: an id as a `bytea` hex literal (an escape string, so it reads the same whatever
 /// `standard_conforming_strings` says).
@@ -36,7 +36,7 @@ fn push_ids(sql: &mut String, ids: &[u128]) {
 
 /// The statements that lock the commit timestamp and read what a batch names: the commit
 /// timestamp (statement 0), the transfers among `transfer_ids` (1), their pending statuses (2)
-/// and failure marks (3), and the accounts among `account_ids`, locked in id order (4).
+/// and failure marks (3), and the accounts among `account_ids` with their balances, in id order (4).
 pub(super) fn prefetch(transfer_ids: &[u128], account_ids: &[AccountId]) -> String {
     let mut sql = String::with_capacity(256 + 40 * (3 * transfer_ids.len() + account_ids.len()));
     sql.push_str("SELECT commit_timestamp FROM ledger_meta WHERE id = 1 FOR UPDATE;\n");
@@ -49,12 +49,9 @@ pub(super) fn prefetch(transfer_ids: &[u128], account_ids: &[AccountId]) -> Stri
     push_ids(&mut sql, transfer_ids);
     sql.push_str(";\nSELECT id FROM ledger_failed WHERE id IN ");
     push_ids(&mut sql, transfer_ids);
-    let _ = write!(
-        sql,
-        ";\nSELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN "
-    );
+    let _ = write!(sql, ";\n{ACCOUNT_SELECT} WHERE a.id IN ");
     push_ids(&mut sql, account_ids);
-    sql.push_str(" ORDER BY id");
+    sql.push_str(" ORDER BY a.id");
     sql
 }
 

@@ -32,12 +32,28 @@ const ROWS_PER_STATEMENT_MAX: usize = 2_000;
 /// Ids per `IN (…)` list, for the same reason.
 const IDS_PER_QUERY_MAX: usize = 4_000;
 
-const ACCOUNT_COLUMNS: &str = "id, debits_pending, debits_posted, credits_pending, credits_posted, \
-     user_data_128, user_data_64, user_data_32, ledger, code, flags, ts";
+/// The columns of a `ledger_accounts` row: an account without its balances.
+const ACCOUNT_COLUMNS: &str =
+    "id, user_data_128, user_data_64, user_data_32, ledger, code, flags, ts";
+/// Accounts with their balances, in [`codec::AccountRow`]'s columns: each account's newest
+/// `ledger_balances` row (zeros before its first change). Append `WHERE a.id …`/`ORDER BY a.id`.
+const ACCOUNT_SELECT: &str = "SELECT a.id, coalesce(b.debits_pending, 0) AS debits_pending, \
+     coalesce(b.debits_posted, 0) AS debits_posted, coalesce(b.credits_pending, 0) AS credits_pending, \
+     coalesce(b.credits_posted, 0) AS credits_posted, a.user_data_128, a.user_data_64, a.user_data_32, \
+     a.ledger, a.code, a.flags, a.ts FROM ledger_accounts a LEFT JOIN ledger_balances b \
+     ON b.account_id = a.id AND b.ts = (SELECT max(n.ts) FROM ledger_balances n WHERE n.account_id = a.id)";
 const TRANSFER_COLUMNS: &str = "id, debit_account_id, credit_account_id, amount, pending_id, \
      user_data_128, user_data_64, user_data_32, timeout, ledger, code, flags, ts";
-const HISTORY_COLUMNS: &str =
+/// [`TRANSFER_COLUMNS`] of the table aliased `t`.
+const TRANSFER_COLUMNS_T: &str = "t.id, t.debit_account_id, t.credit_account_id, t.amount, \
+     t.pending_id, t.user_data_128, t.user_data_64, t.user_data_32, t.timeout, t.ledger, t.code, \
+     t.flags, t.ts";
+/// The columns of a `ledger_balances` row (an account's balances after the change at `ts`).
+const BALANCE_COLUMNS: &str =
     "account_id, ts, debits_pending, debits_posted, credits_pending, credits_posted";
+/// [`BALANCE_COLUMNS`] of the table aliased `b`.
+const BALANCE_COLUMNS_B: &str =
+    "b.account_id, b.ts, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted";
 
 impl From<BatchError> for StoreError {
     fn from(err: BatchError) -> Self {
@@ -141,6 +157,24 @@ impl AccountCache {
             .extend(writes.accounts.iter().map(|w| (w.new.id, w.new)));
         self.as_of = Some(writes.commit_timestamp);
     }
+}
+
+/// The `ledger_accounts` rows a batch writes: accounts to insert, and accounts whose flags
+/// changed (closed or reopened). Balances are not in these rows: each change of them is a
+/// `ledger_balances` row ([`::ledger::Writes::balances`]), and an account's balances are its
+/// newest one.
+fn account_rows(w: &::ledger::Writes) -> (Vec<&Account>, Vec<&Account>) {
+    let inserts = w
+        .accounts
+        .iter()
+        .filter(|a| a.old.is_none())
+        .map(|a| &a.new);
+    let flagged = w
+        .accounts
+        .iter()
+        .filter(|a| a.old.is_some_and(|old| old.flags != a.new.flags))
+        .map(|a| &a.new);
+    (inserts.collect(), flagged.collect())
 }
 
 /// Implements a ledger backend for one sqlx database. `$begin` opens a batch's transaction and
@@ -365,9 +399,7 @@ macro_rules! ledger_backend {
             async fn accounts_by_id(&self, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
                 let mut found = std::collections::BTreeMap::new();
                 for chunk in ids.chunks(IDS_PER_QUERY_MAX) {
-                    let mut qb = ids_query(format!(
-                        "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
-                    ), chunk, ")");
+                    let mut qb = ids_query(format!("{ACCOUNT_SELECT} WHERE a.id IN ("), chunk, ")");
                     for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&self.pool).await? {
                         let a = row.decode()?;
                         found.insert(a.id, a);
@@ -392,10 +424,13 @@ macro_rules! ledger_backend {
 
             async fn transfers_page(&self, filter: AccountFilter) -> StoreResult<Page<Transfer>> {
                 let limit = filter.limit_clamped();
+                // The account's balance rows at its transfers' timestamps (an expiry's row, or a
+                // row the 0008 migration wrote at the commit timestamp, has no transfer of the
+                // account there).
                 let rows: Vec<codec::TransferRow> = sqlx::query_as(&format!(
-                    "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers \
-                     WHERE (debit_account_id = $1 OR credit_account_id = $1) AND ts < $2 \
-                     ORDER BY ts DESC LIMIT $3"
+                    "SELECT {TRANSFER_COLUMNS_T} FROM ledger_balances b JOIN ledger_transfers t \
+                     ON t.ts = b.ts AND (t.debit_account_id = b.account_id OR t.credit_account_id = b.account_id) \
+                     WHERE b.account_id = $1 AND b.ts < $2 ORDER BY b.ts DESC LIMIT $3"
                 ))
                 .bind(codec::id_to_db(filter.account_id))
                 .bind(codec::before_to_db(filter.before))
@@ -409,8 +444,10 @@ macro_rules! ledger_backend {
             async fn history_page(&self, filter: AccountFilter) -> StoreResult<Page<AccountBalance>> {
                 let limit = filter.limit_clamped();
                 let rows: Vec<codec::HistoryRow> = sqlx::query_as(&format!(
-                    "SELECT {HISTORY_COLUMNS} FROM ledger_history \
-                     WHERE account_id = $1 AND ts < $2 ORDER BY ts DESC LIMIT $3"
+                    "SELECT {BALANCE_COLUMNS} FROM ledger_balances \
+                     WHERE account_id = $1 AND ts < $2 AND EXISTS (SELECT 1 FROM ledger_accounts \
+                     WHERE id = $1 AND (flags & {history}) <> 0) ORDER BY ts DESC LIMIT $3",
+                    history = ledger::AccountFlags::HISTORY.0,
                 ))
                 .bind(codec::id_to_db(filter.account_id))
                 .bind(codec::before_to_db(filter.before))
@@ -425,7 +462,7 @@ macro_rules! ledger_backend {
                 // One read transaction, so the dump is a consistent cut even under load.
                 let mut tx = self.pool.begin().await?;
                 let accounts: Vec<codec::AccountRow> = sqlx::query_as(&format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts ORDER BY id"
+                    "{ACCOUNT_SELECT} ORDER BY a.id"
                 ))
                 .fetch_all(&mut *tx)
                 .await?;
@@ -439,7 +476,9 @@ macro_rules! ledger_backend {
                         .fetch_all(&mut *tx)
                         .await?;
                 let history: Vec<codec::HistoryRow> = sqlx::query_as(&format!(
-                    "SELECT {HISTORY_COLUMNS} FROM ledger_history ORDER BY ts, account_id"
+                    "SELECT {BALANCE_COLUMNS_B} FROM ledger_balances b JOIN ledger_accounts a \
+                     ON a.id = b.account_id WHERE (a.flags & {history}) <> 0 ORDER BY b.ts, b.account_id",
+                    history = ledger::AccountFlags::HISTORY.0,
                 ))
                 .fetch_all(&mut *tx)
                 .await?;
@@ -570,9 +609,7 @@ macro_rules! ledger_backend {
         ) -> StoreResult<()> {
             let missing = cache.fill(ids, snap);
             for chunk in missing.chunks(IDS_PER_QUERY_MAX) {
-                let mut qb = ids_query(format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ("
-                ), chunk, ") ORDER BY id");
+                let mut qb = ids_query(format!("{ACCOUNT_SELECT} WHERE a.id IN ("), chunk, ") ORDER BY a.id");
                 for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&mut **tx).await? {
                     let a = row.decode()?;
                     snap.accounts.insert(a.id, a);
@@ -708,39 +745,50 @@ mod sqlite_backend {
         w: &::ledger::Writes,
     ) -> StoreResult<()> {
         let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("");
-        let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) =
-            w.accounts.iter().partition(|a| a.old.is_none());
-        for (rows, upsert) in [(inserts, false), (updates, true)] {
-            for chunk in rows.chunks(ROWS_PER_STATEMENT_MAX) {
-                push_padded(
-                    &mut qb,
-                    &format!("ledger_accounts ({ACCOUNT_COLUMNS})"),
-                    12,
-                    chunk,
-                    |b, write| {
-                        let a = &write.new;
-                        b.push_bind(codec::id_to_db(a.id))
-                            .push_bind(codec::u64_to_db(a.debits_pending))
-                            .push_bind(codec::u64_to_db(a.debits_posted))
-                            .push_bind(codec::u64_to_db(a.credits_pending))
-                            .push_bind(codec::u64_to_db(a.credits_posted))
-                            .push_bind(codec::id_to_db(a.user_data_128))
-                            .push_bind(codec::bits_to_db(a.user_data_64))
-                            .push_bind(i64::from(a.user_data_32))
-                            .push_bind(i64::from(a.ledger))
-                            .push_bind(i64::from(a.code))
-                            .push_bind(i64::from(a.flags.0))
-                            .push_bind(codec::u64_to_db(a.timestamp));
-                    },
-                    if upsert {
-                        " ON CONFLICT (id) DO UPDATE SET debits_pending = excluded.debits_pending, \
-                         debits_posted = excluded.debits_posted, credits_pending = excluded.credits_pending, \
-                         credits_posted = excluded.credits_posted, flags = excluded.flags"
-                    } else {
-                        ""
-                    },
-                );
-            }
+        let (inserts, flagged) = account_rows(w);
+        for chunk in inserts.chunks(ROWS_PER_STATEMENT_MAX) {
+            push_padded(
+                &mut qb,
+                &format!("ledger_accounts ({ACCOUNT_COLUMNS})"),
+                8,
+                chunk,
+                |b, a| {
+                    b.push_bind(codec::id_to_db(a.id))
+                        .push_bind(codec::id_to_db(a.user_data_128))
+                        .push_bind(codec::bits_to_db(a.user_data_64))
+                        .push_bind(i64::from(a.user_data_32))
+                        .push_bind(i64::from(a.ledger))
+                        .push_bind(i64::from(a.code))
+                        .push_bind(i64::from(a.flags.0))
+                        .push_bind(codec::u64_to_db(a.timestamp));
+                },
+                "",
+            );
+        }
+        // Closing and reopening change flags: rare, so one statement per account.
+        for a in flagged {
+            qb.push("UPDATE ledger_accounts SET flags = ")
+                .push_bind(i64::from(a.flags.0))
+                .push(" WHERE id = ")
+                .push_bind(codec::id_to_db(a.id))
+                .push("; ");
+        }
+        for chunk in w.balances.chunks(ROWS_PER_STATEMENT_MAX) {
+            push_padded(
+                &mut qb,
+                &format!("ledger_balances ({BALANCE_COLUMNS})"),
+                6,
+                chunk,
+                |b, h| {
+                    b.push_bind(codec::id_to_db(h.account_id))
+                        .push_bind(codec::u64_to_db(h.timestamp))
+                        .push_bind(codec::u64_to_db(h.debits_pending))
+                        .push_bind(codec::u64_to_db(h.debits_posted))
+                        .push_bind(codec::u64_to_db(h.credits_pending))
+                        .push_bind(codec::u64_to_db(h.credits_posted));
+                },
+                "",
+            );
         }
         for chunk in w.transfers.chunks(ROWS_PER_STATEMENT_MAX) {
             push_padded(
@@ -778,23 +826,6 @@ mod sqlite_backend {
                         .push_bind(p.new.expires_at.map(codec::u64_to_db));
                 },
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at",
-            );
-        }
-        for chunk in w.history.chunks(ROWS_PER_STATEMENT_MAX) {
-            push_padded(
-                &mut qb,
-                &format!("ledger_history ({HISTORY_COLUMNS})"),
-                6,
-                chunk,
-                |b, h| {
-                    b.push_bind(codec::id_to_db(h.account_id))
-                        .push_bind(codec::u64_to_db(h.timestamp))
-                        .push_bind(codec::u64_to_db(h.debits_pending))
-                        .push_bind(codec::u64_to_db(h.debits_posted))
-                        .push_bind(codec::u64_to_db(h.credits_pending))
-                        .push_bind(codec::u64_to_db(h.credits_posted));
-                },
-                "",
             );
         }
         for chunk in w.failed.chunks(ROWS_PER_STATEMENT_MAX) {
@@ -948,45 +979,50 @@ mod postgres_backend {
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         w: &::ledger::Writes,
     ) -> StoreResult<()> {
-        let (inserts, updates): (Vec<&::ledger::exec::AccountWrite>, Vec<_>) =
-            w.accounts.iter().partition(|a| a.old.is_none());
+        let (inserts, flagged) = account_rows(w);
         if !inserts.is_empty() {
-            let a: Vec<&Account> = inserts.iter().map(|w| &w.new).collect();
+            let a = &inserts;
             sqlx::query(
-                "INSERT INTO ledger_accounts (id, debits_pending, debits_posted, credits_pending, \
-                 credits_posted, user_data_128, user_data_64, user_data_32, ledger, code, flags, ts) \
-                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], \
-                 $6::bytea[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[])",
+                "INSERT INTO ledger_accounts (id, user_data_128, user_data_64, user_data_32, ledger, \
+                 code, flags, ts) \
+                 SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::int8[], $4::int8[], $5::int8[], \
+                 $6::int8[], $7::int8[], $8::int8[])",
             )
-            .bind(column(&a, |a| codec::id_to_db(a.id)))
-            .bind(column(&a, |a| codec::u64_to_db(a.debits_pending)))
-            .bind(column(&a, |a| codec::u64_to_db(a.debits_posted)))
-            .bind(column(&a, |a| codec::u64_to_db(a.credits_pending)))
-            .bind(column(&a, |a| codec::u64_to_db(a.credits_posted)))
-            .bind(column(&a, |a| codec::id_to_db(a.user_data_128)))
-            .bind(column(&a, |a| codec::bits_to_db(a.user_data_64)))
-            .bind(column(&a, |a| i64::from(a.user_data_32)))
-            .bind(column(&a, |a| i64::from(a.ledger)))
-            .bind(column(&a, |a| i64::from(a.code)))
-            .bind(column(&a, |a| i64::from(a.flags.0)))
-            .bind(column(&a, |a| codec::u64_to_db(a.timestamp)))
+            .bind(column(a, |a| codec::id_to_db(a.id)))
+            .bind(column(a, |a| codec::id_to_db(a.user_data_128)))
+            .bind(column(a, |a| codec::bits_to_db(a.user_data_64)))
+            .bind(column(a, |a| i64::from(a.user_data_32)))
+            .bind(column(a, |a| i64::from(a.ledger)))
+            .bind(column(a, |a| i64::from(a.code)))
+            .bind(column(a, |a| i64::from(a.flags.0)))
+            .bind(column(a, |a| codec::u64_to_db(a.timestamp)))
             .execute(&mut **tx)
             .await?;
         }
-        if !updates.is_empty() {
-            let a: Vec<&Account> = updates.iter().map(|w| &w.new).collect();
+        if !flagged.is_empty() {
+            let a = &flagged;
             sqlx::query(
-                "UPDATE ledger_accounts AS a SET debits_pending = u.dp, debits_posted = u.dpo, \
-                 credits_pending = u.cp, credits_posted = u.cpo, flags = u.flags \
-                 FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[]) \
-                 AS u(id, dp, dpo, cp, cpo, flags) WHERE a.id = u.id",
+                "UPDATE ledger_accounts AS a SET flags = u.flags \
+                 FROM UNNEST($1::bytea[], $2::int8[]) AS u(id, flags) WHERE a.id = u.id",
             )
-            .bind(column(&a, |a| codec::id_to_db(a.id)))
-            .bind(column(&a, |a| codec::u64_to_db(a.debits_pending)))
-            .bind(column(&a, |a| codec::u64_to_db(a.debits_posted)))
-            .bind(column(&a, |a| codec::u64_to_db(a.credits_pending)))
-            .bind(column(&a, |a| codec::u64_to_db(a.credits_posted)))
-            .bind(column(&a, |a| i64::from(a.flags.0)))
+            .bind(column(a, |a| codec::id_to_db(a.id)))
+            .bind(column(a, |a| i64::from(a.flags.0)))
+            .execute(&mut **tx)
+            .await?;
+        }
+        if !w.balances.is_empty() {
+            let h = &w.balances;
+            sqlx::query(
+                "INSERT INTO ledger_balances (account_id, ts, debits_pending, debits_posted, \
+                 credits_pending, credits_posted) \
+                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[])",
+            )
+            .bind(column(h, |h| codec::id_to_db(h.account_id)))
+            .bind(column(h, |h| codec::u64_to_db(h.timestamp)))
+            .bind(column(h, |h| codec::u64_to_db(h.debits_pending)))
+            .bind(column(h, |h| codec::u64_to_db(h.debits_posted)))
+            .bind(column(h, |h| codec::u64_to_db(h.credits_pending)))
+            .bind(column(h, |h| codec::u64_to_db(h.credits_posted)))
             .execute(&mut **tx)
             .await?;
         }
@@ -1024,22 +1060,6 @@ mod postgres_backend {
             .bind(column(p, |p| codec::id_to_db(p.new.id)))
             .bind(column(p, |p| codec::status_to_db(p.new.status)))
             .bind(column(p, |p| p.new.expires_at.map(codec::u64_to_db)))
-            .execute(&mut **tx)
-            .await?;
-        }
-        if !w.history.is_empty() {
-            let h = &w.history;
-            sqlx::query(
-                "INSERT INTO ledger_history (account_id, ts, debits_pending, debits_posted, \
-                 credits_pending, credits_posted) \
-                 SELECT * FROM UNNEST($1::bytea[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[])",
-            )
-            .bind(column(h, |h| codec::id_to_db(h.account_id)))
-            .bind(column(h, |h| codec::u64_to_db(h.timestamp)))
-            .bind(column(h, |h| codec::u64_to_db(h.debits_pending)))
-            .bind(column(h, |h| codec::u64_to_db(h.debits_posted)))
-            .bind(column(h, |h| codec::u64_to_db(h.credits_pending)))
-            .bind(column(h, |h| codec::u64_to_db(h.credits_posted)))
             .execute(&mut **tx)
             .await?;
         }
