@@ -300,17 +300,33 @@ macro_rules! ledger_backend {
                 let mut writer = self.writer().await?;
                 let Writer { conn, accounts: cache } = &mut *writer;
                 let result: StoreResult<_> = async {
-                    let mut tx = begin(&self.pool, conn).await?;
-                    let snap = prefetch(&mut tx, &flat, cache).await?;
+                    // On the writer's own connection, the prefetch's request opens the
+                    // transaction and the writes' request commits it: two round trips instead
+                    // of four. A failure drops that connection (`Writer::failed`), which rolls
+                    // back whatever is open. A pool's connection goes through `Transaction`.
+                    let own = conn.is_some();
+                    let mut pooled = None;
+                    let c = match conn.as_mut() {
+                        Some(c) => c,
+                        None => &mut **pooled.insert(self.pool.begin_with($begin).await?),
+                    };
+                    let snap = prefetch(c, &flat, cache, own).await?;
                     let outcome = exec::create_transfers_grouped(&snap, requests, now)?;
-                    apply(&mut tx, &outcome.writes).await?;
                     let committed = GroupCommit {
                         results: outcome.results,
                         accounts: outcome.writes.accounts.iter().map(|w| w.new).collect(),
                     };
                     let rows = bets(&committed);
-                    crate::games::insert_bet_rows!(&mut *tx, $params, rows);
-                    tx.commit().await?;
+                    apply(c, &outcome.writes, own && rows.is_empty()).await?;
+                    if !rows.is_empty() {
+                        crate::games::insert_bet_rows!(&mut *c, $params, rows);
+                        if own {
+                            sqlx::query("COMMIT").execute(&mut *c).await?;
+                        }
+                    }
+                    if let Some(tx) = pooled {
+                        tx.commit().await?;
+                    }
                     cache.committed(&snap, &outcome.writes);
                     Ok(committed)
                 }
@@ -338,9 +354,9 @@ macro_rules! ledger_backend {
                     let mut ids: Vec<AccountId> = batch.iter().map(|a| a.id).collect();
                     ids.sort_unstable();
                     ids.dedup();
-                    load_accounts(&mut tx, cache, &ids, &mut snap).await?;
+                    load_accounts(&mut *tx, cache, &ids, &mut snap).await?;
                     let outcome = exec::create_accounts(&snap, batch, now)?;
-                    apply(&mut tx, &outcome.writes).await?;
+                    apply(&mut *tx, &outcome.writes, false).await?;
                     tx.commit().await?;
                     cache.committed(&snap, &outcome.writes);
                     Ok(outcome.results)
@@ -379,10 +395,10 @@ macro_rules! ledger_backend {
                     load_transfers(&mut tx, &sorted, &mut snap).await?;
                     let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
                     let account_ids = exec::prefetch_account_ids(&[], &prefetched);
-                    load_accounts(&mut tx, cache, &account_ids, &mut snap).await?;
+                    load_accounts(&mut *tx, cache, &account_ids, &mut snap).await?;
                     snap.expired_candidates = candidates;
                     let outcome = exec::expire_pending(&snap, now, limit)?;
-                    apply(&mut tx, &outcome.writes).await?;
+                    apply(&mut *tx, &outcome.writes, false).await?;
                     tx.commit().await?;
                     cache.committed(&snap, &outcome.writes);
                     Ok(outcome.expired)
@@ -602,7 +618,7 @@ macro_rules! ledger_backend {
         /// against the batch's commit timestamp first), and the rest read from the database.
         /// They need no row lock: only a batch holding the commit-timestamp lock writes them.
         async fn load_accounts(
-            tx: &mut sqlx::Transaction<'_, $db>,
+            tx: &mut <$db as sqlx::Database>::Connection,
             cache: &AccountCache,
             ids: &[AccountId],
             snap: &mut Snapshot,
@@ -610,7 +626,7 @@ macro_rules! ledger_backend {
             let missing = cache.fill(ids, snap);
             for chunk in missing.chunks(IDS_PER_QUERY_MAX) {
                 let mut qb = ids_query(format!("{ACCOUNT_SELECT} WHERE a.id IN ("), chunk, ") ORDER BY a.id");
-                for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&mut **tx).await? {
+                for row in qb.build_query_as::<codec::AccountRow>().fetch_all(&mut *tx).await? {
                     let a = row.decode()?;
                     snap.accounts.insert(a.id, a);
                 }
@@ -636,11 +652,14 @@ mod sqlite_backend {
     /// Reads the commit timestamp and what the batch `flat` names: its transfers with their
     /// pending statuses and failure marks in one statement (each round trip is a hand-off to
     /// the connection's thread and back), then the accounts of those and of its own events
-    /// that the writer has no copy of. `BEGIN IMMEDIATE` already holds the write lock.
+    /// that the writer has no copy of. With `begin`, the first statement's request starts with
+    /// `BEGIN IMMEDIATE` (one round trip fewer); otherwise the caller's `BEGIN IMMEDIATE`
+    /// already holds the write lock.
     async fn prefetch(
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        tx: &mut sqlx::SqliteConnection,
         flat: &[Transfer],
         cache: &mut AccountCache,
+        begin: bool,
     ) -> StoreResult<Snapshot> {
         use sqlx::Row as _;
         let ids = exec::prefetch_transfer_ids(flat);
@@ -650,12 +669,15 @@ mod sqlite_backend {
         let mut first = true;
         while first || !rest.is_empty() {
             let (chunk, tail) = rest.split_at(rest.len().min(IDS_PER_QUERY_MAX));
-            let sql = lookup_sql(chunk.len(), first);
+            let mut sql = lookup_sql(chunk.len(), first);
+            if first && begin {
+                sql.insert_str(0, "BEGIN IMMEDIATE; ");
+            }
             let mut query = sqlx::query(&sql);
             for id in chunk {
                 query = query.bind(codec::id_to_db(*id));
             }
-            for row in query.fetch_all(&mut **tx).await? {
+            for row in query.fetch_all(&mut *tx).await? {
                 match row.try_get::<i64, _>(0)? {
                     LOOKUP_TRANSFER => {
                         let t =
@@ -740,9 +762,11 @@ mod sqlite_backend {
     /// whose row count is rounded up to a power of two with rows of NULLs that the statement
     /// skips (`SELECT * FROM (VALUES …) WHERE column1 IS NOT NULL`), so a request comes in few
     /// shapes and each is prepared once per connection instead of parsed for every batch.
+    /// With `commit`, the same request ends with `COMMIT`.
     async fn apply(
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        tx: &mut sqlx::SqliteConnection,
         w: &::ledger::Writes,
+        commit: bool,
     ) -> StoreResult<()> {
         let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("");
         let (inserts, flagged) = account_rows(w);
@@ -844,8 +868,11 @@ mod sqlite_backend {
         }
         qb.push("UPDATE ledger_meta SET commit_timestamp = ")
             .push_bind(codec::u64_to_db(w.commit_timestamp))
-            .push(" WHERE id = 1");
-        qb.build().execute(&mut **tx).await?;
+            .push(" WHERE id = 1; ");
+        if commit {
+            qb.push("COMMIT");
+        }
+        qb.build().execute(&mut *tx).await?;
         Ok(())
     }
 
@@ -906,11 +933,12 @@ mod postgres_backend {
     /// transfers it posts or voids, and the rest of its own if the locked timestamp shows the
     /// copies are stale, follow in a second request, only when there are any. Each statement reads what was
     /// committed when it starts (read committed), so every read sees the previous batch, whose
-    /// commit the lock waited for.
+    /// commit the lock waited for. With `begin`, the request opens the transaction itself.
     async fn prefetch(
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        tx: &mut sqlx::PgConnection,
         flat: &[Transfer],
         cache: &mut AccountCache,
+        begin: bool,
     ) -> StoreResult<Snapshot> {
         let transfer_ids = exec::prefetch_transfer_ids(flat);
         use sqlx::{FromRow as _, Row as _};
@@ -918,11 +946,14 @@ mod postgres_backend {
         // Optimistically, only the accounts without a copy: the lock's timestamp, read in the
         // same request, tells whether the copies are still exact (if not, the rest follow).
         let asked = cache.missing(&named);
-        let sql = literal::prefetch(&transfer_ids, &asked);
+        let mut sql = literal::prefetch(&transfer_ids, &asked);
+        if begin {
+            sql.insert_str(0, "BEGIN;\n");
+        }
         let mut snap = Snapshot::default();
         let mut commit_timestamp = None;
         // The result sets arrive in statement order; each has its own shape.
-        for row in sqlx::Executor::fetch_all(&mut **tx, sqlx::raw_sql(&sql)).await? {
+        for row in sqlx::Executor::fetch_all(&mut *tx, sqlx::raw_sql(&sql)).await? {
             match (row.len(), row.columns().first().map(sqlx::Column::name)) {
                 (1, Some("commit_timestamp")) => {
                     let (ts,) = <(i64,)>::from_row(&row)?;
@@ -974,10 +1005,12 @@ mod postgres_backend {
 
     /// Writes a batch's rows with one statement per table, each taking its rows as arrays
     /// (`UNNEST`): one statement text whatever the batch size, so the server plans it once per
-    /// connection, and the values travel in binary, with nothing to parse.
+    /// connection, and the values travel in binary, with nothing to parse. With `commit`, a
+    /// `COMMIT` follows.
     async fn apply(
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        tx: &mut sqlx::PgConnection,
         w: &::ledger::Writes,
+        commit: bool,
     ) -> StoreResult<()> {
         let (inserts, flagged) = account_rows(w);
         if !inserts.is_empty() {
@@ -996,7 +1029,7 @@ mod postgres_backend {
             .bind(column(a, |a| i64::from(a.code)))
             .bind(column(a, |a| i64::from(a.flags.0)))
             .bind(column(a, |a| codec::u64_to_db(a.timestamp)))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         if !flagged.is_empty() {
@@ -1007,7 +1040,7 @@ mod postgres_backend {
             )
             .bind(column(a, |a| codec::id_to_db(a.id)))
             .bind(column(a, |a| i64::from(a.flags.0)))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         if !w.balances.is_empty() {
@@ -1023,7 +1056,7 @@ mod postgres_backend {
             .bind(column(h, |h| codec::u64_to_db(h.debits_posted)))
             .bind(column(h, |h| codec::u64_to_db(h.credits_pending)))
             .bind(column(h, |h| codec::u64_to_db(h.credits_posted)))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         if !w.transfers.is_empty() {
@@ -1047,7 +1080,7 @@ mod postgres_backend {
             .bind(column(t, |t| i64::from(t.code)))
             .bind(column(t, |t| i64::from(t.flags.0)))
             .bind(column(t, |t| codec::u64_to_db(t.timestamp)))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         if !w.pending.is_empty() {
@@ -1060,7 +1093,7 @@ mod postgres_backend {
             .bind(column(p, |p| codec::id_to_db(p.new.id)))
             .bind(column(p, |p| codec::status_to_db(p.new.status)))
             .bind(column(p, |p| p.new.expires_at.map(codec::u64_to_db)))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         if !w.failed.is_empty() {
@@ -1072,13 +1105,16 @@ mod postgres_backend {
             .bind(column(f, |f| codec::id_to_db(f.id)))
             .bind(column(f, |f| f.result.name()))
             .bind(column(f, |f| codec::u64_to_db(f.timestamp)))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         sqlx::query("UPDATE ledger_meta SET commit_timestamp = $1 WHERE id = 1")
             .bind(codec::u64_to_db(w.commit_timestamp))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
+        if commit {
+            sqlx::query("COMMIT").execute(&mut *tx).await?;
+        }
         Ok(())
     }
 }

@@ -51,6 +51,11 @@ mod sqlite_file {
         block_on(ledger::conformance::run_all(sqlite_file));
     }
 
+    #[test]
+    fn failed_batch_commits_nothing() {
+        block_on(async { super::failed_batch_commits_nothing(sqlite_file().await).await });
+    }
+
     /// Two writers (two pools, as two processes would have) on one database file never lose
     /// or duplicate money: `BEGIN IMMEDIATE` serialises their batches, and each notices the
     /// other's commits before using its own copies of the accounts.
@@ -99,6 +104,15 @@ mod postgres {
         });
     }
 
+    #[test]
+    fn failed_batch_commits_nothing() {
+        block_on(async {
+            if let Some(ledger) = postgres().await {
+                super::failed_batch_commits_nothing(LedgerDb::Postgres(ledger)).await;
+            }
+        });
+    }
+
     /// Two writers (two pools, as two server processes would have) on one schema never lose or
     /// duplicate money: the meta-row and account locks serialise their batches.
     #[test]
@@ -122,6 +136,77 @@ mod postgres {
             two_writers(first.ledger(), second.ledger()).await;
         });
     }
+}
+
+/// A bet row for [`failed_batch_commits_nothing`].
+fn bet_row(id: i64, nonce: i64) -> store::BetRecord {
+    store::BetRecord {
+        id,
+        user_id: 7,
+        game: "dice".to_owned(),
+        currency: "PLAY".to_owned(),
+        amount: 5,
+        payout: 0,
+        multiplier: 0,
+        status: 1,
+        server_seed_hash: "h".to_owned(),
+        client_seed: "c".to_owned(),
+        nonce,
+        idempotency_key: None,
+        request_hash: "r".to_owned(),
+        params: "{}".to_owned(),
+        outcome: "{}".to_owned(),
+        round_state: None,
+        response: "{}".to_owned(),
+        created_at_ms: 1,
+        updated_at_ms: 1,
+        server_seed: None,
+    }
+}
+
+/// A batch whose bet row breaks a constraint commits nothing, its transfers included (the
+/// writer's transaction is open across several requests and must roll back), and the next batch
+/// commits normally.
+async fn failed_batch_commits_nothing(ledger: LedgerDb) {
+    use ledger::chart::{AccountKind, TransferKind};
+    let (house, player) = (1_000u128, 1u128);
+    let accounts = [
+        AccountKind::House.account(house, 1),
+        AccountKind::Issuance.account(player, 1),
+    ];
+    ledger
+        .create_accounts(&accounts, 1)
+        .await
+        .expect("accounts");
+    let bet = |id: u128| [TransferKind::Bet.transfer(id, player, house, 5, 1)];
+    let first = bet(10);
+    ledger
+        .commit_batch_deferred(&[&first], 2, |_| vec![bet_row(1, 1)])
+        .await
+        .expect("first bet");
+    ledger.sync().await.expect("sync");
+    let (plain, with_row) = (bet(11), bet(12));
+    let err = ledger
+        .commit_batch_deferred(&[&plain, &with_row], 3, |_| vec![bet_row(2, 1)])
+        .await
+        .expect_err("the nonce is taken");
+    assert_eq!(err.kind, store::StoreErrorKind::Conflict, "{err}");
+    assert!(
+        ledger
+            .lookup_transfers(&[11, 12])
+            .await
+            .expect("lookup")
+            .is_empty(),
+        "nothing of the failed batch committed"
+    );
+    let again = bet(11);
+    let results = ledger.create_transfers(&again, 4).await.expect("retry");
+    assert!(results.iter().all(|r| r.is_success()), "{results:?}");
+    let dump = ledger.dump().await.expect("dump");
+    assert_eq!(dump.transfers.len(), 2);
+    let house_row = dump.accounts.iter().find(|a| a.id == house).expect("house");
+    assert_eq!(house_row.credits_posted, 10);
+    assert!(ledger::verify(&dump).ok);
 }
 
 /// Runs the same hot-account workload through two ledgers on one database concurrently.
