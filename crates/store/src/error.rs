@@ -1,4 +1,5 @@
-//! The one error type that crosses the store boundary; `sqlx::Error` never leaves this crate.
+//! The one error type that crosses the store boundary; `sqlx::Error` and `rusqlite::Error` never
+//! leave this crate.
 
 use std::fmt;
 
@@ -72,6 +73,34 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => StoreErrorKind::Unavailable,
+            _ => StoreErrorKind::Internal,
+        };
+        Self {
+            kind,
+            message: err.to_string(),
+            source: Some(Box::new(err)),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        let kind = match &err {
+            rusqlite::Error::QueryReturnedNoRows => StoreErrorKind::NotFound,
+            rusqlite::Error::SqliteFailure(e, _) => match e.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    StoreErrorKind::Conflict
+                }
+                _ => match e.code {
+                    rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::SystemIoFailure => StoreErrorKind::Unavailable,
+                    _ => StoreErrorKind::Internal,
+                },
+            },
             _ => StoreErrorKind::Internal,
         };
         Self {

@@ -207,7 +207,9 @@ pub(crate) fn bet_insert_sql(style: crate::common::Params, rows: usize) -> Strin
 
 /// Inserts `bets` on `$conn` (a transaction) in multi-row statements of at most
 /// [`BET_INSERT_ROWS_MAX`] rows; `?` on failure. A macro because the same statements run in the
-/// games store's own transactions and inside a ledger batch's (see `LedgerDb::commit_batch_deferred`).
+/// games store's own transactions and inside a ledger batch's (see `LedgerDb::commit_batch_deferred`;
+/// the writer's own connection to a SQLite file inserts the same rows with the same statement,
+/// one row at a time: `ledger::direct`).
 macro_rules! insert_bet_rows {
     ($conn:expr, $style:expr, $bets:expr) => {
         for chunk in $bets.chunks($crate::games::BET_INSERT_ROWS_MAX) {

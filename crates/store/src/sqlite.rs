@@ -8,6 +8,32 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::{StoreError, StoreErrorKind, StoreResult};
 
+/// Settings of every connection to a database file (the pool's, and the ledger writer's own in
+/// `ledger::direct`), as `PRAGMA` name and value.
+pub(crate) const FILE_PRAGMAS: [(&str, &str); 4] = [
+    // An 8 MiB page cache per connection (an upper bound, not an allocation). Reads of pages
+    // already in the file come from the memory map below, so the cache mostly holds pages a
+    // transaction changes (a batch of a few hundred transfers dirties a few thousand 1 KiB
+    // pages, which must not spill mid-transaction). Bigger is slower: when a B-tree split swaps
+    // two new pages, SQLite parks one under the pending-byte page number (1 GiB / page size),
+    // and every commit after that walks the whole cache to drop pages beyond the end of the
+    // file; with 64 MiB that walk took ~9 % of the server's CPU under the instant-games load
+    // (`docs/benchmarks.md`, session 7).
+    ("cache_size", "-8192"),
+    // No checkpoint inside a commit: the committing writer would stall for the whole copy (tens
+    // of milliseconds on a busy disk) with every table waiting on it. `checkpoint::spawn` runs
+    // them beside the writers instead.
+    ("wal_autocheckpoint", "0"),
+    // Statement journals (multi-row statements inside a transaction) and other temporary files
+    // in memory rather than in files written on every batch.
+    ("temp_store", "memory"),
+    // Read the database file through a shared memory map. SQLite drops a connection's whole
+    // page cache whenever another connection has written, so with a pool of readers beside the
+    // group-commit writers every read began by re-reading the B-tree's upper pages with `pread`;
+    // mapped pages are shared with the OS cache and cost no copy and no system call.
+    ("mmap_size", "1073741824"),
+];
+
 /// SQLite-backed store.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -45,33 +71,13 @@ impl SqliteStore {
             opts = opts
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
-                // An 8 MiB page cache per connection (an upper bound, not an allocation). Reads
-                // of pages already in the file come from the memory map below, so the cache
-                // mostly holds pages a transaction changes (a batch of a few hundred transfers
-                // dirties a few thousand 1 KiB pages, which must not spill mid-transaction).
-                // Bigger is slower: when a B-tree split swaps two new pages, SQLite parks one
-                // under the pending-byte page number (1 GiB / page size), and every commit after
-                // that walks the whole cache to drop pages beyond the end of the file; with
-                // 64 MiB that walk took ~9 % of the server's CPU under the instant-games load
-                // (`docs/benchmarks.md`, session 7).
-                .pragma("cache_size", "-8192")
                 // Small pages: a ledger batch dirties a few random index leaves per transfer, and
                 // WAL commits write (and fsync) whole pages, so 1 KiB pages write a quarter of
                 // the bytes of the default 4 KiB. Only takes effect when the file is created.
-                .page_size(1024)
-                // No checkpoint inside a commit: the committing writer would stall for the whole
-                // copy (tens of milliseconds on a busy disk) with every table waiting on it.
-                // `checkpoint::spawn` runs them beside the writers instead.
-                .pragma("wal_autocheckpoint", "0")
-                // Statement journals (multi-row statements inside a transaction) and other
-                // temporary files in memory rather than in files written on every batch.
-                .pragma("temp_store", "memory")
-                // Read the database file through a shared memory map. SQLite drops a
-                // connection's whole page cache whenever another connection has written, so
-                // with a pool of readers beside the group-commit writers every read began by
-                // re-reading the B-tree's upper pages with `pread`; mapped pages are shared with
-                // the OS cache and cost no copy and no system call.
-                .pragma("mmap_size", "1073741824");
+                .page_size(1024);
+            for (name, value) in FILE_PRAGMAS {
+                opts = opts.pragma(name, value);
+            }
         }
         let pool = SqlitePoolOptions::new()
             .after_connect(|conn, _| Box::pin(async move { busy::install(conn).await }))
@@ -180,7 +186,7 @@ mod checkpoint {
     unsafe_code,
     reason = "sqlite3_busy_handler is only reachable through the C API"
 )]
-mod busy {
+pub(crate) mod busy {
     use std::ffi::{c_int, c_void};
 
     use sqlx::SqliteConnection;
@@ -190,13 +196,20 @@ mod busy {
     /// Attempts in all, giving up after about five seconds, like the timeout it replaces.
     const ATTEMPTS_MAX: c_int = FAST_ATTEMPTS + 20_000;
 
-    extern "C" fn on_busy(_: *mut c_void, attempts: c_int) -> c_int {
+    /// The policy: after the `attempts`-th failed attempt, sleeps and returns true to try again,
+    /// or returns false to give up (the statement then fails with `SQLITE_BUSY`). Also the
+    /// ledger writer's own connection's handler (`ledger::direct`).
+    pub(crate) fn wait(attempts: c_int) -> bool {
         if attempts >= ATTEMPTS_MAX {
-            return 0;
+            return false;
         }
         let micros = if attempts < FAST_ATTEMPTS { 50 } else { 250 };
         std::thread::sleep(std::time::Duration::from_micros(micros));
-        1
+        true
+    }
+
+    extern "C" fn on_busy(_: *mut c_void, attempts: c_int) -> c_int {
+        c_int::from(wait(attempts))
     }
 
     pub(super) async fn install(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {

@@ -92,13 +92,20 @@ impl Pipeline {
     /// times longer than their database work).
     pub fn start(ledger: LedgerDb, queue_depth: usize) -> Self {
         let (tx, rx) = mpsc::channel(queue_depth.clamp(1, QUEUE_DEPTH_MAX));
-        let (synced_tx, synced_rx) = mpsc::unbounded_channel();
-        let run = async move {
-            let syncing = tokio::spawn(syncer(ledger.clone(), synced_rx));
-            writer(ledger, rx, synced_tx).await;
-            // The writer dropped its sender: the syncer answers what is left, then ends.
-            let _ = syncing.await;
+        let (synced_tx, synced_rx) = std::sync::mpsc::channel();
+        let syncing = ledger.clone();
+        let synced_tx = match std::thread::Builder::new()
+            .name("ledger-sync".into())
+            .spawn(move || syncer(&syncing, &synced_rx))
+        {
+            Ok(_) => Some(synced_tx),
+            Err(e) => {
+                tracing::warn!(error = %e, "no thread for the ledger syncer; the writer syncs");
+                None
+            }
         };
+        // When the writer ends it drops its sender: the syncer answers what is left, then ends.
+        let run = writer(ledger, rx, synced_tx);
         let own = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build();
@@ -213,15 +220,16 @@ const BATCH_BETS_MAX: usize = 1_024;
 /// Answers each batch once it is durable: takes every batch committed since the last flush,
 /// syncs once (see [`LedgerDb::sync`]) and answers them all, while the writer goes on with the
 /// next batch. A failed sync fails the requests it would have confirmed (their transfers may have
-/// committed; a retry with the same ids returns their outcome).
-async fn syncer(ledger: LedgerDb, mut rx: mpsc::UnboundedReceiver<Answers>) {
-    while let Some(first) = rx.recv().await {
+/// committed; a retry with the same ids returns their outcome). Runs on a thread of its own,
+/// which the `fdatasync` blocks.
+fn syncer(ledger: &LedgerDb, rx: &std::sync::mpsc::Receiver<Answers>) {
+    while let Ok(first) = rx.recv() {
         let mut waiting = vec![first];
         while let Ok(more) = rx.try_recv() {
             waiting.push(more);
         }
         let started = clock::instant();
-        let synced = ledger.sync().await;
+        let synced = ledger.sync_blocking();
         metrics::histogram!("ledger_sync_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("ledger_sync_batches").record(waiting.len() as f64);
         if let Err(e) = &synced {
@@ -233,10 +241,12 @@ async fn syncer(ledger: LedgerDb, mut rx: mpsc::UnboundedReceiver<Answers>) {
     }
 }
 
+/// The writer's loop. On SQLite its batches run synchronously on its thread (see
+/// `store::ledger`), which is why it has a runtime of its own.
 async fn writer(
     ledger: LedgerDb,
     mut rx: mpsc::Receiver<Job>,
-    synced: mpsc::UnboundedSender<Answers>,
+    synced: Option<std::sync::mpsc::Sender<Answers>>,
 ) {
     let mut carry: Option<Job> = None;
     let mut expire_tick = tokio::time::interval(EXPIRE_INTERVAL);
@@ -292,7 +302,11 @@ async fn writer(
         }
         let answers = commit_group(&ledger, batch).await;
         if ledger.needs_sync() {
-            if let Err(mpsc::error::SendError(answers)) = synced.send(answers) {
+            let unsent = match &synced {
+                Some(synced) => synced.send(answers).err().map(|e| e.0),
+                None => Some(answers),
+            };
+            if let Some(answers) = unsent {
                 answers.send(ledger.sync().await.as_ref().map(|_| ()));
             }
         } else {

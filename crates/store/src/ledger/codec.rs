@@ -76,18 +76,18 @@ fn status_from_db(v: i64) -> StoreResult<PendingStatus> {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
-    id: Vec<u8>,
-    debits_pending: i64,
-    debits_posted: i64,
-    credits_pending: i64,
-    credits_posted: i64,
-    user_data_128: Vec<u8>,
-    user_data_64: i64,
-    user_data_32: i64,
-    ledger: i64,
-    code: i64,
-    flags: i64,
-    ts: i64,
+    pub(super) id: Vec<u8>,
+    pub(super) debits_pending: i64,
+    pub(super) debits_posted: i64,
+    pub(super) credits_pending: i64,
+    pub(super) credits_posted: i64,
+    pub(super) user_data_128: Vec<u8>,
+    pub(super) user_data_64: i64,
+    pub(super) user_data_32: i64,
+    pub(super) ledger: i64,
+    pub(super) code: i64,
+    pub(super) flags: i64,
+    pub(super) ts: i64,
 }
 
 impl AccountRow {
@@ -111,19 +111,19 @@ impl AccountRow {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TransferRow {
-    id: Vec<u8>,
-    debit_account_id: Vec<u8>,
-    credit_account_id: Vec<u8>,
-    amount: i64,
-    pending_id: Vec<u8>,
-    user_data_128: Vec<u8>,
-    user_data_64: i64,
-    user_data_32: i64,
-    timeout: i64,
-    ledger: i64,
-    code: i64,
-    flags: i64,
-    ts: i64,
+    pub(super) id: Vec<u8>,
+    pub(super) debit_account_id: Vec<u8>,
+    pub(super) credit_account_id: Vec<u8>,
+    pub(super) amount: i64,
+    pub(super) pending_id: Vec<u8>,
+    pub(super) user_data_128: Vec<u8>,
+    pub(super) user_data_64: i64,
+    pub(super) user_data_32: i64,
+    pub(super) timeout: i64,
+    pub(super) ledger: i64,
+    pub(super) code: i64,
+    pub(super) flags: i64,
+    pub(super) ts: i64,
 }
 
 impl TransferRow {
@@ -166,11 +166,11 @@ impl PendingDbRow {
 #[derive(sqlx::FromRow)]
 pub(super) struct HistoryRow {
     account_id: Vec<u8>,
-    ts: i64,
-    debits_pending: i64,
-    debits_posted: i64,
-    credits_pending: i64,
-    credits_posted: i64,
+    pub(super) ts: i64,
+    pub(super) debits_pending: i64,
+    pub(super) debits_posted: i64,
+    pub(super) credits_pending: i64,
+    pub(super) credits_posted: i64,
 }
 
 impl HistoryRow {
@@ -188,9 +188,9 @@ impl HistoryRow {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct FailedRow {
-    id: Vec<u8>,
+    pub(super) id: Vec<u8>,
     result: String,
-    ts: i64,
+    pub(super) ts: i64,
 }
 
 impl FailedRow {

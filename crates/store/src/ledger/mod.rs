@@ -6,15 +6,18 @@
 //! `FOR UPDATE`, which also serialises several server processes: only a batch holding that lock
 //! writes the ledger's tables), prefetch the transfers and accounts the batch names, execute in
 //! memory, then write every changed row and commit. SQLite opens the transaction with
-//! `BEGIN IMMEDIATE`, so the read and the write happen under one write lock, reads the batch's
-//! transfers, pending statuses, failure marks and the commit timestamp in one statement, and
-//! sends the writes as one multi-statement request. PostgreSQL reads everything in one request
+//! `BEGIN IMMEDIATE`, so the read and the write happen under one write lock. On a database file
+//! the writer runs each batch on its own thread through a connection of its own ([`direct`]);
+//! an in-memory database's batch goes through sqlx, reads the batch's transfers, pending
+//! statuses, failure marks and the commit timestamp in one statement, and sends the writes as
+//! one multi-statement request. PostgreSQL reads everything in one request
 //! ([`literal`]) and writes one statement per table with its rows bound as arrays (`UNNEST`).
 //! On both, the writer keeps copies of the accounts it has read or written ([`AccountCache`]),
 //! valid while the locked commit timestamp is still the one its own last batch wrote, and reads
 //! only the accounts it has no copy of.
 
 mod codec;
+mod direct;
 mod literal;
 
 use ledger::exec::{self, Snapshot};
@@ -70,7 +73,10 @@ impl From<BatchError> for StoreError {
 /// `writer` field) and its copies of account rows.
 #[derive(Debug)]
 struct Writer<C> {
+    /// The writer's sqlx connection (PostgreSQL).
     conn: Option<C>,
+    /// The writer's synchronous connection to a SQLite file ([`direct`]), instead of `conn`.
+    direct: Option<direct::Direct>,
     accounts: AccountCache,
 }
 
@@ -78,16 +84,22 @@ impl<C> Default for Writer<C> {
     fn default() -> Self {
         Self {
             conn: None,
+            direct: None,
             accounts: AccountCache::default(),
         }
     }
 }
 
 impl<C> Writer<C> {
-    /// After a failed batch: the connection is not reused (the next batch takes a fresh one),
-    /// and the copies are dropped, since the batch may or may not have committed.
+    /// After a failed batch: the copies are dropped, since the batch may or may not have
+    /// committed, and so is the sqlx connection (the next batch takes a fresh one; dropping it
+    /// rolls back whatever it left open). The direct connection rolled its transaction back
+    /// already and is kept, unless that rollback failed too.
     fn failed(&mut self) {
         self.conn = None;
+        if !self.direct.as_ref().is_some_and(direct::Direct::is_clean) {
+            self.direct = None;
+        }
         self.accounts.clear();
     }
 }
@@ -206,11 +218,17 @@ macro_rules! ledger_backend {
 
             async fn writer(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Writer<<$db as sqlx::Database>::Connection>>> {
                 let mut guard = self.writer.lock().await;
-                if guard.conn.is_none() && self.pool.options().get_max_connections() > 1 {
+                if guard.conn.is_none()
+                    && guard.direct.is_none()
+                    && self.pool.options().get_max_connections() > 1
+                {
                     let mut conn = self.pool.acquire().await?.detach();
-                    let wal = Self::prepare_writer(&mut conn).await?;
+                    let (wal, direct) = Self::prepare_writer(&mut conn).await?;
                     *self.wal.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = wal;
-                    guard.conn = Some(conn);
+                    match direct {
+                        Some(direct) => guard.direct = Some(direct),
+                        None => guard.conn = Some(conn),
+                    }
                 }
                 Ok(guard)
             }
@@ -228,16 +246,23 @@ macro_rules! ledger_backend {
             /// one flush. A no-op where every commit is durable on its own (PostgreSQL, or a
             /// database without a log file).
             pub async fn sync(&self) -> StoreResult<()> {
+                if !self.needs_sync() {
+                    return Ok(());
+                }
+                let this = self.clone();
+                tokio::task::spawn_blocking(move || this.sync_blocking())
+                    .await
+                    .map_err(|e| StoreError::new(StoreErrorKind::Internal, e.to_string()))?
+            }
+
+            /// [`Self::sync`] on the calling thread, which it blocks for the `fdatasync`.
+            pub fn sync_blocking(&self) -> StoreResult<()> {
                 let Some(path) = self.wal.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone() else {
                     return Ok(());
                 };
-                let unavailable = |e: std::io::Error| {
+                std::fs::File::open(&path).and_then(|f| f.sync_data()).map_err(|e| {
                     StoreError::new(StoreErrorKind::Unavailable, format!("cannot sync the write-ahead log: {e}"))
-                };
-                tokio::task::spawn_blocking(move || std::fs::File::open(&path)?.sync_data())
-                    .await
-                    .map_err(|e| StoreError::new(StoreErrorKind::Internal, e.to_string()))?
-                    .map_err(unavailable)
+                })
             }
 
             /// Executes several independent requests as one batch in one transaction (the group
@@ -298,7 +323,14 @@ macro_rules! ledger_backend {
                     return Err(BatchError::TooManyEvents { events: flat.len(), limit: BATCH_EVENTS_MAX }.into());
                 }
                 let mut writer = self.writer().await?;
-                let Writer { conn, accounts: cache } = &mut *writer;
+                let Writer { conn, direct, accounts: cache } = &mut *writer;
+                if let Some(d) = direct.as_mut() {
+                    let result = direct::blocking(|| d.commit_batch(cache, requests, &flat, now, bets));
+                    if result.is_err() {
+                        writer.failed();
+                    }
+                    return result;
+                }
                 let result: StoreResult<_> = async {
                     // On the writer's own connection, the prefetch's request opens the
                     // transaction and the writes' request commits it: two round trips instead
@@ -346,8 +378,11 @@ macro_rules! ledger_backend {
                     return Err(BatchError::TooManyEvents { events: batch.len(), limit: BATCH_EVENTS_MAX }.into());
                 }
                 let mut writer = self.writer().await?;
-                let Writer { conn, accounts: cache } = &mut *writer;
-                let result: StoreResult<_> = async {
+                let Writer { conn, direct, accounts: cache } = &mut *writer;
+                let result: StoreResult<_> = if let Some(d) = direct.as_mut() {
+                    direct::blocking(|| d.create_accounts(cache, batch, now))
+                } else {
+                    async {
                     let mut tx = begin(&self.pool, conn).await?;
                     let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
                     cache.validate(snap.commit_timestamp);
@@ -360,8 +395,9 @@ macro_rules! ledger_backend {
                     tx.commit().await?;
                     cache.committed(&snap, &outcome.writes);
                     Ok(outcome.results)
-                }
-                .await;
+                    }
+                    .await
+                };
                 if result.is_err() {
                     writer.failed();
                 }
@@ -375,8 +411,11 @@ macro_rules! ledger_backend {
                     return Err(BatchError::TooManyEvents { events: limit, limit: BATCH_EVENTS_MAX }.into());
                 }
                 let mut writer = self.writer().await?;
-                let Writer { conn, accounts: cache } = &mut *writer;
-                let result: StoreResult<_> = async {
+                let Writer { conn, direct, accounts: cache } = &mut *writer;
+                let result: StoreResult<_> = if let Some(d) = direct.as_mut() {
+                    direct::blocking(|| d.expire(cache, now, limit))
+                } else {
+                    async {
                     let mut tx = begin(&self.pool, conn).await?;
                     let mut snap = Snapshot { commit_timestamp: lock_meta(&mut tx).await?, ..Snapshot::default() };
                     cache.validate(snap.commit_timestamp);
@@ -402,8 +441,9 @@ macro_rules! ledger_backend {
                     tx.commit().await?;
                     cache.committed(&snap, &outcome.writes);
                     Ok(outcome.expired)
-                }
-                .await;
+                    }
+                    .await
+                };
                 if result.is_err() {
                     writer.failed();
                 }
@@ -912,6 +952,96 @@ mod sqlite_backend {
         qb.push(tail);
         qb.push("; ");
     }
+    #[cfg(test)]
+    mod tests {
+        use ledger::LedgerStore as _;
+        use ledger::chart::{AccountKind, TransferKind};
+
+        use crate::games::BetRecord;
+
+        fn bet_row(id: i64) -> BetRecord {
+            BetRecord {
+                id,
+                user_id: 7,
+                game: "dice".to_owned(),
+                currency: "PLAY".to_owned(),
+                amount: 5,
+                payout: 0,
+                multiplier: 0,
+                status: 1,
+                server_seed_hash: "h".to_owned(),
+                client_seed: "c".to_owned(),
+                nonce: id,
+                idempotency_key: None,
+                request_hash: "r".to_owned(),
+                params: "{}".to_owned(),
+                outcome: "{}".to_owned(),
+                round_state: None,
+                response: "{}".to_owned(),
+                created_at_ms: 1,
+                updated_at_ms: 1,
+                server_seed: None,
+            }
+        }
+
+        /// A database file's ledger writes through its own synchronous connection, which
+        /// survives a failed batch (its transaction rolled back) and goes on committing.
+        #[tokio::test]
+        async fn a_file_ledger_writes_through_its_own_connection() {
+            let dir = std::env::temp_dir().join(format!("playhouse-direct-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let url = format!("sqlite://{}/ledger.db", dir.display());
+            let store = crate::SqliteStore::connect(&url).await.expect("store");
+            let ledger = store.ledger();
+            let accounts = [
+                AccountKind::House.account(1, 1),
+                AccountKind::Issuance.account(2, 1),
+            ];
+            ledger
+                .create_accounts(&accounts, 1)
+                .await
+                .expect("accounts");
+            {
+                let w = ledger.writer.lock().await;
+                assert!(w.direct.is_some(), "a file gets the direct connection");
+                assert!(w.conn.is_none(), "and no sqlx connection");
+            }
+            assert!(ledger.needs_sync(), "WAL commits wait for the log's sync");
+            let bet = [TransferKind::Bet.transfer(10, 2, 1, 5, 1)];
+            let err = ledger
+                .commit_batch_deferred(&[&bet], 2, |_| vec![bet_row(1), bet_row(1)])
+                .await
+                .expect_err("the second row repeats the first's id");
+            assert!(err.is_conflict(), "{err}");
+            {
+                let w = ledger.writer.lock().await;
+                assert!(
+                    w.direct
+                        .as_ref()
+                        .is_some_and(super::direct::Direct::is_clean),
+                    "kept"
+                );
+                assert!(w.accounts.as_of.is_none(), "the copies are dropped");
+            }
+            assert!(
+                ledger
+                    .lookup_transfers(&[10])
+                    .await
+                    .expect("lookup")
+                    .is_empty()
+            );
+            let done = ledger
+                .commit_batch(&[&bet], 3, |_| vec![bet_row(1)])
+                .await
+                .expect("the same batch with one row");
+            assert!(done.results[0][0].is_success(), "{:?}", done.results);
+            assert_eq!(
+                ledger.lookup_transfers(&[10]).await.expect("lookup").len(),
+                1
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
 }
 
 mod postgres_backend {
@@ -1119,36 +1249,32 @@ mod postgres_backend {
     }
 }
 
+/// What a backend's `prepare_writer` returns: the log file [`SqliteLedger::sync`] flushes (if
+/// commits defer their flush), and the synchronous connection that replaces the sqlx one.
+type WriterSetup = (Option<std::path::PathBuf>, Option<direct::Direct>);
+
 impl SqliteLedger {
-    /// Sets up the writer's connection: in WAL mode its commits skip the `fsync`
-    /// (`synchronous=NORMAL`), and the log file it returns is synced by [`Self::sync`] before
-    /// any request learns its batch committed.
-    async fn prepare_writer(
-        conn: &mut sqlx::SqliteConnection,
-    ) -> StoreResult<Option<std::path::PathBuf>> {
-        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-            .fetch_one(&mut *conn)
-            .await?;
+    /// Sets up the writer for the database file `conn` is connected to: its own synchronous
+    /// connection ([`direct`]), whose commits in WAL mode skip the `fsync`
+    /// (`synchronous=NORMAL`), and the log file [`Self::sync`] then flushes before any request
+    /// learns its batch committed. A database without a file keeps the sqlx connection.
+    async fn prepare_writer(conn: &mut sqlx::SqliteConnection) -> StoreResult<WriterSetup> {
         let (file,): (String,) =
             sqlx::query_as("SELECT file FROM pragma_database_list WHERE name = 'main'")
                 .fetch_one(&mut *conn)
                 .await?;
-        if !mode.eq_ignore_ascii_case("wal") || file.is_empty() {
-            return Ok(None);
+        if file.is_empty() {
+            return Ok((None, None));
         }
-        sqlx::query("PRAGMA synchronous = NORMAL")
-            .execute(&mut *conn)
-            .await?;
-        Ok(Some(std::path::PathBuf::from(format!("{file}-wal"))))
+        let (direct, wal) = direct::blocking(|| direct::Direct::open(std::path::Path::new(&file)))?;
+        Ok((wal, Some(direct)))
     }
 }
 
 impl PgLedger {
     /// PostgreSQL commits are durable on their own (`synchronous_commit` as configured).
-    async fn prepare_writer(
-        _conn: &mut sqlx::PgConnection,
-    ) -> StoreResult<Option<std::path::PathBuf>> {
-        Ok(None)
+    async fn prepare_writer(_conn: &mut sqlx::PgConnection) -> StoreResult<WriterSetup> {
+        Ok((None, None))
     }
 }
 
@@ -1224,6 +1350,11 @@ impl LedgerDb {
     /// See [`SqliteLedger::sync`].
     pub async fn sync(&self) -> StoreResult<()> {
         dispatch!(self, l => l.sync().await)
+    }
+
+    /// See [`SqliteLedger::sync_blocking`].
+    pub fn sync_blocking(&self) -> StoreResult<()> {
+        dispatch!(self, l => l.sync_blocking())
     }
 }
 
