@@ -628,7 +628,9 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
         self.transfers.push(t);
     }
 
-    fn record_history(&mut self, account: &Account, ts: Timestamp) {
+    /// Records an account's balances after a change: in `balances` always, and in `history`
+    /// too for a `history` account.
+    fn record_balance(&mut self, account: &Account, ts: Timestamp) {
         let balance = account.balance(ts);
         if account.flags.contains(AccountFlags::HISTORY) {
             self.history.push(balance);
@@ -1024,8 +1026,8 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
     }
 
     fn apply_pair(&mut self, dr: Account, cr: Account, ts: Timestamp) {
-        self.record_history(&dr, ts);
-        self.record_history(&cr, ts);
+        self.record_balance(&dr, ts);
+        self.record_balance(&cr, ts);
         self.put_account(dr);
         self.put_account(cr);
     }

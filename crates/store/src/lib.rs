@@ -155,6 +155,32 @@ pub mod testing {
         PgStore::connect_with(opts.options([("search_path", schema.as_str())])).await
     }
 
+    /// An instant-game bet row with placeholder text, for tests of the writes that carry them.
+    pub fn bet_row(id: i64, nonce: i64) -> crate::BetRecord {
+        crate::BetRecord {
+            id,
+            user_id: 7,
+            game: "dice".to_owned(),
+            currency: "PLAY".to_owned(),
+            amount: 5,
+            payout: 0,
+            multiplier: 0,
+            status: 1,
+            server_seed_hash: "h".to_owned(),
+            client_seed: "c".to_owned(),
+            nonce,
+            idempotency_key: None,
+            request_hash: "r".to_owned(),
+            params: "{}".to_owned(),
+            outcome: "{}".to_owned(),
+            round_state: None,
+            response: "{}".to_owned(),
+            created_at_ms: 1,
+            updated_at_ms: 1,
+            server_seed: None,
+        }
+    }
+
     /// Test schemas older than this are dropped by later runs.
     pub const TEST_SCHEMA_TTL_SECS: u64 = 6 * 3600;
 

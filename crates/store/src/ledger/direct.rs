@@ -99,14 +99,7 @@ impl Direct {
         now: Timestamp,
         bets: impl FnOnce(&GroupCommit) -> Vec<BetRecord>,
     ) -> StoreResult<GroupCommit> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut snap = Snapshot {
-            commit_timestamp: commit_timestamp(&tx)?,
-            ..Snapshot::default()
-        };
-        cache.validate(snap.commit_timestamp);
+        let (tx, mut snap) = begin(&mut self.conn, cache)?;
         load_transfers(&tx, &exec::prefetch_transfer_ids(flat), &mut snap)?;
         let prefetched: Vec<Transfer> = snap.transfers.values().copied().collect();
         load_accounts(
@@ -120,11 +113,7 @@ impl Direct {
             results: outcome.results,
             accounts: outcome.writes.accounts.iter().map(|w| w.new).collect(),
         };
-        let rows = bets(&committed);
-        apply(&tx, &outcome.writes)?;
-        insert_bets(&tx, &rows)?;
-        tx.commit()?;
-        cache.committed(&snap, &outcome.writes);
+        finish(tx, cache, &snap, &outcome.writes, &bets(&committed))?;
         Ok(committed)
     }
 
@@ -135,22 +124,13 @@ impl Direct {
         batch: &[Account],
         now: Timestamp,
     ) -> StoreResult<Vec<CreateAccountResult>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut snap = Snapshot {
-            commit_timestamp: commit_timestamp(&tx)?,
-            ..Snapshot::default()
-        };
-        cache.validate(snap.commit_timestamp);
+        let (tx, mut snap) = begin(&mut self.conn, cache)?;
         let mut ids: Vec<AccountId> = batch.iter().map(|a| a.id).collect();
         ids.sort_unstable();
         ids.dedup();
         load_accounts(&tx, cache, &ids, &mut snap)?;
         let outcome = exec::create_accounts(&snap, batch, now)?;
-        apply(&tx, &outcome.writes)?;
-        tx.commit()?;
-        cache.committed(&snap, &outcome.writes);
+        finish(tx, cache, &snap, &outcome.writes, &[])?;
         Ok(outcome.results)
     }
 
@@ -161,14 +141,7 @@ impl Direct {
         now: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<TransferId>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut snap = Snapshot {
-            commit_timestamp: commit_timestamp(&tx)?,
-            ..Snapshot::default()
-        };
-        cache.validate(snap.commit_timestamp);
+        let (tx, mut snap) = begin(&mut self.conn, cache)?;
         let candidates = {
             let mut stmt = tx.prepare_cached(
                 "SELECT p.id FROM ledger_pending p JOIN ledger_transfers t ON t.id = p.id \
@@ -200,11 +173,41 @@ impl Direct {
         )?;
         snap.expired_candidates = candidates;
         let outcome = exec::expire_pending(&snap, now, limit)?;
-        apply(&tx, &outcome.writes)?;
-        tx.commit()?;
-        cache.committed(&snap, &outcome.writes);
+        finish(tx, cache, &snap, &outcome.writes, &[])?;
         Ok(outcome.expired)
     }
+}
+
+/// Opens a batch's transaction (`BEGIN IMMEDIATE`: the write lock before any read) and starts
+/// its snapshot at the stored commit timestamp, keeping the writer's copies only if that is the
+/// timestamp of its own last batch. Dropping the transaction rolls it back.
+fn begin<'c>(
+    conn: &'c mut Connection,
+    cache: &mut AccountCache,
+) -> StoreResult<(rusqlite::Transaction<'c>, Snapshot)> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let snap = Snapshot {
+        commit_timestamp: commit_timestamp(&tx)?,
+        ..Snapshot::default()
+    };
+    cache.validate(snap.commit_timestamp);
+    Ok((tx, snap))
+}
+
+/// Writes a batch's rows and its bet rows, commits, and keeps the accounts it read and wrote as
+/// the writer's copies.
+fn finish(
+    tx: rusqlite::Transaction<'_>,
+    cache: &mut AccountCache,
+    snap: &Snapshot,
+    writes: &Writes,
+    bets: &[BetRecord],
+) -> StoreResult<()> {
+    apply(&tx, writes)?;
+    insert_bets(&tx, bets)?;
+    tx.commit()?;
+    cache.committed(snap, writes);
+    Ok(())
 }
 
 fn commit_timestamp(conn: &Connection) -> StoreResult<Timestamp> {
@@ -227,9 +230,7 @@ fn load_transfers(conn: &Connection, ids: &[TransferId], snap: &mut Snapshot) ->
     if ids.is_empty() {
         return Ok(());
     }
-    let mut transfers = conn.prepare_cached(&format!(
-        "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?1"
-    ))?;
+    let mut transfers = conn.prepare_cached(&SQL.transfer)?;
     let mut pending =
         conn.prepare_cached("SELECT status, expires_at FROM ledger_pending WHERE id = ?1")?;
     let mut failed = conn.prepare_cached("SELECT 1 FROM ledger_failed WHERE id = ?1")?;
@@ -278,7 +279,7 @@ fn load_accounts(
     if missing.is_empty() {
         return Ok(());
     }
-    let mut stmt = conn.prepare_cached(&format!("{ACCOUNT_SELECT} WHERE a.id = ?1"))?;
+    let mut stmt = conn.prepare_cached(&SQL.account)?;
     for id in missing {
         if let Some(row) = stmt
             .query_row([&id.to_be_bytes()[..]], account_row)
@@ -326,6 +327,27 @@ fn transfer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<codec::TransferRow> {
     })
 }
 
+/// The statements whose text is built from the shared column lists, built once.
+struct Statements {
+    transfer: String,
+    account: String,
+    insert_account: String,
+    insert_balance: String,
+    insert_transfer: String,
+    insert_failed: String,
+    insert_bet: String,
+}
+
+static SQL: std::sync::LazyLock<Statements> = std::sync::LazyLock::new(|| Statements {
+    transfer: format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ?1"),
+    account: format!("{ACCOUNT_SELECT} WHERE a.id = ?1"),
+    insert_account: insert_sql(&format!("ledger_accounts ({ACCOUNT_COLUMNS})"), 8),
+    insert_balance: insert_sql(&format!("ledger_balances ({BALANCE_COLUMNS})"), 6),
+    insert_transfer: insert_sql(&format!("ledger_transfers ({TRANSFER_COLUMNS})"), 13),
+    insert_failed: insert_sql("ledger_failed (id, result, ts)", 3),
+    insert_bet: crate::games::bet_insert_sql(crate::common::Params::Anonymous, 1),
+});
+
 /// `INSERT INTO {target} VALUES (?1, …, ?{columns})`.
 fn insert_sql(target: &str, columns: usize) -> String {
     let list = (1..=columns)
@@ -340,10 +362,7 @@ fn insert_sql(target: &str, columns: usize) -> String {
 fn apply(conn: &Connection, w: &Writes) -> StoreResult<()> {
     let (inserts, flagged) = account_rows(w);
     if !inserts.is_empty() {
-        let mut stmt = conn.prepare_cached(&insert_sql(
-            &format!("ledger_accounts ({ACCOUNT_COLUMNS})"),
-            8,
-        ))?;
+        let mut stmt = conn.prepare_cached(&SQL.insert_account)?;
         for a in inserts {
             stmt.execute(params![
                 &a.id.to_be_bytes()[..],
@@ -362,10 +381,7 @@ fn apply(conn: &Connection, w: &Writes) -> StoreResult<()> {
             .execute(params![i64::from(a.flags.0), &a.id.to_be_bytes()[..]])?;
     }
     if !w.balances.is_empty() {
-        let mut stmt = conn.prepare_cached(&insert_sql(
-            &format!("ledger_balances ({BALANCE_COLUMNS})"),
-            6,
-        ))?;
+        let mut stmt = conn.prepare_cached(&SQL.insert_balance)?;
         for b in &w.balances {
             stmt.execute(params![
                 &b.account_id.to_be_bytes()[..],
@@ -378,10 +394,7 @@ fn apply(conn: &Connection, w: &Writes) -> StoreResult<()> {
         }
     }
     if !w.transfers.is_empty() {
-        let mut stmt = conn.prepare_cached(&insert_sql(
-            &format!("ledger_transfers ({TRANSFER_COLUMNS})"),
-            13,
-        ))?;
+        let mut stmt = conn.prepare_cached(&SQL.insert_transfer)?;
         for t in &w.transfers {
             stmt.execute(params![
                 &t.id.to_be_bytes()[..],
@@ -414,7 +427,7 @@ fn apply(conn: &Connection, w: &Writes) -> StoreResult<()> {
         }
     }
     if !w.failed.is_empty() {
-        let mut stmt = conn.prepare_cached(&insert_sql("ledger_failed (id, result, ts)", 3))?;
+        let mut stmt = conn.prepare_cached(&SQL.insert_failed)?;
         for f in &w.failed {
             stmt.execute(params![
                 &f.id.to_be_bytes()[..],
@@ -433,10 +446,7 @@ fn insert_bets(conn: &Connection, rows: &[BetRecord]) -> StoreResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let mut stmt = conn.prepare_cached(&crate::games::bet_insert_sql(
-        crate::common::Params::Anonymous,
-        1,
-    ))?;
+    let mut stmt = conn.prepare_cached(&SQL.insert_bet)?;
     for b in rows {
         stmt.execute(params![
             b.id,

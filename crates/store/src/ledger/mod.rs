@@ -957,32 +957,7 @@ mod sqlite_backend {
         use ledger::LedgerStore as _;
         use ledger::chart::{AccountKind, TransferKind};
 
-        use crate::games::BetRecord;
-
-        fn bet_row(id: i64) -> BetRecord {
-            BetRecord {
-                id,
-                user_id: 7,
-                game: "dice".to_owned(),
-                currency: "PLAY".to_owned(),
-                amount: 5,
-                payout: 0,
-                multiplier: 0,
-                status: 1,
-                server_seed_hash: "h".to_owned(),
-                client_seed: "c".to_owned(),
-                nonce: id,
-                idempotency_key: None,
-                request_hash: "r".to_owned(),
-                params: "{}".to_owned(),
-                outcome: "{}".to_owned(),
-                round_state: None,
-                response: "{}".to_owned(),
-                created_at_ms: 1,
-                updated_at_ms: 1,
-                server_seed: None,
-            }
-        }
+        use crate::testing::bet_row;
 
         /// A database file's ledger writes through its own synchronous connection, which
         /// survives a failed batch (its transaction rolled back) and goes on committing.
@@ -1009,7 +984,7 @@ mod sqlite_backend {
             assert!(ledger.needs_sync(), "WAL commits wait for the log's sync");
             let bet = [TransferKind::Bet.transfer(10, 2, 1, 5, 1)];
             let err = ledger
-                .commit_batch_deferred(&[&bet], 2, |_| vec![bet_row(1), bet_row(1)])
+                .commit_batch_deferred(&[&bet], 2, |_| vec![bet_row(1, 1), bet_row(1, 1)])
                 .await
                 .expect_err("the second row repeats the first's id");
             assert!(err.is_conflict(), "{err}");
@@ -1031,7 +1006,7 @@ mod sqlite_backend {
                     .is_empty()
             );
             let done = ledger
-                .commit_batch(&[&bet], 3, |_| vec![bet_row(1)])
+                .commit_batch(&[&bet], 3, |_| vec![bet_row(1, 1)])
                 .await
                 .expect("the same batch with one row");
             assert!(done.results[0][0].is_success(), "{:?}", done.results);

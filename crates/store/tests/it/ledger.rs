@@ -138,37 +138,12 @@ mod postgres {
     }
 }
 
-/// A bet row for [`failed_batch_commits_nothing`].
-fn bet_row(id: i64, nonce: i64) -> store::BetRecord {
-    store::BetRecord {
-        id,
-        user_id: 7,
-        game: "dice".to_owned(),
-        currency: "PLAY".to_owned(),
-        amount: 5,
-        payout: 0,
-        multiplier: 0,
-        status: 1,
-        server_seed_hash: "h".to_owned(),
-        client_seed: "c".to_owned(),
-        nonce,
-        idempotency_key: None,
-        request_hash: "r".to_owned(),
-        params: "{}".to_owned(),
-        outcome: "{}".to_owned(),
-        round_state: None,
-        response: "{}".to_owned(),
-        created_at_ms: 1,
-        updated_at_ms: 1,
-        server_seed: None,
-    }
-}
-
 /// A batch whose bet row breaks a constraint commits nothing, its transfers included (the
 /// writer's transaction is open across several requests and must roll back), and the next batch
 /// commits normally.
 async fn failed_batch_commits_nothing(ledger: LedgerDb) {
     use ledger::chart::{AccountKind, TransferKind};
+    use store::testing::bet_row;
     let (house, player) = (1_000u128, 1u128);
     let accounts = [
         AccountKind::House.account(house, 1),
