@@ -13,12 +13,12 @@ use crate::{StoreError, StoreErrorKind, StoreResult};
 pub(crate) const FILE_PRAGMAS: [(&str, &str); 4] = [
     // An 8 MiB page cache per connection (an upper bound, not an allocation). Reads of pages
     // already in the file come from the memory map below, so the cache mostly holds pages a
-    // transaction changes (a batch of a few hundred transfers dirties a few thousand 1 KiB
-    // pages, which must not spill mid-transaction). Bigger is slower: when a B-tree split swaps
-    // two new pages, SQLite parks one under the pending-byte page number (1 GiB / page size),
-    // and every commit after that walks the whole cache to drop pages beyond the end of the
-    // file; with 64 MiB that walk took ~9 % of the server's CPU under the instant-games load
-    // (`docs/benchmarks.md`, session 7).
+    // transaction changes. Bigger is slower: when a B-tree split swaps two new pages, SQLite
+    // parks one under the pending-byte page number (1 GiB / page size), and every commit after
+    // that walks the whole cache to drop pages beyond the end of the file; with 64 MiB that walk
+    // took ~9 % of the server's CPU under the instant-games load (`docs/benchmarks.md`, session
+    // 7). The ledger writer, which splits pages in nearly every batch, sets a smaller one
+    // (`ledger::direct::WRITER_CACHE_KIB`).
     ("cache_size", "-8192"),
     // No checkpoint inside a commit: the committing writer would stall for the whole copy (tens
     // of milliseconds on a busy disk) with every table waiting on it. `checkpoint::spawn` runs

@@ -978,8 +978,22 @@ mod sqlite_backend {
                 .expect("accounts");
             {
                 let w = ledger.writer.lock().await;
-                assert!(w.direct.is_some(), "a file gets the direct connection");
+                let direct = w
+                    .direct
+                    .as_ref()
+                    .expect("a file gets the direct connection");
                 assert!(w.conn.is_none(), "and no sqlx connection");
+                assert_eq!(
+                    direct.pragma("cache_size"),
+                    -1024,
+                    "the writer's small cache"
+                );
+                assert_eq!(
+                    direct.pragma("cache_spill"),
+                    0,
+                    "which never spills a batch"
+                );
+                assert_eq!(direct.pragma("synchronous"), 1, "NORMAL: the syncer syncs");
             }
             assert!(ledger.needs_sync(), "WAL commits wait for the log's sync");
             let bet = [TransferKind::Bet.transfer(10, 2, 1, 5, 1)];
