@@ -24,8 +24,8 @@ use ledger::{
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    ACCOUNT_COLUMNS, ACCOUNT_SELECT, AccountCache, BALANCE_COLUMNS, GroupCommit, TRANSFER_COLUMNS,
-    account_rows, codec,
+    ACCOUNT_COLUMNS, ACCOUNT_SELECT, AccountCache, BALANCE_COLUMNS, GroupCommit, PENDING_UPSERT,
+    TRANSFER_COLUMNS, account_rows, codec,
 };
 use crate::games::BetRecord;
 use crate::{StoreError, StoreErrorKind, StoreResult};
@@ -358,6 +358,7 @@ struct Statements {
     insert_account: String,
     insert_balance: String,
     insert_transfer: String,
+    upsert_pending: String,
     insert_failed: String,
     insert_bet: String,
 }
@@ -368,6 +369,7 @@ static SQL: std::sync::LazyLock<Statements> = std::sync::LazyLock::new(|| Statem
     insert_account: insert_sql(&format!("ledger_accounts ({ACCOUNT_COLUMNS})"), 8),
     insert_balance: insert_sql(&format!("ledger_balances ({BALANCE_COLUMNS})"), 6),
     insert_transfer: insert_sql(&format!("ledger_transfers ({TRANSFER_COLUMNS})"), 13),
+    upsert_pending: insert_sql("ledger_pending (id, status, expires_at)", 3) + PENDING_UPSERT,
     insert_failed: insert_sql("ledger_failed (id, result, ts)", 3),
     insert_bet: crate::games::bet_insert_sql(crate::common::Params::Anonymous, 1),
 });
@@ -400,9 +402,12 @@ fn apply(conn: &Connection, w: &Writes) -> StoreResult<()> {
             ])?;
         }
     }
-    for a in flagged {
-        conn.prepare_cached("UPDATE ledger_accounts SET flags = ?1 WHERE id = ?2")?
-            .execute(params![i64::from(a.flags.0), &a.id.to_be_bytes()[..]])?;
+    if !flagged.is_empty() {
+        let mut stmt =
+            conn.prepare_cached("UPDATE ledger_accounts SET flags = ?1 WHERE id = ?2")?;
+        for a in flagged {
+            stmt.execute(params![i64::from(a.flags.0), &a.id.to_be_bytes()[..]])?;
+        }
     }
     if !w.balances.is_empty() {
         let mut stmt = conn.prepare_cached(&SQL.insert_balance)?;
@@ -438,10 +443,7 @@ fn apply(conn: &Connection, w: &Writes) -> StoreResult<()> {
         }
     }
     if !w.pending.is_empty() {
-        let mut stmt = conn.prepare_cached(
-            "INSERT INTO ledger_pending (id, status, expires_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at",
-        )?;
+        let mut stmt = conn.prepare_cached(&SQL.upsert_pending)?;
         for p in &w.pending {
             stmt.execute(params![
                 &p.new.id.to_be_bytes()[..],

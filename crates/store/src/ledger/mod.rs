@@ -52,6 +52,9 @@ const TRANSFER_COLUMNS_T: &str = "t.id, t.debit_account_id, t.credit_account_id,
      t.pending_id, t.user_data_128, t.user_data_64, t.user_data_32, t.timeout, t.ledger, t.code, \
      t.flags, t.ts";
 /// The columns of a `ledger_balances` row (an account's balances after the change at `ts`).
+/// What a `ledger_pending` insert does with an id it already has (SQLite): the new status wins.
+const PENDING_UPSERT: &str =
+    " ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at";
 const BALANCE_COLUMNS: &str =
     "account_id, ts, debits_pending, debits_posted, credits_pending, credits_posted";
 /// [`BALANCE_COLUMNS`] of the table aliased `b`.
@@ -889,7 +892,7 @@ mod sqlite_backend {
                         .push_bind(codec::status_to_db(p.new.status))
                         .push_bind(p.new.expires_at.map(codec::u64_to_db));
                 },
-                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, expires_at = excluded.expires_at",
+                PENDING_UPSERT,
             );
         }
         for chunk in w.failed.chunks(ROWS_PER_STATEMENT_MAX) {
