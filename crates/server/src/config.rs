@@ -8,6 +8,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use api::AuthConfig;
+pub use api::ratelimit::RateLimitConfig;
+pub use games::{CurrencyLimits, GamesConfig};
+pub use operator::OperatorConfig;
+pub use tables::GuandanConfig;
+pub use wallet::WalletConfig;
+
 /// Everything the server reads at start.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -31,158 +38,11 @@ pub struct Config {
     /// Wallet and ledger settings.
     pub wallet: WalletConfig,
     /// Guandan tables, quick match and WebSocket limits.
-    pub guandan: crate::guandan::GuandanConfig,
+    pub guandan: GuandanConfig,
     /// Instant games: limits per currency, idle rounds, responsible gaming, live feed.
     pub games: GamesConfig,
     /// Operator API settings.
     pub operator: OperatorConfig,
-}
-
-/// Instant-game settings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct GamesConfig {
-    /// A multi-step round untouched this long is settled by its published rule.
-    pub round_idle_secs: u64,
-    /// How often the idle-round job looks for such rounds.
-    pub idle_sweep_secs: u64,
-    /// Raising (loosening) a responsible-gaming limit takes effect after this long.
-    pub limit_raise_cooloff_secs: u64,
-    /// A gap without bets this long ends a play session (for the session time limit).
-    pub session_gap_secs: u64,
-    /// Settled bets waiting for the live-feed task; when full, feed items are dropped and counted.
-    pub feed_queue_depth: usize,
-    /// Bet limits and feed size classes per currency; a currency absent here cannot be bet.
-    pub currencies: BTreeMap<String, CurrencyLimits>,
-}
-
-/// Limits of one currency, in its minor units.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CurrencyLimits {
-    /// Smallest stake.
-    pub min_bet: u64,
-    /// Largest stake.
-    pub max_bet: u64,
-    /// Largest payout of one bet; wins above it are capped (published in the catalogue).
-    pub max_payout: u64,
-    /// Bets from this stake up are "medium" in the live feed (50% shown); below, "small" (10%).
-    pub feed_medium_min: u64,
-    /// Bets from this stake up are "large" in the live feed (always shown).
-    pub feed_large_min: u64,
-}
-
-impl Default for GamesConfig {
-    fn default() -> Self {
-        let limits =
-            |min_bet, max_bet, max_payout, feed_medium_min, feed_large_min| CurrencyLimits {
-                min_bet,
-                max_bet,
-                max_payout,
-                feed_medium_min,
-                feed_large_min,
-            };
-        let mut currencies = BTreeMap::new();
-        currencies.insert(
-            "PLAY".to_owned(),
-            limits(1, 1_000_000, 100_000_000, 10_000, 100_000),
-        );
-        currencies.insert(
-            "USD".to_owned(),
-            limits(1, 100_000, 10_000_000, 1_000, 10_000),
-        );
-        currencies.insert(
-            "EUR".to_owned(),
-            limits(1, 100_000, 10_000_000, 1_000, 10_000),
-        );
-        currencies.insert(
-            "USDT".to_owned(),
-            limits(
-                10_000,
-                1_000_000_000,
-                100_000_000_000,
-                10_000_000,
-                100_000_000,
-            ),
-        );
-        Self {
-            round_idle_secs: 3_600,
-            idle_sweep_secs: 30,
-            limit_raise_cooloff_secs: 24 * 3_600,
-            session_gap_secs: 15 * 60,
-            feed_queue_depth: 4_096,
-            currencies,
-        }
-    }
-}
-
-/// Operator API settings (`docs/operator-integration.md`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct OperatorConfig {
-    /// Public base URL of the game client; `launch_url` is this + `/play/{game}?token=…&lang=…`.
-    pub public_base_url: String,
-    /// Signed requests older than this are refused (and their signatures remembered this long).
-    pub signature_window_secs: u64,
-    /// Signed requests dated further in the future than this are refused.
-    pub clock_skew_secs: u64,
-    /// How long a rotated-out secret stays valid when the rotation request names no overlap.
-    pub key_overlap_secs: u64,
-    /// Timeout of one call to an operator's wallet; a bet past it is rolled back.
-    pub wallet_timeout_ms: u64,
-    /// How often the outbox worker looks for due wins and rollbacks (it is also woken on enqueue).
-    pub outbox_poll_ms: u64,
-    /// First retry delay of an outbox delivery; doubles per failed attempt.
-    pub outbox_backoff_base_ms: u64,
-    /// Longest retry delay of an outbox delivery.
-    pub outbox_backoff_max_ms: u64,
-    /// A bet still `pending` this long after its call's timeout was abandoned (a crash): it is
-    /// rolled back.
-    pub pending_bet_grace_ms: u64,
-    /// A PEM file of extra trusted root certificates for calls to operator wallets (a private
-    /// CA), on top of the built-in web PKI roots.
-    pub wallet_ca_file: Option<String>,
-    /// Whether plain `http://` wallet URLs are accepted (and called). Off by default: the wallet
-    /// calls move money and their answers are not signed, so they need TLS. Turn it on for a mock
-    /// operator on the local machine or a TLS-terminating proxy next to the server.
-    pub allow_insecure_wallet_http: bool,
-}
-
-impl Default for OperatorConfig {
-    fn default() -> Self {
-        Self {
-            public_base_url: "http://127.0.0.1:8080".into(),
-            signature_window_secs: 300,
-            clock_skew_secs: 30,
-            key_overlap_secs: 24 * 3600,
-            wallet_timeout_ms: 5_000,
-            outbox_poll_ms: 1_000,
-            outbox_backoff_base_ms: 1_000,
-            outbox_backoff_max_ms: 300_000,
-            pending_bet_grace_ms: 30_000,
-            wallet_ca_file: None,
-            allow_insecure_wallet_http: false,
-        }
-    }
-}
-
-/// Wallet settings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct WalletConfig {
-    /// Play-money chips (minor units of `PLAY`, 2 decimals) every new account receives.
-    pub signup_chips: u64,
-    /// Ledger requests that may wait for the group-commit writer before senders wait too.
-    pub queue_depth: usize,
-}
-
-impl Default for WalletConfig {
-    fn default() -> Self {
-        Self {
-            signup_chips: 100_000,
-            queue_depth: 16_384,
-        }
-    }
 }
 
 /// Log output format.
@@ -195,21 +55,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// Token settings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuthConfig {
-    /// HS256 secret for access tokens. When absent a random secret is generated once and kept in
-    /// the database, so tokens survive restarts without any configuration.
-    pub jwt_secret: Option<String>,
-    /// Access token lifetime.
-    pub access_ttl_secs: u64,
-    /// Refresh token lifetime.
-    pub refresh_ttl_secs: u64,
-    /// Registered accounts with these emails are administrators (wallet adjustments).
-    pub admin_emails: Vec<String>,
-}
-
 /// HTTP settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -220,22 +65,6 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// Requests running longer than this are answered with `503 timeout`.
     pub request_timeout_secs: u64,
-}
-
-/// Rate limits (token buckets).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct RateLimitConfig {
-    /// Sustained requests per second per client IP.
-    pub per_ip_per_sec: u32,
-    /// Burst size per client IP.
-    pub per_ip_burst: u32,
-    /// Sustained authenticated requests per second per account.
-    pub per_account_per_sec: u32,
-    /// Burst size per account.
-    pub per_account_burst: u32,
-    /// Take the client IP from the first `X-Forwarded-For` entry (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
 }
 
 /// Node identity.
@@ -258,20 +87,9 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             node: NodeConfig::default(),
             wallet: WalletConfig::default(),
-            guandan: crate::guandan::GuandanConfig::default(),
+            guandan: GuandanConfig::default(),
             games: GamesConfig::default(),
             operator: OperatorConfig::default(),
-        }
-    }
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        Self {
-            jwt_secret: None,
-            access_ttl_secs: 15 * 60,
-            refresh_ttl_secs: 30 * 24 * 3600,
-            admin_emails: Vec::new(),
         }
     }
 }
@@ -282,18 +100,6 @@ impl Default for HttpConfig {
             body_limit_bytes: 64 * 1024,
             cors_origins: vec!["*".into()],
             request_timeout_secs: 30,
-        }
-    }
-}
-
-impl Default for RateLimitConfig {
-    fn default() -> Self {
-        Self {
-            per_ip_per_sec: 100,
-            per_ip_burst: 200,
-            per_account_per_sec: 50,
-            per_account_burst: 100,
-            trust_forwarded_for: false,
         }
     }
 }

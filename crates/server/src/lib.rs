@@ -1,25 +1,13 @@
-//! The Playhouse server: an axum shell around the pure game crates.
-//!
-//! It authenticates, loads state, calls the pure crates, persists and publishes; rules live elsewhere.
+//! The Playhouse server composes the services: it reads the configuration, builds each service's
+//! state, merges their routers under one middleware stack and runs their jobs. It holds no service
+//! logic and no game rule.
 //! [`start`] runs a server on any address (tests use `127.0.0.1:0`); [`cli::main`] is the binary.
 
-pub mod auth;
 pub mod cli;
-pub mod clock;
 pub mod config;
-pub mod error;
-pub mod extract;
-pub mod games;
-pub mod gamewallet;
-pub mod guandan;
 pub mod http;
-pub mod ids;
-pub mod operator;
-pub mod ratelimit;
-pub mod ratings;
 pub mod state;
 pub mod telemetry;
-pub mod wallet;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::state::AppState;
+use api::token::TokenKeys;
 
 /// Settings key of the generated signing secret when none is configured.
 const JWT_SECRET_SETTING: &str = "auth.jwt_secret";
@@ -102,11 +91,11 @@ pub async fn build_state_with_store(
         Some(s) => s.clone(),
         None => {
             store
-                .get_or_insert_setting(JWT_SECRET_SETTING, &auth::random_hex(32))
+                .get_or_insert_setting(JWT_SECRET_SETTING, &api::token::random_hex(32))
                 .await?
         }
     };
-    let keys = auth::TokenKeys::new(
+    let keys = TokenKeys::new(
         secret.as_bytes(),
         config.auth.access_ttl_secs,
         config.auth.refresh_ttl_secs,
@@ -127,26 +116,68 @@ pub async fn build_state_with_store(
         bet_feed.clone(),
         balance_changes.clone(),
     ));
-    let ids = Arc::new(ids::IdGenerator::new(config.node.machine_id));
+    let ids = Arc::new(api::ids::IdGenerator::new(config.node.machine_id));
     let operators =
         operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone())
             .map_err(StartError::Config)?;
-    Ok(AppState::new(state::Services {
+    let limits = Arc::new(api::ratelimit::RateLimits::new(&config.rate_limit));
+    let auth = Arc::new(api::Auth::new(
+        keys,
+        limits.clone(),
+        operators.clone(),
+        config.auth.admin_emails.clone(),
+    ));
+    let accounts = accounts::AccountsState::new(accounts::AccountsDeps {
+        store: store.clone(),
+        ids: ids.clone(),
+        auth: auth.clone(),
+        signup: wallet.clone(),
+    });
+    let wallet_api = wallet::WalletState::new(wallet::http::WalletDeps {
+        wallet: wallet.clone(),
+        store: store.clone(),
+        auth: auth.clone(),
+    });
+    let games_state = games::GamesState::new(games::GamesDeps {
+        store: store.clone(),
+        ids: ids.clone(),
+        auth: auth.clone(),
         // Operator-linked players in seamless mode bet through their operator's wallet; everyone
         // else through the internal ledger.
         game_wallets: Arc::new(operator::OperatorRouter::new(
             operators.clone(),
-            Arc::new(games::wallet::LedgerGameWallet::new(wallet.clone())),
+            Arc::new(wallet::LedgerGameWallet::new(wallet.clone())),
         )),
         games,
+    });
+    let operator_state = operator::OperatorState::new(operator::http::OperatorDeps {
+        store: store.clone(),
+        ids: ids.clone(),
+        auth: auth.clone(),
+        operators: operators.clone(),
+        wallet: wallet.clone(),
+    });
+    let tables = tables::TablesState::new(tables::TablesDeps {
+        store: store.clone(),
+        ids: ids.clone(),
+        auth: auth.clone(),
+        guandan: Arc::new(tables::Service::new(&config.guandan, store.clone())),
+        bet_feed: bet_feed.clone(),
+        balance_changes: balance_changes.clone(),
+    });
+    Ok(AppState::new(state::Services {
+        accounts,
+        wallet_api,
+        games: games_state,
+        operator: operator_state,
+        tables,
         bet_feed,
         balance_changes,
         wallet,
-        limits: Arc::new(ratelimit::RateLimits::new(&config.rate_limit)),
+        limits,
         ids,
         operators,
-        keys: Arc::new(keys),
-        guandan: Arc::new(guandan::Service::new(&config.guandan, store.clone())),
+        auth,
         store,
         metrics: telemetry::metrics_handle(),
         config: Arc::new(config),
@@ -182,9 +213,9 @@ pub async fn serve_state(
     let app = http::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = spawn_housekeeping(state.clone());
-    guandan::Service::start(&state).await;
-    let guandan_svc = state.guandan.clone();
-    let game_jobs = games::spawn_jobs(state.clone());
+    tables::Service::start(&state.tables).await;
+    let guandan_svc = state.tables.guandan.clone();
+    let game_jobs = games::spawn_jobs(state.games.clone());
     let task = tokio::spawn(async move {
         let signal = async move {
             match shutdown_signal {

@@ -1,15 +1,15 @@
-//! Shared application state handed to every handler.
+//! The composed application: every service's state, built once at start and shared by the router,
+//! the jobs and the tests. The server reaches into no service's internals; it holds their states.
 
 use std::sync::Arc;
 
-use crate::auth::TokenKeys;
-use crate::config::Config;
-use crate::ids::IdGenerator;
-use crate::ratelimit::RateLimits;
+use api::Auth;
+use api::ids::IdGenerator;
+use api::ratelimit::RateLimits;
 
-/// Cheap to clone: one `Arc` (axum clones the state for every handler and middleware layer a
-/// request passes, and one reference count is cheaper to bump and drop than one per service).
-/// Fields are reached through `Deref` (`state.config`).
+use crate::config::Config;
+
+/// Cheap to clone: one `Arc`. Fields are reached through `Deref` (`state.config`).
 #[derive(Clone)]
 pub struct AppState(Arc<Services>);
 
@@ -34,26 +34,30 @@ pub struct Services {
     pub config: Arc<Config>,
     /// The database.
     pub store: Arc<dyn store::Store>,
-    /// Token signing keys.
-    pub keys: Arc<TokenKeys>,
+    /// Token keys, the session check and the admin list (every service's edge).
+    pub auth: Arc<Auth>,
     /// Id generator for this node.
     pub ids: Arc<IdGenerator>,
     /// Per-IP and per-account limiters.
     pub limits: Arc<RateLimits>,
     /// The ledger wallet (group-commit writer and reads).
-    pub wallet: Arc<crate::wallet::Wallet>,
+    pub wallet: Arc<wallet::Wallet>,
     /// The operator API: operators' wallets, caches and the outbox worker.
-    pub operators: Arc<crate::operator::OperatorHub>,
-    /// Guandan tables, rooms, quick match and connections.
-    pub guandan: Arc<crate::guandan::Service>,
+    pub operators: Arc<operator::OperatorHub>,
     /// Prometheus exposition.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// Which wallet holds each player's money for game rounds (internal ledger by default).
-    pub game_wallets: Arc<dyn crate::gamewallet::WalletRouter>,
-    /// The instant-games service (player locks, bet writer, live feed).
-    pub games: Arc<crate::games::Games>,
     /// Live bet feed batches (sampled, masked), for WebSocket forwarding as `bet_feed`.
-    pub bet_feed: tokio::sync::broadcast::Sender<crate::games::feed::FeedBatch>,
+    pub bet_feed: tokio::sync::broadcast::Sender<games::feed::FeedBatch>,
     /// Balance changes `(user_id, currency, balance)`, for WebSocket forwarding as `balance_changed`.
-    pub balance_changes: tokio::sync::broadcast::Sender<crate::games::feed::BalanceChange>,
+    pub balance_changes: tokio::sync::broadcast::Sender<games::feed::BalanceChange>,
+    /// The accounts service.
+    pub accounts: accounts::AccountsState,
+    /// The wallet's HTTP service.
+    pub wallet_api: wallet::WalletState,
+    /// The instant-games service.
+    pub games: games::GamesState,
+    /// The operator API service.
+    pub operator: operator::OperatorState,
+    /// Guandan online.
+    pub tables: tables::TablesState,
 }

@@ -1,5 +1,5 @@
 // JSON shapes of the HTTP API as the client reads them. Account and wallet shapes are fixed
-// (crates/server/src/http/account.rs, wallet/http.rs); instant-game and Guandan-history shapes follow
+// (crates/services/accounts/src/http.rs, crates/services/wallet/src/http.rs); instant-game and Guandan-history shapes follow
 // the issue contracts and are read defensively (optional fields) until the server side is merged.
 
 export interface UserView {

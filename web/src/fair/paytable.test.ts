@@ -1,11 +1,11 @@
 // Wheel and plinko multipliers recomputed from the published paytable, checked against the Rust
-// fixture vectors (crates/casino/tests/fixtures). The catalogue entries are rebuilt here from the
-// tables in crates/casino/src exactly as crates/server/src/games/catalogue.rs publishes them
+// fixture vectors (crates/rules/casino/tests/fixtures). The catalogue entries are rebuilt here from the
+// tables in crates/rules/casino/src exactly as crates/services/games/src/catalogue.rs publishes them
 // (`paytables[risk][size]` = hundredths / 100), so no multiplier is typed in twice.
 import { describe, expect, it } from "vitest";
-import casinoVectors from "../../../crates/casino/tests/fixtures/stake_verifier_vectors.json";
-import wheelRs from "../../../crates/casino/src/wheel.rs?raw";
-import plinkoRs from "../../../crates/casino/src/plinko.rs?raw";
+import casinoVectors from "../../../crates/rules/casino/tests/fixtures/stake_verifier_vectors.json";
+import wheelRs from "../../../crates/rules/casino/src/wheel.rs?raw";
+import plinkoRs from "../../../crates/rules/casino/src/plinko.rs?raw";
 import { outcomeAgrees, verifyBet } from "./games";
 import { checkSettlement, maxPayout, tableMultiplier, tablePayout, type CatalogueEntry } from "./paytable";
 
@@ -29,7 +29,7 @@ const catalogues: Record<string, CatalogueEntry> = { wheel, plinko };
 const seeds = casinoVectors.seeds as Seed[];
 const vectors = (casinoVectors.outcomes as Array<Record<string, unknown>>).filter((v) => v.game === "wheel" || v.game === "plinko");
 
-describe("published paytables (rebuilt from crates/casino)", () => {
+describe("published paytables (rebuilt from crates/rules/casino)", () => {
   it("cover every size and risk the catalogue publishes", () => {
     for (const risk of ["low", "medium", "high"]) {
       expect(Object.keys(wheel.paytables as object)).toContain(risk);

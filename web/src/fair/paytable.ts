@@ -1,6 +1,6 @@
 // The multiplier and payout of a table game (wheel, plinko), recomputed from the game's PUBLISHED
 // paytable (`GET /v1/games/{game}` → `paytables[risk][segments | rows]`, multipliers with two
-// decimals, crates/server/src/games/catalogue.rs) instead of trusting the bet record, then the payout
+// decimals, crates/services/games/src/catalogue.rs) instead of trusting the bet record, then the payout
 // with the one rounding rule of docs/fairness.md §4: floor(stake × multiplier), in integers.
 import type { Step } from "./games";
 

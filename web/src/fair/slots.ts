@@ -1,5 +1,5 @@
 // A slot round recomputed in the browser from the bet's floats and the game's PUBLISHED definition
-// (`GET /v1/games/{game}` → `definition`, crates/server/src/games/catalogue.rs), written to match
+// (`GET /v1/games/{game}` → `definition`, crates/services/games/src/catalogue.rs), written to match
 // crate `slots` step by step (spin.rs, eval.rs): stops → window → mystery → line or ways wins →
 // scatters → free spins → cap. Money is BigInt minor units; every pay is an integer multiple of the
 // line bet, so nothing is ever rounded. The result has the exact shape (and key order) of the

@@ -1,8 +1,8 @@
 // The in-browser verifier against the published vectors the Rust crates are tested with (read from
 // the crates' own fixture files, so both sides check the same data).
 import { describe, expect, it } from "vitest";
-import fairVectors from "../../../crates/fair/tests/fixtures/stake_verifier_vectors.json";
-import casinoVectors from "../../../crates/casino/tests/fixtures/stake_verifier_vectors.json";
+import fairVectors from "../../../crates/rules/fair/tests/fixtures/stake_verifier_vectors.json";
+import casinoVectors from "../../../crates/rules/casino/tests/fixtures/stake_verifier_vectors.json";
 import { drawFloats, hmacSha256, sha256Hex, toHex } from "./stream";
 import { outcomeOf, floatsNeeded, verifyBet, outcomeAgrees, crashRaw, crashPoint } from "./games";
 

@@ -1,4 +1,4 @@
-// Generated from crates/protocol by ts-rs; do not edit.
+// Generated from crates/rules/protocol by ts-rs; do not edit.
 // Regenerate with: UPDATE_TS=1 cargo test -p protocol
 
 /**

@@ -9,8 +9,8 @@ use serde_json::json;
 use store::ledger::LedgerDb;
 
 use super::{Cli, ToolOutput};
-use crate::clock;
-use crate::wallet::pipeline::{self, Pipeline};
+use api::clock;
+use wallet::pipeline::{self, Pipeline};
 
 /// `bench` subcommands.
 #[derive(Debug, clap::Subcommand)]

@@ -50,7 +50,7 @@ pub fn run(action: &GuandanCommand) -> Result<ToolOutput, String> {
             bots,
             rules,
         } => {
-            let started = crate::clock::instant();
+            let started = api::clock::instant();
             let stats =
                 guandan::cli::selfplay(*games, *seed, bots, rules).map_err(|e| e.to_string())?;
             Ok(stats.to_json(started.elapsed().as_secs_f64()))

@@ -60,7 +60,7 @@ pub async fn load(database_url: &str, args: &LoadArgs) -> Result<(), String> {
     use ledger::chart::{self, AccountKind, TransferKind};
     use ledger::currency::PLAY;
 
-    use crate::wallet::pipeline::{self, Pipeline};
+    use wallet::pipeline::{self, Pipeline};
 
     let store = store::connect(database_url)
         .await
@@ -98,7 +98,7 @@ pub async fn load(database_url: &str, args: &LoadArgs) -> Result<(), String> {
 
     // Fresh ids per run: a random 64-bit prefix and a counter.
     let mut prefix = [0u8; 8];
-    crate::auth::os_random(&mut prefix).map_err(|e| e.message)?;
+    api::token::os_random(&mut prefix).map_err(|e| e.message)?;
     let base = u128::from(u64::from_be_bytes(prefix) | 1) << 64;
     let next = Arc::new(AtomicU64::new(0));
     let players = Arc::new(players);

@@ -9,7 +9,6 @@ mod bench;
 mod fair;
 mod guandan;
 mod ledger;
-pub mod loadtest;
 mod operator;
 mod slots;
 
@@ -205,7 +204,10 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Bench { action } => bench::run(cli, action),
         Command::MockOperator(args) => operator::run_mock(args),
         Command::Rgs { action } => operator::run_rgs(cli, action),
-        Command::Loadtest { action } => loadtest::run(cli, action),
+        Command::Loadtest { action } => {
+            println!("{}", runtime()?.block_on(loadtest::run(action))?);
+            Ok(())
+        }
         Command::Serve(args) => {
             let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
             let _logs = crate::telemetry::init_logging(config.log_format, &config.log_level);

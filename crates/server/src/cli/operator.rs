@@ -2,7 +2,7 @@
 //! `playhouse rgs reconcile` (our round log against an operator's report).
 
 use super::Cli;
-use crate::operator::mock::{self, MockConfig, MockTls};
+use ::operator::mock::{self, MockConfig, MockTls};
 
 /// `mock-operator` flags.
 #[derive(Debug, clap::Args)]
@@ -126,7 +126,7 @@ pub fn run_rgs(cli: &Cli, action: &RgsCommand) -> Result<(), String> {
                 let store = store::connect(&config.database_url)
                     .await
                     .map_err(|e| e.to_string())?;
-                crate::operator::reconcile::reconcile(store.as_ref(), &args.operator_id, &report)
+                ::operator::reconcile::reconcile(store.as_ref(), &args.operator_id, &report)
                     .await
                     .map_err(|e| e.to_string())
             })?;
@@ -140,11 +140,11 @@ pub fn run_rgs(cli: &Cli, action: &RgsCommand) -> Result<(), String> {
 
 /// Reads the report from a file or a URL; HTTPS trusts `operator.wallet_ca_file` too.
 async fn read_report(
-    config: &crate::config::OperatorConfig,
+    config: &::operator::OperatorConfig,
     source: &str,
 ) -> Result<serde_json::Value, String> {
     let text = if source.starts_with("http://") || source.starts_with("https://") {
-        let client = crate::operator::operator_client_builder(config)?
+        let client = ::operator::operator_client_builder(config)?
             .build()
             .map_err(|e| format!("http client: {e}"))?;
         client

@@ -57,7 +57,7 @@ pub fn run(action: &SlotsCommand) -> Result<ToolOutput, String> {
                 return Err(format!("--threads must be between 1 and {THREADS_MAX}"));
             }
             let def = slots::cli::parse(&read(game)?).map_err(|e| e.to_string())?;
-            let started = crate::clock::instant();
+            let started = api::clock::instant();
             let per = spins / u64::from(*threads);
             let extra = spins % u64::from(*threads);
             let shards: Vec<slots::sim::SimStats> = std::thread::scope(|s| {

@@ -9,8 +9,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use api::error::{ApiError, ErrorCode};
 
 /// Longest request id accepted from a client's `X-Request-Id`.
 const REQUEST_ID_BYTES_MAX: usize = 64;
@@ -32,10 +32,10 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
                 && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
-        .map_or_else(|| crate::auth::random_hex(8), str::to_owned);
+        .map_or_else(|| api::token::random_hex(8), str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
-    let started = crate::clock::instant();
+    let started = api::clock::instant();
     let res = tracing::Instrument::instrument(next.run(req), span.clone()).await;
     let mut res = render_error(res, &id);
     let status = res.status().as_u16();
@@ -106,8 +106,8 @@ pub fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response {
 }
 
 /// Counts requests and their latency per route and status.
-pub async fn track_metrics(State(_): State<AppState>, req: Request, next: Next) -> Response {
-    let started = crate::clock::instant();
+pub async fn track_metrics(req: Request, next: Next) -> Response {
+    let started = api::clock::instant();
     let route = req
         .extensions()
         .get::<MatchedPath>()

@@ -1,6 +1,6 @@
-//! The HTTP surface: the router, its middleware stack and the handlers.
+//! The HTTP surface: every service's router merged under one middleware stack, and the operational
+//! endpoints.
 
-mod account;
 mod middleware;
 pub mod openapi;
 mod ops;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -21,50 +21,14 @@ use crate::state::AppState;
 
 pub use middleware::RequestId;
 
-/// Builds the whole application router.
+/// Builds the whole application router: the services' routes behind the per-IP limit, the
+/// operator API (authenticated by signatures) beside them, and the operational endpoints.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route("/v1/auth/guest", post(account::guest))
-        .route("/v1/auth/register", post(account::register))
-        .route("/v1/auth/login", post(account::login))
-        .route("/v1/auth/refresh", post(account::refresh))
-        .route("/v1/auth/logout", post(account::logout))
-        .route("/v1/me", get(account::me).patch(account::update_me))
-        .route("/v1/wallet", get(crate::wallet::http::wallet))
-        .route("/v1/wallet/transfers", get(crate::wallet::http::transfers))
-        .route("/v1/admin/wallet/adjust", post(crate::wallet::http::adjust))
-        .merge(crate::guandan::routes())
-        .route("/v1/games", get(crate::games::http::list))
-        .route("/v1/games/{game}", get(crate::games::http::one))
-        .route("/v1/games/{game}/bets", post(crate::games::http::bet))
-        .route(
-            "/v1/games/{game}/rounds/active",
-            get(crate::games::http::active),
-        )
-        .route(
-            "/v1/games/{game}/rounds/{id}/actions",
-            post(crate::games::http::action),
-        )
-        .route("/v1/fair/seeds", get(crate::games::http::seeds))
-        .route("/v1/fair/client-seed", put(crate::games::http::client_seed))
-        .route("/v1/fair/rotate", post(crate::games::http::rotate))
-        .route("/v1/bets", get(crate::games::http::history))
-        .route("/v1/bets/{id}", get(crate::games::http::bet_by_id))
-        .route(
-            "/v1/me/limits",
-            get(crate::games::http::get_limits).put(crate::games::http::put_limits),
-        )
-        .route("/v1/activity", get(crate::games::http::activity))
-        .route("/v1/guandan/leaderboard", get(crate::ratings::leaderboard))
-        .route("/v1/guandan/ratings/me", get(crate::ratings::my_rating))
-        .route(
-            "/v1/guandan/ratings/{user_id}",
-            get(crate::ratings::user_rating),
-        )
-        .route(
-            "/v1/guandan/matches/{id}/card.png",
-            get(crate::ratings::result_card),
-        )
+        .merge(accounts::router(state.accounts.clone()))
+        .merge(wallet::router(state.wallet_api.clone()))
+        .merge(tables::router(state.tables.clone()))
+        .merge(games::router(state.games.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::ip_rate_limit,
@@ -76,23 +40,20 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(openapi::serve))
+        .with_state(state.clone())
         .merge(api)
-        .merge(crate::operator::http::routes())
+        .merge(operator::router(state.operator.clone()))
         .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(c.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(c.body_limit_bytes))
         .layer(cors(&c.cors_origins))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::track_metrics,
-        ))
+        .layer(axum::middleware::from_fn(middleware::track_metrics))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(c.request_timeout_secs),
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::request_context))
-        .with_state(state)
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

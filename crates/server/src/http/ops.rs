@@ -6,8 +6,8 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use api::error::{ApiError, ErrorCode};
 
 /// Liveness body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -39,7 +39,7 @@ pub struct Ready {
 /// Readiness: the database answers.
 #[utoipa::path(get, path = "/ready", tag = "ops", responses(
     (status = 200, body = Ready),
-    (status = 503, body = crate::error::ErrorEnvelope)))]
+    (status = 503, body = api::ErrorEnvelope)))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");

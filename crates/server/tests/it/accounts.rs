@@ -289,7 +289,7 @@ async fn ids_are_time_ordered() {
             .expect("j");
         let id: i64 = g["user"]["id"].as_str().expect("id").parse().expect("i64");
         assert!(id > prev);
-        let age = server::clock::now_ms() - server::ids::issued_at_ms(id);
+        let age = api::clock::now_ms() - api::ids::issued_at_ms(id);
         assert!((0..60_000).contains(&age), "id time {age}");
         prev = id;
     }

@@ -162,7 +162,7 @@ async fn kill_9_loses_no_acknowledged_transfer() {
         }));
     }
     // Kill once both loads are well under way (or at the deadline, on a starved machine).
-    let started = server::clock::instant();
+    let started = api::clock::instant();
     tokio::time::sleep(Duration::from_millis(LOAD_MIN_MS)).await;
     while started.elapsed() < Duration::from_millis(LOAD_MAX_MS)
         && (acked.lock().expect("lock").len() < ACKS_BEFORE_KILL

@@ -157,9 +157,9 @@ async fn bad_tokens_are_401() {
     )
     .await;
 
-    let now = server::clock::now_secs();
+    let now = api::clock::now_secs();
     let forge = |secret: &str, exp: i64, sub: &str| {
-        let claims = server::auth::Claims {
+        let claims = api::token::Claims {
             sub: sub.into(),
             exp,
             iat: exp - 60,

@@ -149,7 +149,7 @@ fn recompute(game: &str, params: &Value, seed: &str, client: &str, nonce: u64) -
         }
         "lantern_festival" | "copper_canyon" | "orchard_crates" => {
             let yaml = std::fs::read_to_string(format!(
-                "{}/../slots/games/{game}.yaml",
+                "{}/../rules/slots/games/{game}.yaml",
                 env!("CARGO_MANIFEST_DIR")
             ))
             .expect("slot yaml");
@@ -815,11 +815,8 @@ async fn catalogue_feed_and_balance_events() {
     assert!((slot["rtp"].as_f64().expect("rtp") - 0.9727380945).abs() < 1e-9);
     assert!(slot["paytable"]["eagle"].is_array());
     // The published definition is what the browser verifier recomputes rounds from.
-    let def = server::games::catalogue::slot("copper_canyon").expect("shipped slot");
-    assert_eq!(
-        slot["definition"],
-        server::games::catalogue::slot_definition(def)
-    );
+    let def = ::games::catalogue::slot("copper_canyon").expect("shipped slot");
+    assert_eq!(slot["definition"], ::games::catalogue::slot_definition(def));
     assert_eq!(slot["definition"]["layout"], "ways");
     assert_eq!(slot["definition"]["reel_sets"][1]["name"], "bonus");
     let keno = ok(client()

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use ::operator::mock::{self, MockConfig, MockTls};
+use ::operator::{OperatorRouter, reconcile, sign};
+use ::wallet::{Credit, Debit, GameWallet, GameWalletError, Rollback, WalletRouter};
 use async_trait::async_trait;
 use futures::StreamExt;
 use serde_json::{Value, json};
-use server::gamewallet::{Credit, Debit, GameWallet, GameWalletError, Rollback, WalletRouter};
-use server::operator::mock::{self, MockConfig, MockTls};
-use server::operator::{OperatorRouter, reconcile, sign};
 
 use crate::support::*;
 
@@ -36,7 +36,7 @@ fn operator_config() -> server::config::Config {
 }
 
 fn now_secs() -> i64 {
-    server::clock::now_secs()
+    api::clock::now_secs()
 }
 
 async fn admin_token(c: &reqwest::Client, u: &str) -> String {
@@ -823,7 +823,7 @@ async fn seamless_mode_survives_faults_and_reconciles() {
 
         // Wait for the outbox to drain and the mock's delayed calls to finish.
         let ops = state.store.operators();
-        let deadline = server::clock::instant() + Duration::from_secs(60);
+        let deadline = api::clock::instant() + Duration::from_secs(60);
         loop {
             let pending = ops
                 .outbox_pending(Some("casino-seamless"))
@@ -833,7 +833,7 @@ async fn seamless_mode_survives_faults_and_reconciles() {
                 break;
             }
             assert!(
-                server::clock::instant() < deadline,
+                api::clock::instant() < deadline,
                 "outbox still holds {pending} rows"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -1114,14 +1114,14 @@ async fn session_token(
 /// Waits until the operator's outbox is empty and the mock has no call in progress.
 async fn drain(state: &server::state::AppState, operator: &str, mock: &mock::MockOperator) {
     let ops = state.store.operators();
-    let deadline = server::clock::instant() + Duration::from_secs(60);
+    let deadline = api::clock::instant() + Duration::from_secs(60);
     loop {
         let pending = ops.outbox_pending(Some(operator)).await.expect("pending");
         if pending == 0 && mock.in_flight() == 0 {
             return;
         }
         assert!(
-            server::clock::instant() < deadline,
+            api::clock::instant() < deadline,
             "outbox still holds {pending} rows"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -1547,6 +1547,7 @@ async fn operator_sessions_are_scoped_and_revocable() {
             .expect("int");
         let forged = s
             .state
+            .auth
             .keys
             .issue_operator_session(internal, "casino-a", now_secs())
             .expect("forge");
@@ -1571,7 +1572,7 @@ async fn operator_sessions_are_scoped_and_revocable() {
                 .expect("me"),
         )
         .await;
-        let revoked_at = server::clock::instant();
+        let revoked_at = api::clock::instant();
         ok_json(
             post_signed(
                 &c,
@@ -1654,7 +1655,7 @@ enum BetResult {
 async fn seamless_http_bets_survive_faults_and_reconcile() {
     for (name, store) in backends().await {
         eprintln!("backend {name}");
-        let started = server::clock::instant();
+        let started = api::clock::instant();
         let (mock, config) = faulty_operator(11).await;
         let s = start_with(config, store).await;
         let (c, u) = (client(), s.url());

@@ -1,9 +1,9 @@
 //! Ratings, leaderboards and result cards on every configured database: finished matches go in through
-//! `server::ratings::on_match_finished` (as the table service calls it), the endpoints read them back.
+//! `tables::ratings::on_match_finished` (as the table service calls it), the endpoints read them back.
 
 use crate::support::*;
 use serde_json::Value;
-use server::ratings::{FinishedMatch, MatchKind, SeatResult, on_match_finished};
+use tables::ratings::{FinishedMatch, MatchKind, SeatResult, on_match_finished};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -92,7 +92,7 @@ async fn get_json(c: &reqwest::Client, url: String, token: Option<&str>) -> Valu
 }
 
 fn now_ms() -> i64 {
-    server::clock::now_ms()
+    api::clock::now_ms()
 }
 
 #[tokio::test]
@@ -117,11 +117,17 @@ async fn ratings_leaderboards_and_cards_on_every_backend() {
             ]
         };
         let old = finished(1_001, MatchKind::Ranked, seats(), 1, now - 40 * DAY_MS);
-        on_match_finished(&s.state, &old).await.expect("old match");
+        on_match_finished(&s.state.tables, &old)
+            .await
+            .expect("old match");
         // A recent ranked match won by team 0, reported twice: the second report changes nothing.
         let recent = finished(1_002, MatchKind::Ranked, seats(), 0, now);
-        on_match_finished(&s.state, &recent).await.expect("recent");
-        on_match_finished(&s.state, &recent).await.expect("repeat");
+        on_match_finished(&s.state.tables, &recent)
+            .await
+            .expect("recent");
+        on_match_finished(&s.state.tables, &recent)
+            .await
+            .expect("repeat");
         // Casual and private matches are stored (result cards) but never rated.
         let casual = finished(
             1_003,
@@ -130,14 +136,18 @@ async fn ratings_leaderboards_and_cards_on_every_backend() {
             0,
             now,
         );
-        on_match_finished(&s.state, &casual).await.expect("casual");
+        on_match_finished(&s.state.tables, &casual)
+            .await
+            .expect("casual");
         let private = finished(1_004, MatchKind::Private, seats(), 1, now);
-        on_match_finished(&s.state, &private)
+        on_match_finished(&s.state.tables, &private)
             .await
             .expect("private");
         // A result without a winner is stored, not rated, and does not fail.
         let odd = finished(1_005, MatchKind::Ranked, seats(), 9, now);
-        on_match_finished(&s.state, &odd).await.expect("no winner");
+        on_match_finished(&s.state.tables, &odd)
+            .await
+            .expect("no winner");
 
         // The player's own rating: two ranked matches, one win, with history newest first.
         let me = get_json(&c, format!("{u}/v1/guandan/ratings/me"), Some(&p[0].token)).await;
@@ -334,7 +344,9 @@ async fn bots_are_never_rated_and_a_user_seated_twice_is_not_rated() {
         0,
         now,
     );
-    on_match_finished(&s.state, &m).await.expect("record");
+    on_match_finished(&s.state.tables, &m)
+        .await
+        .expect("record");
     let all = get_json(&c, format!("{u}/v1/guandan/leaderboard"), None).await;
     let ids: Vec<&str> = all["entries"]
         .as_array()
@@ -353,7 +365,9 @@ async fn bots_are_never_rated_and_a_user_seated_twice_is_not_rated() {
         1,
         now,
     );
-    on_match_finished(&s.state, &twice).await.expect("record");
+    on_match_finished(&s.state.tables, &twice)
+        .await
+        .expect("record");
     let me = get_json(&c, format!("{u}/v1/guandan/ratings/me"), Some(&a.token)).await;
     assert_eq!(me["matches"], 1, "{me}");
     let res = c

@@ -7,10 +7,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use ::games::catalogue::{self, GameKind, SLOT_GAMES};
+use ::games::engine;
 use fair::ByteStream;
 use serde_json::{Value, json};
-use server::games::catalogue::{self, GameKind, SLOT_GAMES};
-use server::games::engine;
 
 const FIXTURE: &str = "tests/fixtures/slot_verifier_vectors.json";
 const SERVER_SEED: &str = "a3f1c0de5b7e42d19c8a6f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c";

@@ -46,7 +46,7 @@ fn fails_naming(args: &[&str], stdin: Option<&str>, needle: &str) {
 }
 
 fn game(path: &str) -> String {
-    format!("{}/../slots/{path}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../rules/slots/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
 mod slots {

@@ -1,0 +1,201 @@
+//! Access tokens: HS256 JWTs that every service's edge verifies, operator-session tokens (claim
+//! `op`), and the OS randomness and hashing that credentials use.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ErrorCode};
+
+/// Claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// User id, as a decimal string.
+    pub sub: String,
+    /// Expiry, unix seconds.
+    pub exp: i64,
+    /// Issued at, unix seconds.
+    pub iat: i64,
+    /// Unique token id.
+    pub jti: String,
+    /// The operator whose session this token is (absent on ordinary player tokens). Such a token
+    /// is valid only while its row in `operator_sessions` is neither revoked nor expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+}
+
+/// What a verified access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// The user id from `sub`.
+    pub user_id: i64,
+    /// The operator of an operator-session token (`op`); `None` for ordinary tokens.
+    pub operator_id: Option<String>,
+    /// Expiry, unix seconds.
+    pub expires_at: i64,
+}
+
+/// Signs and verifies access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    /// Access token lifetime in seconds.
+    pub access_ttl_secs: i64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_ttl_secs: i64,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKeys")
+            .field("access_ttl_secs", &self.access_ttl_secs)
+            .finish()
+    }
+}
+
+impl TokenKeys {
+    /// Keys from a secret.
+    pub fn new(secret: &[u8], access_ttl_secs: u64, refresh_ttl_secs: u64) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            access_ttl_secs: i64::try_from(access_ttl_secs).unwrap_or(i64::MAX / 2),
+            refresh_ttl_secs: i64::try_from(refresh_ttl_secs).unwrap_or(i64::MAX / 2),
+        }
+    }
+
+    /// A signed access token for `user_id`, issued at `now_secs`.
+    pub fn issue_access(&self, user_id: i64, now_secs: i64) -> Result<String, ApiError> {
+        self.issue(user_id, None, now_secs)
+    }
+
+    /// The access token of an operator session of `user_id` opened by `operator_id` (claim `op`).
+    pub fn issue_operator_session(
+        &self,
+        user_id: i64,
+        operator_id: &str,
+        now_secs: i64,
+    ) -> Result<String, ApiError> {
+        self.issue(user_id, Some(operator_id.to_owned()), now_secs)
+    }
+
+    fn issue(&self, user_id: i64, op: Option<String>, now_secs: i64) -> Result<String, ApiError> {
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now_secs,
+            exp: now_secs + self.access_ttl_secs,
+            jti: random_hex(16),
+            op,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)
+    }
+
+    /// Verifies a token's signature and expiry and returns the user id and the expiry (unix seconds).
+    pub fn verify_access_expiry(&self, token: &str) -> Result<(i64, i64), ApiError> {
+        self.verify_access(token).map(|a| (a.user_id, a.expires_at))
+    }
+
+    /// Verifies a token's signature and expiry and returns what it says. An operator-session
+    /// token still needs its session checked (`extract::authenticate` does that).
+    pub fn verify_access(&self, token: &str) -> Result<Access, ApiError> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.leeway = 5;
+        v.set_required_spec_claims(&["exp", "sub", "iat"]);
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map_err(|e| {
+                match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                        ApiError::new(ErrorCode::TokenExpired)
+                    }
+                    _ => ApiError::unauthorized("The access token is invalid."),
+                }
+            })?;
+        let user_id = data
+            .claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::unauthorized("The access token is invalid."))?;
+        Ok(Access {
+            user_id,
+            operator_id: data.claims.op,
+            expires_at: data.claims.exp,
+        })
+    }
+}
+
+/// `n` random bytes from the OS CSPRNG, as lowercase hex.
+pub fn random_hex(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    // The OS CSPRNG failing is unrecoverable for a server that issues credentials.
+    #[allow(
+        clippy::expect_used,
+        reason = "no safe fallback exists for missing OS randomness"
+    )]
+    getrandom::fill(&mut buf).expect("the OS random number generator is unavailable");
+    hex::encode(buf)
+}
+
+/// Fills `buf` from the OS CSPRNG.
+pub fn os_random(buf: &mut [u8]) -> Result<(), ApiError> {
+    getrandom::fill(buf).map_err(ApiError::internal)
+}
+
+/// The stored form of a refresh token: lowercase hex SHA-256.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_tokens_verify_and_expire() {
+        let keys = TokenKeys::new(&[7u8; 32], 60, 600);
+        let now = crate::clock::now_secs();
+        let t = keys.issue_access(42, now).expect("issue");
+        assert_eq!(
+            keys.verify_access(&t).expect("valid"),
+            Access {
+                user_id: 42,
+                operator_id: None,
+                expires_at: now + 60,
+            }
+        );
+        // Ordinary tokens carry no `op` claim at all; operator-session tokens name the operator.
+        let payload = |t: &str| -> serde_json::Value {
+            let v = Validation::new(Algorithm::HS256);
+            jsonwebtoken::decode::<serde_json::Value>(t, &keys.decoding, &v)
+                .expect("decode")
+                .claims
+        };
+        assert!(payload(&t).get("op").is_none(), "{}", payload(&t));
+        let s = keys
+            .issue_operator_session(42, "casino-a", now)
+            .expect("issue");
+        assert_eq!(payload(&s)["op"], "casino-a");
+        assert_eq!(
+            keys.verify_access(&s)
+                .expect("valid")
+                .operator_id
+                .as_deref(),
+            Some("casino-a")
+        );
+        let old = keys.issue_access(42, now - 3600).expect("issue");
+        assert_eq!(
+            keys.verify_access(&old).expect_err("expired").code,
+            ErrorCode::TokenExpired
+        );
+        let other = TokenKeys::new(&[8u8; 32], 60, 600);
+        assert_eq!(
+            other.verify_access(&t).expect_err("bad sig").code,
+            ErrorCode::Unauthorized
+        );
+        assert_eq!(
+            keys.verify_access("garbage").expect_err("junk").code,
+            ErrorCode::Unauthorized
+        );
+    }
+}
