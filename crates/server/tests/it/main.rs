@@ -11,6 +11,7 @@ mod ops;
 mod ratings;
 mod slot_vectors;
 mod support;
+mod tidy;
 mod tools;
 mod wallet;
 mod web;
