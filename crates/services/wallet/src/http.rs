@@ -304,6 +304,8 @@ fn parse_currency(symbol: &str, field: &str) -> Result<u32, ApiError> {
         })
 }
 
+/// Credits or debits a player's wallet against the adjustment account, with a reason (admins
+/// only). Idempotent on `transfer_id`.
 #[utoipa::path(post, path = "/v1/admin/wallet/adjust", tag = "wallet", security(("bearer" = [])),
     request_body = AdjustRequest, responses(
     (status = 200, body = AdjustResponse), (status = 400, body = api::ErrorEnvelope),
