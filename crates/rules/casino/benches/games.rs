@@ -10,7 +10,7 @@ fn games(c: &mut Criterion) {
     let mut group = c.benchmark_group("casino");
     group.throughput(Throughput::Elements(1));
     let cases = [
-        ("dice", json!({"target": 50.5, "condition": "over"})),
+        ("dice", json!({"target": 50.5, "direction": "over"})),
         ("limbo", json!({"target": 2.0})),
         (
             "keno",

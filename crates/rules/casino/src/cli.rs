@@ -88,7 +88,7 @@ pub fn rtp(game: &str, params: Option<&str>) -> Result<Value, CliError> {
     let with = |default: Value| or_default(params.clone(), default);
     let (params, uniform, u32_exact): (Value, Ratio, Option<Ratio>) = match game {
         "dice" => {
-            let v = with(json!({"target": 50.5, "condition": "over"}));
+            let v = with(json!({"target": 50.5, "direction": "over"}));
             let p = dice::DiceParams::from_json(&v).map_err(bad_params)?;
             (v, p.rtp(), Some(p.rtp_u32()))
         }

@@ -23,7 +23,7 @@ pub const WIN_CHANCE_MAX: u32 = 9_800;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Condition {
+pub enum Direction {
     Over,
     Under,
 }
@@ -33,25 +33,25 @@ pub enum Condition {
 pub struct DiceParams {
     /// Target in hundredths (50.50 = 5050).
     pub target: u32,
-    pub condition: Condition,
+    pub direction: Direction,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawParams {
     target: f64,
-    condition: Condition,
+    direction: Direction,
 }
 
 impl DiceParams {
-    /// `{"target": 50.5, "condition": "over" | "under"}`.
+    /// `{"target": 50.5, "direction": "over" | "under"}`.
     pub fn from_json(params: &Value) -> Result<DiceParams, GameError> {
         let raw: RawParams = from_json(params)?;
         let target = hundredths(raw.target, "target")?;
         let target = u32::try_from(target).unwrap_or(u32::MAX);
-        let chance = match raw.condition {
-            Condition::Over => 10_000u32.saturating_sub(target),
-            Condition::Under => target,
+        let chance = match raw.direction {
+            Direction::Over => 10_000u32.saturating_sub(target),
+            Direction::Under => target,
         };
         if target > 10_000 || !(WIN_CHANCE_MIN..=WIN_CHANCE_MAX).contains(&chance) {
             return Err(GameError::params(
@@ -60,15 +60,15 @@ impl DiceParams {
         }
         Ok(DiceParams {
             target,
-            condition: raw.condition,
+            direction: raw.direction,
         })
     }
 
     /// Win chance in hundredths of a percent; also the number of winning rolls out of 10001.
     pub fn win_chance(self) -> u32 {
-        match self.condition {
-            Condition::Over => 10_000 - self.target,
-            Condition::Under => self.target,
+        match self.direction {
+            Direction::Over => 10_000 - self.target,
+            Direction::Under => self.target,
         }
     }
 
@@ -78,9 +78,9 @@ impl DiceParams {
     }
 
     pub fn wins(self, roll: u32) -> bool {
-        match self.condition {
-            Condition::Over => roll > self.target,
-            Condition::Under => roll < self.target,
+        match self.direction {
+            Direction::Over => roll > self.target,
+            Direction::Under => roll < self.target,
         }
     }
 
@@ -92,9 +92,9 @@ impl DiceParams {
 
     /// Exact RTP over the 2^32 four-byte draws of the default `floor(f * 10001)` mapping.
     pub fn rtp_u32(self) -> Ratio {
-        let (lo, hi) = match self.condition {
-            Condition::Over => (self.target + 1, DICE_OUTCOMES),
-            Condition::Under => (0, self.target),
+        let (lo, hi) = match self.direction {
+            Direction::Over => (self.target + 1, DICE_OUTCOMES),
+            Direction::Under => (0, self.target),
         };
         let wins = draws_below(hi, DICE_OUTCOMES) - draws_below(lo, DICE_OUTCOMES);
         Ratio::new(u128::from(wins), 1 << 32).times(multiplier_ratio(self.multiplier()))

@@ -86,6 +86,17 @@ pub fn rtp(rank: u8, guess: Guess) -> Option<Ratio> {
     Some(p.times(crate::dice::multiplier_ratio(step_multiplier(count))))
 }
 
+/// The lowest and the highest exact RTP of one guess over every card and every guess that can
+/// win (a single guess, then cashing out). The catalogue publishes them.
+pub fn rtp_bounds() -> (Ratio, Ratio) {
+    let all = (0..RANKS).flat_map(|rank| {
+        [Guess::Higher, Guess::Lower, Guess::Same]
+            .into_iter()
+            .filter_map(move |g| rtp(rank, g))
+    });
+    crate::mines::bounds(all)
+}
+
 fn guess_wins(current: Card, next: Card, guess: Guess) -> bool {
     match guess {
         Guess::Higher => next.rank() > current.rank(),

@@ -80,6 +80,24 @@ pub fn rtp(mines: u8, safe_picks: u8) -> Ratio {
     survive.times(crate::dice::multiplier_ratio(multiplier(mines, safe_picks)))
 }
 
+/// The lowest and the highest exact RTP over every choice a player makes (the mine count, then
+/// how many safe picks to cash out after). The catalogue publishes them.
+pub fn rtp_bounds() -> (Ratio, Ratio) {
+    let all =
+        (MINES_MIN..=MINES_MAX).flat_map(|mines| (1..=TILES - mines).map(move |k| rtp(mines, k)));
+    bounds(all)
+}
+
+/// The smallest and largest of `ratios` (`(ZERO, ZERO)` when there are none).
+pub(crate) fn bounds(ratios: impl Iterator<Item = Ratio>) -> (Ratio, Ratio) {
+    ratios
+        .fold(None, |acc: Option<(Ratio, Ratio)>, r| match acc {
+            None => Some((r, r)),
+            Some((lo, hi)) => Some((lo.min(r), hi.max(r))),
+        })
+        .unwrap_or((Ratio::ZERO, Ratio::ZERO))
+}
+
 /// Where a mines round stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]

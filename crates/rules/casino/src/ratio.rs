@@ -9,6 +9,25 @@ pub struct Ratio {
     den: u128,
 }
 
+/// Ordered by value (cross-multiplied: every denominator here is far below `2^64`).
+impl Ord for Ratio {
+    fn cmp(&self, other: &Ratio) -> std::cmp::Ordering {
+        let left = self.num.checked_mul(other.den);
+        let right = other.num.checked_mul(self.den);
+        match (left, right) {
+            (Some(l), Some(r)) => l.cmp(&r),
+            // Out of range only for denominators past 2^64; compare the floats then.
+            _ => self.to_f64().total_cmp(&other.to_f64()),
+        }
+    }
+}
+
+impl PartialOrd for Ratio {
+    fn partial_cmp(&self, other: &Ratio) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl Ratio {
     pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
     pub const ONE: Ratio = Ratio { num: 1, den: 1 };

@@ -279,7 +279,7 @@ async fn every_game_verifies_against_the_revealed_seed() {
             if game == "dice" {
                 let s = casino::play(
                     "dice",
-                    &json!({"target": 50.5, "condition": "over"}),
+                    &json!({"target": 50.5, "direction": "over"}),
                     &mut ByteStream::new(&seed, client, nonce),
                     100,
                 )
@@ -860,4 +860,114 @@ async fn catalogue_feed_and_balance_events() {
     .await;
     assert_eq!(recent["items"][0]["bet_id"], id.as_str());
     server.shutdown().await.expect("shutdown");
+}
+
+/// Every published RTP, hit rate and paytable figure equals the exact value the pure crates compute
+/// (never a literal typed into the catalogue).
+#[tokio::test]
+async fn published_figures_are_the_pure_crates_exact_values() {
+    use casino::Risk;
+    let server = start_with(games_config(), backends().await.remove(0).1).await;
+    let all = ok(client()
+        .get(format!("{}/v1/games", server.url()))
+        .send()
+        .await
+        .expect("get"))
+    .await;
+    let game = |id: &str| -> Value {
+        all["games"]
+            .as_array()
+            .expect("games")
+            .iter()
+            .find(|g| g["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} listed"))
+    };
+    let rtp = |id: &str| game(id)["rtp"].as_f64().expect("rtp");
+    let exact = |r: casino::Ratio| r.to_f64();
+
+    let dice = casino::dice::DiceParams::from_json(&game("dice")["example_params"]).expect("dice");
+    assert_eq!(rtp("dice"), exact(dice.rtp()));
+    let limbo = casino::limbo::LimboParams::from_json(&json!({"target": 2.0})).expect("limbo");
+    assert_eq!(rtp("limbo"), exact(limbo.rtp()));
+    let crash = casino::Ratio::new(u128::from(fair::crash::draws_at_least(200)) * 2, 1 << 32);
+    assert_eq!(rtp("crash"), exact(crash));
+    let red = casino::roulette::RouletteParams::from_json(
+        &json!({"bets": [{"type": "red", "amount": 1}]}),
+    )
+    .expect("roulette");
+    assert_eq!(rtp("roulette"), exact(red.rtp().expect("rtp")));
+    assert_eq!(rtp("roulette"), 36.0 / 37.0);
+
+    // Round games publish the lowest RTP over every choice, and the highest beside it.
+    let (lo, hi) = casino::mines::rtp_bounds();
+    assert_eq!(rtp("mines"), exact(lo));
+    assert_eq!(game("mines")["rtp_max"].as_f64(), Some(exact(hi)));
+    assert_eq!(game("mines")["rtp_exact"], lo.to_string());
+    let (lo, hi) = casino::hilo::rtp_bounds();
+    assert_eq!(game("hilo")["rtp_exact"], "643499997/650000000");
+    assert_eq!(rtp("hilo"), exact(lo));
+    assert_eq!(game("hilo")["rtp_max"].as_f64(), Some(exact(hi)));
+    assert_eq!(exact(hi), 0.99);
+    let blackjack = casino::blackjack_rtp::BlackjackStrategy::new().rtp();
+    assert_eq!(rtp("blackjack"), blackjack);
+
+    for risk in [Risk::Classic, Risk::Low, Risk::Medium, Risk::High] {
+        let name = serde_json::to_value(risk).expect("risk");
+        let name = name.as_str().expect("name");
+        for picks in 1..=casino::keno::PICKS_MAX {
+            let k = picks.to_string();
+            let keno = game("keno");
+            assert_eq!(
+                keno["rtp_variants"][name][&k].as_f64(),
+                Some(exact(casino::keno::rtp(risk, picks))),
+                "keno {name} {picks}"
+            );
+            let table: Vec<f64> = casino::keno::table(risk, picks)
+                .iter()
+                .map(|&m| f64::from(m) / 100.0)
+                .collect();
+            assert_eq!(
+                keno["paytables"][name][&k],
+                json!(table),
+                "keno {name} {picks}"
+            );
+        }
+    }
+    for risk in [Risk::Low, Risk::Medium, Risk::High] {
+        let name = serde_json::to_value(risk).expect("risk");
+        let name = name.as_str().expect("name");
+        for rows in casino::plinko::ROWS_MIN..=casino::plinko::ROWS_MAX {
+            let p = casino::plinko::PlinkoParams { rows, risk };
+            let plinko = game("plinko");
+            let r = rows.to_string();
+            assert_eq!(
+                plinko["rtp_variants"][name][&r].as_f64(),
+                Some(exact(p.rtp()))
+            );
+            let table: Vec<f64> = p.table().iter().map(|&m| f64::from(m) / 100.0).collect();
+            assert_eq!(plinko["paytables"][name][&r], json!(table));
+        }
+        for segments in [10u32, 20, 30, 40, 50] {
+            let p = casino::wheel::WheelParams { segments, risk };
+            let wheel = game("wheel");
+            let s = segments.to_string();
+            assert_eq!(
+                wheel["rtp_variants"][name][&s].as_f64(),
+                Some(exact(p.rtp()))
+            );
+            let table: Vec<f64> = p.table().iter().map(|&m| f64::from(m) / 100.0).collect();
+            assert_eq!(wheel["paytables"][name][&s], json!(table));
+        }
+    }
+    for (id, _) in ::games::catalogue::SLOT_GAMES {
+        let def = ::games::catalogue::slot(id).expect("shipped slot");
+        let report =
+            serde_json::to_value(slots::exact::analyze(def).expect("exact")).expect("json");
+        let published = game(id);
+        for key in ["rtp", "hit_frequency", "volatility"] {
+            assert!(report[key].is_number(), "{id} {key}");
+            assert_eq!(published[key], report[key], "{id} {key}");
+        }
+    }
 }

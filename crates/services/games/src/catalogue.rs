@@ -91,15 +91,16 @@ pub struct Catalogue {
     pub games: Vec<(String, Value)>,
 }
 
-static CATALOGUE: OnceLock<Arc<Catalogue>> = OnceLock::new();
+static CATALOGUE: OnceLock<Result<Arc<Catalogue>, String>> = OnceLock::new();
 
-/// The catalogue, computed on first use (slot and blackjack RTPs take a moment: call it off the
-/// async threads the first time).
-pub fn get() -> Arc<Catalogue> {
-    CATALOGUE.get_or_init(|| Arc::new(build())).clone()
+/// The catalogue, computed once (slot and blackjack RTPs take a moment: the server computes it at
+/// start, off the async threads, and refuses to start when any published figure cannot be
+/// computed).
+pub fn load() -> Result<Arc<Catalogue>, String> {
+    CATALOGUE.get_or_init(|| build().map(Arc::new)).clone()
 }
 
-/// True once [`get`] has been computed.
+/// True once [`load`] has run.
 pub fn ready() -> bool {
     CATALOGUE.get().is_some()
 }
@@ -121,11 +122,14 @@ fn hundredths_list<T: Copy + Into<u64>>(table: &[T]) -> Vec<f64> {
     table.iter().map(|&m| m.into() as f64 / 100.0).collect()
 }
 
-fn build() -> Catalogue {
+/// Every published figure comes from the pure crates; a figure that cannot be computed is an error
+/// naming the game, never a placeholder.
+fn build() -> Result<Catalogue, String> {
+    let failed = |game: &str, e: &dyn std::fmt::Display| format!("{game}: {e}");
     let mut games = Vec::new();
-    let dice = casino::dice::DiceParams::from_json(&json!({"target": 50.5, "condition": "over"}))
+    let dice = casino::dice::DiceParams::from_json(&json!({"target": 50.5, "direction": "over"}))
         .map(|p| ratio(p.rtp()))
-        .unwrap_or(0.0);
+        .map_err(|e| failed("dice", &e))?;
     games.push((
         "dice".to_owned(),
         json!({
@@ -141,7 +145,7 @@ fn build() -> Catalogue {
     ));
     let limbo = casino::limbo::LimboParams::from_json(&json!({"target": 2.0}))
         .map(|p| ratio(p.rtp()))
-        .unwrap_or(0.0);
+        .map_err(|e| failed("limbo", &e))?;
     games.push((
         "limbo".to_owned(),
         json!({
@@ -152,9 +156,11 @@ fn build() -> Catalogue {
             "example_params": {"target": 2.0},
         }),
     ));
-    let crash_rtp = f64::from(u32::try_from(fair::crash::draws_at_least(200)).unwrap_or(0))
-        / 4_294_967_296.0
-        * 2.0;
+    // A 2.00x cash-out wins on `draws_at_least(200)` of the 2^32 draws.
+    let crash_rtp = ratio(casino::Ratio::new(
+        u128::from(fair::crash::draws_at_least(200)) * 2,
+        1 << 32,
+    ));
     games.push((
         "crash".to_owned(),
         json!({
@@ -239,22 +245,32 @@ fn build() -> Catalogue {
             "example_params": {"segments": 10, "risk": "low"},
         }),
     ));
+    let roulette = casino::roulette::RouletteParams::from_json(
+        &json!({"bets": [{"type": "red", "amount": 1}]}),
+    )
+    .and_then(|p| p.rtp())
+    .map(ratio)
+    .map_err(|e| failed("roulette", &e))?;
     games.push((
         "roulette".to_owned(),
         json!({
             "name": "Roulette (single zero)",
-            "rtp": 36.0 / 37.0,
+            "rtp": roulette,
             "params": {"bets": "1 to 64 bets {type, amount, ...}; the bet's amount is their sum"},
             "paytable": {"straight": 36, "split": 18, "street": 12, "corner": 9, "six_line": 6, "dozen": 3, "column": 3, "red": 2, "black": 2, "odd": 2, "even": 2, "low": 2, "high": 2},
             "rules": "pocket = floor(f * 37)",
             "example_params": {"bets": [{"type": "red", "amount": 100}]},
         }),
     ));
+    let (mines_min, mines_max) = casino::mines::rtp_bounds();
     games.push((
         "mines".to_owned(),
         json!({
             "name": "Mines",
-            "rtp": 0.99,
+            "rtp": ratio(mines_min),
+            "rtp_max": ratio(mines_max),
+            "rtp_exact": mines_min.to_string(),
+            "rtp_model": "lowest_over_choices",
             "params": {"mines": "1..24"},
             "actions": [{"action": "reveal", "tile": "0..24"}, {"action": "cash_out"}],
             "idle_rule": "cash out (a round without a safe pick returns the stake)",
@@ -262,11 +278,15 @@ fn build() -> Catalogue {
             "example_params": {"mines": 3},
         }),
     ));
+    let (hilo_min, hilo_max) = casino::hilo::rtp_bounds();
     games.push((
         "hilo".to_owned(),
         json!({
             "name": "Hilo",
-            "rtp": 0.99,
+            "rtp": ratio(hilo_min),
+            "rtp_max": ratio(hilo_max),
+            "rtp_exact": hilo_min.to_string(),
+            "rtp_model": "lowest_over_choices",
             "params": {},
             "actions": [{"action": "guess", "guess": ["higher", "lower", "same", "skip"]}, {"action": "cash_out"}],
             "idle_rule": "cash out (a round without a guess returns the stake)",
@@ -289,11 +309,17 @@ fn build() -> Catalogue {
         }),
     ));
     for (id, _) in SLOT_GAMES {
-        let Some(game) = slot(id) else { continue };
+        let game = slot(id).ok_or_else(|| failed(id, &"the shipped definition is invalid"))?;
         let report = slots::exact::analyze(game)
-            .ok()
-            .and_then(|r| serde_json::to_value(&r).ok())
-            .unwrap_or(Value::Null);
+            .map_err(|e| failed(id, &e))
+            .and_then(|r| serde_json::to_value(&r).map_err(|e| failed(id, &e)))?;
+        let figure = |key: &str| {
+            report
+                .get(key)
+                .filter(|v| v.is_number())
+                .cloned()
+                .ok_or_else(|| failed(id, &format!("the exact analysis has no `{key}`")))
+        };
         let paytable: BTreeMap<&str, &Vec<u64>> = game
             .symbols
             .iter()
@@ -313,9 +339,9 @@ fn build() -> Catalogue {
             json!({
                 "name": game.name,
                 "description": game.description,
-                "rtp": report.get("rtp").cloned().unwrap_or(Value::Null),
-                "hit_frequency": report.get("hit_frequency").cloned().unwrap_or(Value::Null),
-                "volatility": report.get("volatility").cloned().unwrap_or(Value::Null),
+                "rtp": figure("rtp")?,
+                "hit_frequency": figure("hit_frequency")?,
+                "volatility": figure("volatility")?,
                 "reels": game.reels,
                 "rows": game.rows,
                 "lines": game.line_count(),
@@ -330,7 +356,7 @@ fn build() -> Catalogue {
             }),
         ));
     }
-    Catalogue { games }
+    Ok(Catalogue { games })
 }
 
 /// Everything a verifier needs to recompute a slot round from the bet's floats (`slots::spin`): the

@@ -53,21 +53,6 @@ fn from_game(e: GameError) -> PlayError {
     }
 }
 
-/// The params the pure crate expects for the API's params (dice says `direction`, casino
-/// `condition`; hilo and blackjack take none).
-pub fn normalize(game: &str, params: &Value) -> Value {
-    match (game, params) {
-        ("dice", Value::Object(o)) => {
-            let mut o = o.clone();
-            if let Some(d) = o.remove("direction") {
-                o.insert("condition".into(), d);
-            }
-            Value::Object(o)
-        }
-        _ => params.clone(),
-    }
-}
-
 /// Plays a bet of `amount` minor units from cursor 0 of its stream.
 pub fn play(
     game: &str,
@@ -79,8 +64,7 @@ pub fn play(
     match kind {
         GameKind::Instant if game == "crash" => crash(params, stream, amount),
         GameKind::Instant => {
-            let s =
-                casino::play(game, &normalize(game, params), stream, amount).map_err(from_game)?;
+            let s = casino::play(game, params, stream, amount).map_err(from_game)?;
             Ok(Played {
                 outcome: s.outcome,
                 multiplier: s.multiplier.0,

@@ -52,12 +52,15 @@ pub fn routes() -> axum::Router<GamesState> {
 pub struct GamesApi;
 
 async fn catalogue_ready() -> Result<std::sync::Arc<catalogue::Catalogue>, ApiError> {
-    if catalogue::ready() {
-        return Ok(catalogue::get());
-    }
-    tokio::task::spawn_blocking(catalogue::get)
-        .await
-        .map_err(ApiError::internal)
+    // The server loads the catalogue at start; this computes it only where no server start ran.
+    let loaded = if catalogue::ready() {
+        catalogue::load()
+    } else {
+        tokio::task::spawn_blocking(catalogue::load)
+            .await
+            .map_err(ApiError::internal)?
+    };
+    loaded.map_err(ApiError::internal)
 }
 
 /// `GET /v1/games`: every game with limits, RTP, params and paytables.

@@ -110,7 +110,7 @@ fn rtp_prints_exact_fractions() {
     assert_eq!(out["model"], "uniform");
     let roulette = rtp("roulette", None).expect("default params");
     assert_eq!(roulette["rtp_exact"], "36/37");
-    let dice = rtp("dice", Some(r#"{"target": 50.5, "condition": "over"}"#)).expect("valid");
+    let dice = rtp("dice", Some(r#"{"target": 50.5, "direction": "over"}"#)).expect("valid");
     // 4950 winning rolls of 10001 at exactly 2x.
     assert_eq!(dice["rtp_exact"], "9900/10001");
     let u32_model = dice["rtp_u32"].as_f64().expect("u32 model");
@@ -180,7 +180,7 @@ mod no_panic {
         ];
         let keys = proptest::sample::select(vec![
             "target",
-            "condition",
+            "direction",
             "segments",
             "risk",
             "rows",

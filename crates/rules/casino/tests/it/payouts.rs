@@ -57,19 +57,19 @@ fn instant_games_settle_against_the_published_outcomes() {
     };
     check(
         "dice",
-        json!({"target": 77.17, "condition": "over"}),
+        json!({"target": 77.17, "direction": "over"}),
         1_000,
         1_000 * 9_900 / 2_283,
     );
     check(
         "dice",
-        json!({"target": 77.18, "condition": "over"}),
+        json!({"target": 77.18, "direction": "over"}),
         1_000,
         0,
     );
     check(
         "dice",
-        json!({"target": 77.19, "condition": "under"}),
+        json!({"target": 77.19, "direction": "under"}),
         1_000,
         1_000 * 9_900 / 7_719,
     );
@@ -170,16 +170,16 @@ fn play_refuses_bad_bets() {
         assert!(expected(&err), "{game} {params}: {err}");
     };
     let bad = |e: &GameError| matches!(e, GameError::BadParams(_));
-    check("dice", json!({"target": 1.0, "condition": "over"}), 10, bad);
+    check("dice", json!({"target": 1.0, "direction": "over"}), 10, bad);
     check(
         "dice",
-        json!({"target": 99.0, "condition": "under"}),
+        json!({"target": 99.0, "direction": "under"}),
         10,
         bad,
     );
     check(
         "dice",
-        json!({"target": 50.123, "condition": "under"}),
+        json!({"target": 50.123, "direction": "under"}),
         10,
         bad,
     );
@@ -199,7 +199,7 @@ fn play_refuses_bad_bets() {
         bad,
     );
     check("mines", json!({"mines": 3}), 10, bad);
-    check("dice", json!({"target": 50, "condition": "over"}), 0, |e| {
+    check("dice", json!({"target": 50, "direction": "over"}), 0, |e| {
         *e == GameError::ZeroStake
     });
     check("poker", json!({}), 10, |e| {
@@ -225,7 +225,7 @@ fn settlement_consumes_only_the_bytes_of_the_outcome() {
         play(game, &params, &mut s, 10).expect("valid");
         assert_eq!(s.cursor(), bytes, "{game}");
     };
-    check("dice", json!({"target": 50, "condition": "over"}), 4);
+    check("dice", json!({"target": 50, "direction": "over"}), 4);
     check("keno", json!({"picks": [1], "risk": "low"}), 40);
     check("plinko", json!({"rows": 12, "risk": "medium"}), 48);
 }

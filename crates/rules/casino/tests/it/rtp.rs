@@ -71,7 +71,7 @@ fn keno_rtp_is_the_hypergeometric_mean_of_the_paytable() {
 
 #[test]
 fn dice_rtp_is_chance_times_rounded_multiplier() {
-    for (target, condition) in [
+    for (target, direction) in [
         (50.5, "over"),
         (2.0, "over"),
         (99.99, "over"),
@@ -79,14 +79,14 @@ fn dice_rtp_is_chance_times_rounded_multiplier() {
         (98.0, "under"),
         (33.33, "under"),
     ] {
-        let p = dice::DiceParams::from_json(&json!({"target": target, "condition": condition}))
+        let p = dice::DiceParams::from_json(&json!({"target": target, "direction": direction}))
             .expect("valid");
         let chance = p.win_chance() as f64;
         let multiplier = (9_900.0 * 1e8 / chance).floor() / 1e8;
         let expected = chance / 10_001.0 * multiplier;
         assert!(
             (p.rtp().to_f64() - expected).abs() < 1e-12,
-            "{target} {condition}"
+            "{target} {direction}"
         );
         // Below 99% by the 10000/10001 factor; the floor mapping's bias (each roll gets
         // floor(2^32 / 10001) or one more of the 2^32 draws) moves it by under 10001 / 2^32.
@@ -202,8 +202,8 @@ fn simulated_returns_agree_with_exact_rtps() {
     let cases: [(&str, Value, f64, f64); 5] = [
         (
             "dice",
-            json!({"target": 50.5, "condition": "over"}),
-            dice::DiceParams::from_json(&json!({"target": 50.5, "condition": "over"}))
+            json!({"target": 50.5, "direction": "over"}),
+            dice::DiceParams::from_json(&json!({"target": 50.5, "direction": "over"}))
                 .expect("valid")
                 .rtp()
                 .to_f64(),
