@@ -15,6 +15,10 @@ pub use operator::OperatorConfig;
 pub use tables::GuandanConfig;
 pub use wallet::WalletConfig;
 
+/// Why `auth.admin_emails` is refused.
+pub const ADMIN_EMAILS_GONE: &str = "auth.admin_emails is no longer supported: anyone could \
+    register a listed address first. Remove it and grant admin rights with `playhouse admin grant EMAIL`";
+
 /// Everything the server reads at start.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -65,6 +69,9 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// Requests running longer than this are answered with `503 timeout`.
     pub request_timeout_secs: u64,
+    /// Origins (e.g. `https://casino.example`) allowed to show the client in a frame — the
+    /// operators that embed the games. Empty: no site may frame it.
+    pub frame_ancestors: Vec<String>,
 }
 
 /// Node identity.
@@ -100,6 +107,7 @@ impl Default for HttpConfig {
             body_limit_bytes: 64 * 1024,
             cors_origins: vec!["*".into()],
             request_timeout_secs: 30,
+            frame_ancestors: Vec::new(),
         }
     }
 }
@@ -180,6 +188,17 @@ impl Config {
         }
         if self.auth.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return bad("auth.jwt_secret: must be at least 32 characters");
+        }
+        if !self.auth.admin_emails.is_empty() {
+            return bad(ADMIN_EMAILS_GONE);
+        }
+        if self.http.frame_ancestors.iter().any(|o| {
+            !(o.starts_with("https://") || o.starts_with("http://"))
+                || o.contains([' ', ';', ',', '\''])
+        }) {
+            return bad(
+                "http.frame_ancestors: each entry is an origin like https://casino.example",
+            );
         }
         if self.auth.access_ttl_secs == 0 || self.auth.refresh_ttl_secs == 0 {
             return bad("auth: token lifetimes must be positive");

@@ -95,6 +95,14 @@ pub async fn build_state_with_store(
                 .await?
         }
     };
+    if !config.auth.admin_emails.is_empty() {
+        return Err(StartError::Config(config::ADMIN_EMAILS_GONE.into()));
+    }
+    // Every published RTP and paytable figure is computed before the server answers anything.
+    tokio::task::spawn_blocking(games::catalogue::load)
+        .await
+        .map_err(|e| StartError::Config(format!("game catalogue: {e}")))?
+        .map_err(|e| StartError::Config(format!("game catalogue: {e}")))?;
     let keys = TokenKeys::new(
         secret.as_bytes(),
         config.auth.access_ttl_secs,
@@ -121,17 +129,26 @@ pub async fn build_state_with_store(
         operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone())
             .map_err(StartError::Config)?;
     let limits = Arc::new(api::ratelimit::RateLimits::new(&config.rate_limit));
-    let auth = Arc::new(api::Auth::new(
-        keys,
-        limits.clone(),
-        operators.clone(),
-        config.auth.admin_emails.clone(),
-    ));
+    let auth = Arc::new(api::Auth::new(keys, limits.clone(), operators.clone()));
+    // Sessions signed out before a restart stay signed out: their access tokens may still be live.
+    let now_ms = api::clock::now_ms();
+    let ttl_ms = auth
+        .keys
+        .access_ttl_secs
+        .saturating_add(5)
+        .saturating_mul(1000);
+    for family in store
+        .families_revoked_since(now_ms.saturating_sub(ttl_ms))
+        .await?
+    {
+        auth.revoke_family(&family, now_ms / 1000);
+    }
     let accounts = accounts::AccountsState::new(accounts::AccountsDeps {
         store: store.clone(),
         ids: ids.clone(),
         auth: auth.clone(),
         signup: wallet.clone(),
+        throttle: accounts::throttle::LoginThrottle::default(),
     });
     let wallet_api = wallet::WalletState::new(wallet::http::WalletDeps {
         wallet: wallet.clone(),

@@ -115,6 +115,25 @@ macro_rules! impl_account_traits {
                     .await?;
                 row.map(Into::into).ok_or_else(|| $crate::StoreError::not_found("user"))
             }
+
+            async fn set_admin(
+                &self,
+                email: &str,
+                is_admin: bool,
+                now_ms: i64,
+            ) -> $crate::StoreResult<$crate::UserRecord> {
+                let sql = format!(
+                    "UPDATE users SET is_admin = $1, updated_at_ms = $2 WHERE email = $3 RETURNING {}",
+                    $crate::common::USER_COLUMNS
+                );
+                let row: Option<$crate::common::UserRow> = sqlx::query_as(&sql)
+                    .bind(is_admin)
+                    .bind(now_ms)
+                    .bind(email)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(Into::into).ok_or_else(|| $crate::StoreError::not_found("user"))
+            }
         }
 
         #[async_trait::async_trait]
@@ -181,6 +200,20 @@ macro_rules! impl_account_traits {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn families_revoked_since(
+                &self,
+                since_ms: i64,
+            ) -> $crate::StoreResult<Vec<String>> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at_ms >= $1 \
+                     ORDER BY family_id",
+                )
+                .bind(since_ms)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(f,)| f).collect())
             }
         }
 

@@ -44,6 +44,30 @@ pub async fn user_round_trip(s: &dyn Store) {
     );
 }
 
+/// The admin flag is granted and revoked by email; an unknown email is `NotFound`.
+pub async fn admin_flag_by_email(s: &dyn Store) {
+    s.create_user(&user(1, Some("a@example.com")))
+        .await
+        .expect("create");
+    let granted = s
+        .set_admin("a@example.com", true, 1_700_000_000_500)
+        .await
+        .expect("grant");
+    assert!(granted.is_admin);
+    assert_eq!(granted.updated_at_ms, 1_700_000_000_500);
+    assert!(s.user_by_id(1).await.expect("by id").is_admin);
+    let revoked = s
+        .set_admin("a@example.com", false, 1_700_000_000_600)
+        .await
+        .expect("revoke");
+    assert!(!revoked.is_admin);
+    let missing = s
+        .set_admin("nobody@example.com", true, 1)
+        .await
+        .expect_err("unknown");
+    assert!(missing.is_not_found());
+}
+
 /// Guests have no email and no password, and many guests may exist.
 pub async fn guests_have_no_credentials(s: &dyn Store) {
     let g1 = s.create_user(&user(10, None)).await.expect("guest 1");
@@ -158,8 +182,16 @@ pub async fn refresh_token_lifecycle(s: &dyn Store) {
         Some(100)
     );
 
+    assert!(s.families_revoked_since(0).await.expect("none").is_empty());
     assert_eq!(s.revoke_token_family("fam", 200).await.expect("revoke"), 2);
     assert_eq!(s.revoke_token_family("fam", 300).await.expect("again"), 0);
+    assert_eq!(s.families_revoked_since(200).await.expect("since"), ["fam"]);
+    assert!(
+        s.families_revoked_since(201)
+            .await
+            .expect("later")
+            .is_empty()
+    );
     assert_eq!(
         s.refresh_token_by_hash("h2")
             .await
@@ -789,7 +821,7 @@ pub async fn guandan_match_log(s: &dyn Store) {
 macro_rules! store_conformance {
     ($backend:literal, $make:expr) => {
         $crate::store_conformance!(@cases $backend, $make,
-            user_round_trip, guests_have_no_credentials, duplicates_conflict,
+            user_round_trip, admin_flag_by_email, guests_have_no_credentials, duplicates_conflict,
             missing_rows_are_not_found, rename_user, refresh_token_lifecycle,
             settings_first_writer_wins, migrate_twice_and_ping,
             games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set,
@@ -801,7 +833,7 @@ macro_rules! store_conformance {
             #[tokio::test]
             async fn $case() {
                 let Some(store) = $make.await else {
-                    eprintln!("skipped {} conformance case {}: backend not configured", $backend, stringify!($case));
+                    $crate::testing::skip(&format!("skipped {} conformance case {}: backend not configured", $backend, stringify!($case)));
                     return;
                 };
                 $crate::conformance::$case(store.as_ref()).await;

@@ -49,6 +49,9 @@ pub trait UserStore: Send + Sync {
         display_name: &str,
         now_ms: i64,
     ) -> StoreResult<UserRecord>;
+    /// Grants (`true`) or revokes the admin flag of the account with this normalised email;
+    /// `NotFound` when there is none. Only the server's operator does this (`playhouse admin`).
+    async fn set_admin(&self, email: &str, is_admin: bool, now_ms: i64) -> StoreResult<UserRecord>;
 }
 
 /// Rotating refresh tokens, stored only as hashes, grouped into families.
@@ -63,6 +66,9 @@ pub trait TokenStore: Send + Sync {
     async fn mark_refresh_token_used(&self, token_hash: &str, now_ms: i64) -> StoreResult<bool>;
     /// Revokes every token of a family; returns how many tokens changed.
     async fn revoke_token_family(&self, family_id: &str, now_ms: i64) -> StoreResult<u64>;
+    /// The families with a token revoked at or after `since_ms` (a restarted server refuses their
+    /// still-live access tokens).
+    async fn families_revoked_since(&self, since_ms: i64) -> StoreResult<Vec<String>>;
 }
 
 /// Key/value settings the server keeps across restarts (for example a generated signing secret).
@@ -116,6 +122,17 @@ pub mod testing {
     use sqlx::postgres::{PgConnectOptions, PgConnection};
 
     use crate::{PgStore, StoreResult};
+
+    /// A service-backed test that cannot run says so, or fails under CI (`CI` set to anything
+    /// but `false`), where every service is started and a silent skip would hide a lost test.
+    pub fn skip(what: &str) {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+        assert!(
+            !ci,
+            "{what} (CI is set: a service-backed test may not skip)"
+        );
+        eprintln!("{what}");
+    }
 
     /// Creates a new empty schema on the PostgreSQL server at `url` and returns a store whose
     /// connections use it (`search_path`), so concurrent tests never see each other's rows.

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod admin;
 mod bench;
 mod fair;
 mod guandan;
@@ -36,6 +37,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
+    /// Administrator rights: `grant EMAIL` / `revoke EMAIL` (works while the server runs).
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        action: admin::AdminCommand,
+    },
     /// Configuration tools.
     Config {
         /// What to do.
@@ -202,6 +209,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Slots { action } => print_tool(slots::run(action)?),
         Command::Ledger { action } => ledger::run(cli, action),
         Command::Bench { action } => bench::run(cli, action),
+        Command::Admin { action } => admin::run(cli, action),
         Command::MockOperator(args) => operator::run_mock(args),
         Command::Rgs { action } => operator::run_rgs(cli, action),
         Command::Loadtest { action } => {

@@ -1,10 +1,9 @@
 //! Cross-cutting request handling: request ids, error bodies, metrics, IP rate limits, panics.
 
 use std::any::Any;
-use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -52,12 +51,19 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     res
 }
 
+/// Marks an error response whose own body is the answer (readiness names its parts on 503):
+/// [`render_error`] leaves it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Verbatim;
+
 /// Turns an error response into `{"error": {code, message, request_id}}`. Errors raised as
 /// [`ApiError`] carry their code; bare error statuses from the framework (unknown route, wrong
 /// method, oversize body) are mapped by status so that every error has the same shape.
 fn render_error(res: Response, request_id: &str) -> Response {
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || res.extensions().get::<Verbatim>().is_some()
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -124,7 +130,11 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
 
 /// Applies the per-IP limit to the API routes.
 pub async fn ip_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let ip = client_ip(&req, state.config.rate_limit.trust_forwarded_for);
+    let ip = api::extract::client_ip(
+        req.headers(),
+        req.extensions(),
+        state.config.rate_limit.trust_forwarded_for,
+    );
     if let Some(ip) = ip
         && let Err(e) = state.limits.check_ip(ip)
     {
@@ -134,18 +144,63 @@ pub async fn ip_rate_limit(State(state): State<AppState>, req: Request, next: Ne
     next.run(req).await
 }
 
-fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
-    if trust_forwarded_for
-        && let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    {
-        return Some(ip);
+/// Browser hardening on every response: no MIME sniffing, no referrer beyond the origin, and — on
+/// the client's pages — a content security policy (scripts, styles and connections from this origin
+/// only) whose `frame-ancestors` lists the operators allowed to frame the games
+/// (`http.frame_ancestors`; without any, no site may, and `X-Frame-Options: DENY` says so to old
+/// browsers too).
+pub async fn security_headers(
+    State(policy): State<std::sync::Arc<SecurityHeaders>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        h.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
+        if policy.deny_frames {
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+    res
+}
+
+/// The hardening headers, built once from the configuration.
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders {
+    csp: HeaderValue,
+    deny_frames: bool,
+}
+
+impl SecurityHeaders {
+    /// From `http.frame_ancestors` (origins already validated by the configuration).
+    pub fn new(frame_ancestors: &[String]) -> Self {
+        let ancestors = if frame_ancestors.is_empty() {
+            "'none'".to_owned()
+        } else {
+            format!("'self' {}", frame_ancestors.join(" "))
+        };
+        let csp = format!(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"
+        );
+        Self {
+            csp: HeaderValue::from_str(&csp)
+                .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'")),
+            deny_frames: frame_ancestors.is_empty(),
+        }
+    }
 }

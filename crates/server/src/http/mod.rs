@@ -48,6 +48,10 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(c.body_limit_bytes))
         .layer(cors(&c.cors_origins))
         .layer(axum::middleware::from_fn(middleware::track_metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(middleware::SecurityHeaders::new(&c.frame_ancestors)),
+            middleware::security_headers,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(c.request_timeout_secs),

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
@@ -27,28 +27,58 @@ pub async fn health() -> Json<Health> {
     })
 }
 
-/// Readiness body.
+/// Readiness body: every part and its state.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Ready {
-    /// `ready` when the database answers.
+    /// `ok` when every part is `ok`, else `unavailable` (and the status is 503).
     pub status: &'static str,
-    /// `sqlite` or `postgres`.
+    /// `ok` when the database answers a ping, else `down`.
     pub database: &'static str,
+    /// `ok` while the ledger's group-commit writer takes requests, else `down`.
+    pub ledger_writer: &'static str,
+    /// Ledger batches that panicked since start (each failed its own requests; the writer went on).
+    pub ledger_writer_panics: u64,
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
 }
 
-/// Readiness: the database answers.
+fn part(ok: bool) -> &'static str {
+    if ok { "ok" } else { "down" }
+}
+
+/// Readiness: the database answers and the ledger writer runs.
 #[utoipa::path(get, path = "/ready", tag = "ops", responses(
     (status = 200, body = Ready),
-    (status = 503, body = api::ErrorEnvelope)))]
-pub async fn ready(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
-    state.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "readiness check failed");
-        ApiError::with_message(ErrorCode::Unavailable, "The database is not reachable.")
-    })?;
-    Ok(Json(Ready {
-        status: "ready",
-        database: state.store.backend_name(),
-    }))
+    (status = 503, description = "A part is down; the body names it", body = Ready)))]
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let database = match state.store.ping().await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: the database does not answer");
+            false
+        }
+    };
+    let writer = state.wallet.pipeline.health();
+    if !writer.running {
+        tracing::warn!("readiness: the ledger writer has stopped");
+    }
+    let all = database && writer.running;
+    let body = Ready {
+        status: if all { "ok" } else { "unavailable" },
+        database: part(database),
+        ledger_writer: part(writer.running),
+        ledger_writer_panics: writer.panics,
+        backend: state.store.backend_name(),
+    };
+    let status = if all {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    // The body names the parts even on 503: the error renderer leaves it as it is.
+    let mut res = (status, Json(body)).into_response();
+    res.extensions_mut().insert(super::middleware::Verbatim);
+    res
 }
 
 /// Prometheus text exposition.

@@ -204,8 +204,31 @@ async fn account_lifecycle_on_every_backend() {
             200
         );
 
-        // Profile update.
-        let token = login["access_token"].as_str().expect("t").to_owned();
+        // The revoked family's live access token is refused too.
+        let revoked = login["access_token"].as_str().expect("t").to_owned();
+        expect_error(
+            c.get(format!("{u}/v1/me"))
+                .bearer_auth(&revoked)
+                .send()
+                .await
+                .expect("me"),
+            401,
+            "unauthorized",
+            None,
+        )
+        .await;
+
+        // Profile update, in a new session.
+        let relogin: Value = post(
+            &c,
+            format!("{u}/v1/auth/login"),
+            json!({"email": "ada@example.com", "password": "Analytical-1843"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
+        let token = relogin["access_token"].as_str().expect("t").to_owned();
         let res = c
             .patch(format!("{u}/v1/me"))
             .bearer_auth(&token)
@@ -292,5 +315,168 @@ async fn ids_are_time_ordered() {
         let age = api::clock::now_ms() - api::ids::issued_at_ms(id);
         assert!((0..60_000).contains(&age), "id time {age}");
         prev = id;
+    }
+}
+
+/// Failed logins are throttled per account and address: a run of wrong passwords, sequential or in
+/// parallel, gets a handful of `401`s and then `429 too_many_attempts` with `Retry-After`; the right
+/// password from the locked address is refused too (no oracle), while the owner signs in from a
+/// clean address.
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account_and_address() {
+    let mut cfg = config();
+    cfg.rate_limit.trust_forwarded_for = true;
+    cfg.rate_limit.per_ip_per_sec = 100_000;
+    cfg.rate_limit.per_ip_burst = 100_000;
+    let s = start_with(cfg, backends().await.remove(0).1).await;
+    let c = client();
+    let u = s.url();
+    for email in ["ada@example.com", "bob@example.com"] {
+        let body = json!({"email": email, "password": "Analytical-1843", "display_name": "Player"});
+        assert_eq!(
+            post(&c, format!("{u}/v1/auth/register"), body)
+                .await
+                .status(),
+            200
+        );
+    }
+    let login = |email: &str, password: &str, ip: &str| {
+        c.post(format!("{u}/v1/auth/login"))
+            .header("x-forwarded-for", ip)
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    // 60 wrong passwords in a row. The lock doubles from 1 s after the fifth failure, so however
+    // slow the machine, a minute of attempts admits at most 5 + 6 of them.
+    let (mut refused, mut throttled) = (0, 0);
+    for _ in 0..60 {
+        let res = login("ada@example.com", "wrong-password-1", "10.1.0.1")
+            .await
+            .expect("login");
+        match res.status().as_u16() {
+            401 => refused += 1,
+            429 => {
+                throttled += 1;
+                let wait: u64 = res.headers()["retry-after"]
+                    .to_str()
+                    .expect("ascii")
+                    .parse()
+                    .expect("seconds");
+                assert!(wait >= 1);
+                let body: Value = res.json().await.expect("json");
+                assert_eq!(body["error"]["code"], "too_many_attempts");
+            }
+            other => panic!("status {other}"),
+        }
+    }
+    assert!(
+        (5..=11).contains(&refused),
+        "{refused} wrong passwords checked"
+    );
+    assert_eq!(refused + throttled, 60);
+    // The right password from the locked address is refused as well.
+    let res = login("ada@example.com", "Analytical-1843", "10.1.0.1")
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 429);
+    // The owner, from an address that never failed, signs in.
+    let res = login("ada@example.com", "Analytical-1843", "10.1.0.9")
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+
+    // 180 wrong passwords at once on another account: they cannot all pass the check before the
+    // first failure is counted.
+    let attempts: Vec<_> = (0..180)
+        .map(|_| login("bob@example.com", "wrong-password-2", "10.1.0.2"))
+        .collect();
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("login").status().as_u16())
+        .collect();
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused <= 11, "{refused} wrong passwords checked");
+    assert_eq!(refused + throttled, 180, "{statuses:?}");
+}
+
+/// Signing out ends the session's access tokens at once (not at their expiry), also on a server
+/// restarted over the same database; so does a detected refresh-token reuse.
+#[tokio::test]
+async fn signing_out_ends_the_sessions_access_tokens() {
+    for (name, store) in backends().await {
+        let s = start_with(config(), store.clone()).await;
+        let c = client();
+        let u = s.url();
+        let me = |u: String, token: String| {
+            let c = c.clone();
+            async move {
+                c.get(format!("{u}/v1/me"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .expect("me")
+                    .status()
+                    .as_u16()
+            }
+        };
+        let reg: Value = post(
+            &c,
+            format!("{u}/v1/auth/register"),
+            json!({"email": "out@example.com", "password": "Analytical-1843", "display_name": "Out"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
+        let access = reg["access_token"].as_str().expect("a").to_owned();
+        let refresh = reg["refresh_token"].as_str().expect("r").to_owned();
+        assert_eq!(me(u.clone(), access.clone()).await, 200, "{name}");
+        let res = post(
+            &c,
+            format!("{u}/v1/auth/logout"),
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+        assert_eq!(res.status(), 204, "{name}");
+        assert_eq!(me(u.clone(), access.clone()).await, 401, "{name}");
+
+        // Reuse of a spent refresh token revokes the family and its live access tokens.
+        let login: Value = post(
+            &c,
+            format!("{u}/v1/auth/login"),
+            json!({"email": "out@example.com", "password": "Analytical-1843"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
+        let r1 = login["refresh_token"].as_str().expect("r1").to_owned();
+        let rotated: Value = post(
+            &c,
+            format!("{u}/v1/auth/refresh"),
+            json!({"refresh_token": r1}),
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
+        let a2 = rotated["access_token"].as_str().expect("a2").to_owned();
+        assert_eq!(me(u.clone(), a2.clone()).await, 200, "{name}");
+        let reuse = post(
+            &c,
+            format!("{u}/v1/auth/refresh"),
+            json!({"refresh_token": r1}),
+        )
+        .await;
+        assert_eq!(reuse.status(), 401, "{name}");
+        assert_eq!(me(u.clone(), a2.clone()).await, 401, "{name}");
+
+        // A restarted server over the same database still refuses both.
+        s.shutdown().await.expect("shutdown");
+        let s = start_with(config(), store).await;
+        assert_eq!(me(s.url(), access).await, 401, "{name}: after a restart");
+        assert_eq!(me(s.url(), a2).await, 401, "{name}: after a restart");
     }
 }

@@ -129,3 +129,113 @@ fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
     assert!(db_exists, "no ./data/playhouse.db");
     assert!(status.success(), "graceful exit: {status:?}");
 }
+
+/// One name per parameter: the CLI takes the API's dice params (`direction`), and the RTP it prints
+/// for them is the exact one (`99 / c%` rounded down to 1e-8, times c / 10001).
+#[test]
+fn fair_rtp_takes_the_api_params() {
+    let out = playhouse()
+        .args([
+            "fair",
+            "rtp",
+            "--game",
+            "dice",
+            "--params",
+            r#"{"target":50.5,"direction":"over"}"#,
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // c = 49.50%: multiplier floor(99 / 0.495, 1e-8) = 2; 4950 winning rolls of 10001.
+    assert_eq!(v["rtp_exact"], "9900/10001", "{v}");
+    assert_eq!(v["rtp"].as_f64(), Some(9900.0 / 10001.0), "{v}");
+    let out = playhouse()
+        .args([
+            "fair",
+            "rtp",
+            "--game",
+            "dice",
+            "--params",
+            r#"{"target":50.5,"condition":"over"}"#,
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        !out.status.success(),
+        "the old name is refused, not ignored"
+    );
+}
+
+/// `playhouse admin grant|revoke EMAIL` writes the flag while a server runs on the same database,
+/// and that server honours it on the next request; registering an address never made an admin,
+/// and a configuration that still lists admin emails is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_rights_come_from_the_admin_command() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}/p.db", dir.path().display());
+    let mut cfg = crate::support::config();
+    cfg.database_url = url.clone();
+    let s = server::start(cfg, None).await.expect("start");
+    let c = crate::support::client();
+    let reg: serde_json::Value = c
+        .post(format!("{}/v1/auth/register", s.url()))
+        .json(&serde_json::json!({"email": "boss@example.com", "password": "Boss-Password-1", "display_name": "Boss"}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let token = reg["access_token"].as_str().expect("token").to_owned();
+    let flagged = || {
+        c.get(format!("{}/v1/admin/guandan/flagged", s.url()))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(flagged().await.expect("flagged").status(), 403);
+    let admin = |args: &'static [&'static str]| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            playhouse()
+                .arg("admin")
+                .args(args)
+                .args(["--database-url", &url])
+                .output()
+                .expect("run")
+        })
+    };
+    let out = admin(&["grant", "BOSS@Example.com"]).await.expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["is_admin"], true, "{v}");
+    assert_eq!(v["email"], "boss@example.com");
+    assert_eq!(flagged().await.expect("flagged").status(), 200);
+    let out = admin(&["revoke", "boss@example.com"]).await.expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(flagged().await.expect("flagged").status(), 403);
+    let out = admin(&["grant", "nobody@example.com"]).await.expect("join");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account"));
+    s.shutdown().await.expect("shutdown");
+
+    let out = playhouse()
+        .args(["config", "print"])
+        .env("PLAYHOUSE_AUTH__ADMIN_EMAILS", r#"["boss@example.com"]"#)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("playhouse admin grant"));
+}

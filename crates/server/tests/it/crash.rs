@@ -26,7 +26,6 @@ fn playhouse(db_url: &str) -> Command {
     c.env_remove("PLAYHOUSE_LISTEN")
         .env("PLAYHOUSE_DATABASE_URL", db_url)
         .env("PLAYHOUSE_AUTH__JWT_SECRET", SECRET)
-        .env("PLAYHOUSE_AUTH__ADMIN_EMAILS", format!("[\"{ADMIN}\"]"))
         .env("PLAYHOUSE_RATE_LIMIT__PER_IP_PER_SEC", "1000000")
         .env("PLAYHOUSE_RATE_LIMIT__PER_IP_BURST", "1000000")
         .env("PLAYHOUSE_RATE_LIMIT__PER_ACCOUNT_PER_SEC", "1000000")
@@ -103,6 +102,15 @@ async fn kill_9_loses_no_acknowledged_transfer() {
     .await
     .expect("admin");
     let token = admin["access_token"].as_str().expect("token").to_owned();
+    let granted = playhouse(&db_url)
+        .args(["admin", "grant", ADMIN])
+        .output()
+        .expect("admin grant");
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
     let guest: Value = post(&c, format!("{url}/v1/auth/guest"), None, &json!({}))
         .await
         .json()

@@ -165,6 +165,7 @@ async fn bad_tokens_are_401() {
             iat: exp - 60,
             jti: "j".into(),
             op: None,
+            fam: None,
         };
         jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
@@ -188,6 +189,15 @@ async fn bad_tokens_are_401() {
     );
     expect_error(
         c.get(&me).bearer_auth(wrong_key).send().await.expect("r"),
+        401,
+        "unauthorized",
+        None,
+    )
+    .await;
+    // A valid signature with an expiry ten years ahead: no token outlives the configured lifetime.
+    let decade = forge(SECRET, now + 10 * 365 * 86_400, "1");
+    expect_error(
+        c.get(&me).bearer_auth(decade).send().await.expect("r"),
         401,
         "unauthorized",
         None,

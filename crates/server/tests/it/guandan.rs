@@ -363,6 +363,16 @@ async fn four_clients_play_a_private_match_to_the_end_and_a_spectator_sees_no_hi
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_eq!(replay["status"], "finished", "{backend}: {replay}");
+        // A missing or malformed query parameter is a field error naming it.
+        for (query, field) in [("", "player"), ("?player=me&limit=x", "limit")] {
+            let res = c
+                .get(format!("{base}/v1/guandan/matches{query}"))
+                .bearer_auth(&done[0].token)
+                .send()
+                .await
+                .expect("history");
+            support::expect_error(res, 400, "invalid_field", Some(field)).await;
+        }
         assert_eq!(replay["seed"].as_str().map(str::len), Some(64));
         assert_eq!(
             replay["hands"].as_array().map(Vec::len),
@@ -590,6 +600,42 @@ async fn expect_code(c: &mut Client, type_: &str, payload: Value, code: &str) {
     assert_eq!(r["payload"]["code"], code, "{type_}: {r}");
 }
 
+/// A frame past the socket's hard limit (`guandan.ws_frame_bytes_hard_max`, 64 KiB) is answered with
+/// the coded `frame_too_large` before the close (1009), not a bare disconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_frame_gets_a_coded_error_before_the_close() {
+    let s = support::start_with(fast_config(), support::backends().await.remove(0).1).await;
+    let base = s.url();
+    let (token, _) = guest(&base).await;
+    let mut c = Client::connect(&base, &token).await;
+    let huge =
+        json!({"v": 1, "id": "huge", "type": "ping", "payload": {"pad": "x".repeat(1 << 20)}});
+    c.send_text(huge.to_string()).await;
+    let mut code = None;
+    let mut close = None;
+    loop {
+        let msg = tokio::time::timeout(WAIT, c.ws.next())
+            .await
+            .expect("timed out waiting for the answer");
+        match msg {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(t.as_str()).expect("json");
+                if v["type"] == "error" {
+                    code = v["payload"]["code"].as_str().map(str::to_owned);
+                }
+            }
+            Some(Ok(Message::Close(frame))) => {
+                close = frame.map(|f| u16::from(f.code));
+                break;
+            }
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => break,
+        }
+    }
+    assert_eq!(code.as_deref(), Some("frame_too_large"));
+    assert_eq!(close, Some(1009));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_input_class_gets_its_code_and_changes_nothing() {
     let s = support::start_with(fast_config(), support::backends().await.remove(0).1).await;
@@ -750,7 +796,6 @@ async fn emotes_are_rate_limited_and_reports_reach_the_admin_flag_list() {
         config.guandan.emote_burst = 2;
         // No refill during the test: the limit is reached by count, not by time.
         config.guandan.emote_interval_ms = 3_600_000;
-        config.auth.admin_emails = vec!["referee@example.com".into()];
         let s = support::start_with(config, store).await;
         let base = s.url();
         let (mut clients, table_id) = full_room(&base, json!({"allow_bots": false})).await;
@@ -812,6 +857,11 @@ async fn emotes_are_rate_limited_and_reports_reach_the_admin_flag_list() {
             .await
             .expect("json");
         let admin = reg["access_token"].as_str().expect("token").to_owned();
+        s.state
+            .store
+            .set_admin("referee@example.com", true, api::clock::now_ms())
+            .await
+            .expect("grant");
         let res = http
             .get(format!("{base}/v1/admin/guandan/flagged"))
             .bearer_auth(&clients[0].token)

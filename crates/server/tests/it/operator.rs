@@ -24,7 +24,6 @@ const SECRET_C: &str = "operator-c-secret-0123456789abcdef0123";
 
 fn operator_config() -> server::config::Config {
     let mut c = config();
-    c.auth.admin_emails = vec![ADMIN.into()];
     c.rate_limit.per_ip_per_sec = 10_000;
     c.rate_limit.per_ip_burst = 10_000;
     c.rate_limit.per_account_per_sec = 10_000;
@@ -39,7 +38,8 @@ fn now_secs() -> i64 {
     api::clock::now_secs()
 }
 
-async fn admin_token(c: &reqwest::Client, u: &str) -> String {
+/// Registers the admin account and grants it admin rights as `playhouse admin grant` does.
+async fn admin_token(c: &reqwest::Client, u: &str, s: &server::Server) -> String {
     let res = c
         .post(format!("{u}/v1/auth/register"))
         .json(&json!({"email": ADMIN, "password": "Operator-Admin-1", "display_name": "Ops"}))
@@ -48,6 +48,11 @@ async fn admin_token(c: &reqwest::Client, u: &str) -> String {
         .expect("register");
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.expect("json");
+    s.state
+        .store
+        .set_admin(ADMIN, true, now_secs() * 1000)
+        .await
+        .expect("grant");
     v["access_token"].as_str().expect("token").to_owned()
 }
 
@@ -129,7 +134,7 @@ async fn signatures_sessions_and_key_rotation() {
         eprintln!("backend {name}");
         let s = start_with(operator_config(), store).await;
         let (c, u) = (client(), s.url());
-        let admin = admin_token(&c, &u).await;
+        let admin = admin_token(&c, &u, &s).await;
         let op = create_operator(
             &c,
             &u,
@@ -178,6 +183,24 @@ async fn signatures_sessions_and_key_rotation() {
             .post(format!("{u}/v1/admin/operators"))
             .bearer_auth(gt)
             .json(&json!({"id": "y", "mode": "internal", "currencies": ["EUR"]}))
+            .send()
+            .await
+            .expect("forbidden");
+        expect_error(res, 403, "forbidden", None).await;
+        for body in [json!({}), json!({"id": 5})] {
+            let res = c
+                .post(format!("{u}/v1/admin/operators"))
+                .bearer_auth(gt)
+                .json(&body)
+                .send()
+                .await
+                .expect("forbidden");
+            expect_error(res, 403, "forbidden", None).await;
+        }
+        let res = c
+            .post(format!("{u}/v1/admin/operators/casino-a/rotate-secret"))
+            .bearer_auth(gt)
+            .body("not json")
             .send()
             .await
             .expect("forbidden");
@@ -453,7 +476,7 @@ async fn internal_mode_deposits_and_withdrawals_are_idempotent() {
         eprintln!("backend {name}");
         let s = start_with(operator_config(), store).await;
         let (c, u) = (client(), s.url());
-        let admin = admin_token(&c, &u).await;
+        let admin = admin_token(&c, &u, &s).await;
         create_operator(
             &c,
             &u,
@@ -709,7 +732,7 @@ async fn seamless_mode_survives_faults_and_reconciles() {
         let (mock, config) = faulty_operator(7).await;
         let s = start_with(config, store).await;
         let (c, u) = (client(), s.url());
-        let admin = admin_token(&c, &u).await;
+        let admin = admin_token(&c, &u, &s).await;
         create_operator(
             &c,
             &u,
@@ -1170,7 +1193,7 @@ async fn seamless_wallet_over_https() {
         )
         .await;
         let (c, u) = (client(), s.url());
-        let admin = admin_token(&c, &u).await;
+        let admin = admin_token(&c, &u, &s).await;
         create_operator(&c, &u, &admin, operator("casino-untrusted")).await;
         let token = session_token(
             &c,
@@ -1193,7 +1216,7 @@ async fn seamless_wallet_over_https() {
         config.operator.wallet_ca_file = Some(ca_file.display().to_string());
         let s = start_with(config, store).await;
         let (c, u) = (client(), s.url());
-        let admin = admin_token(&c, &u).await;
+        let admin = admin_token(&c, &u, &s).await;
         // Plain http wallet URLs are refused unless the server allows them.
         let mut plain = operator("casino-plain");
         plain["wallet_url"] = json!(wallet_url.replace("https://", "http://"));
@@ -1385,7 +1408,7 @@ async fn operator_sessions_are_scoped_and_revocable() {
         config.guandan.ws_session_check_ms = 100;
         let s = start_with(config, store.clone()).await;
         let (c, u) = (client(), s.url());
-        let admin = admin_token(&c, &u).await;
+        let admin = admin_token(&c, &u, &s).await;
         for (id, secret) in [("casino-a", SECRET_A), ("casino-b", SECRET_B)] {
             create_operator(
                 &c,
@@ -1659,7 +1682,7 @@ async fn seamless_http_bets_survive_faults_and_reconcile() {
         let (mock, config) = faulty_operator(11).await;
         let s = start_with(config, store).await;
         let (c, u) = (client(), s.url());
-        let admin = admin_token(&c, &u).await;
+        let admin = admin_token(&c, &u, &s).await;
         let op = "casino-http";
         create_operator(
             &c,

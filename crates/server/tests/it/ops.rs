@@ -20,7 +20,10 @@ async fn health_ready_metrics_openapi() {
         .expect("ready");
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.expect("json");
-    assert_eq!(body["database"], "sqlite");
+    assert_eq!(body["status"], "ok", "{body}");
+    assert_eq!(body["database"], "ok", "{body}");
+    assert_eq!(body["ledger_writer"], "ok", "{body}");
+    assert_eq!(body["backend"], "sqlite", "{body}");
 
     let metrics = c
         .get(format!("{}/metrics", s.url()))
@@ -111,7 +114,12 @@ async fn ready_reports_unreachable_database() {
     // A closed pool fails every query, as a lost database would; liveness stays green.
     s.state.store.close().await;
     let res = c.get(format!("{}/ready", s.url())).send().await.expect("r");
-    expect_error(res, 503, "unavailable", None).await;
+    // 503, and the body names the part that is down.
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "unavailable", "{body}");
+    assert_eq!(body["database"], "down", "{body}");
+    assert_eq!(body["ledger_writer"], "ok", "{body}");
     assert_eq!(
         c.get(format!("{}/health", s.url()))
             .send()

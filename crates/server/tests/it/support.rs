@@ -39,7 +39,7 @@ pub async fn backends() -> Vec<(&'static str, Arc<dyn store::Store>)> {
                     .expect("postgres"),
             ),
         )),
-        Err(_) => eprintln!("postgres variant skipped: TEST_DATABASE_URL is not set"),
+        Err(_) => store::testing::skip("postgres variant skipped: TEST_DATABASE_URL is not set"),
     }
     v
 }

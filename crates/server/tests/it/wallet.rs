@@ -9,7 +9,6 @@ const ADMIN: &str = "admin@example.com";
 
 fn wallet_config() -> server::config::Config {
     let mut c = config();
-    c.auth.admin_emails = vec![ADMIN.to_uppercase()];
     c.wallet.signup_chips = 100_000;
     c.rate_limit.per_account_per_sec = 10_000;
     c.rate_limit.per_account_burst = 10_000;
@@ -73,7 +72,7 @@ async fn wallet_on_every_backend() {
         assert_eq!(h["items"][0]["amount"], 100_000);
         assert!(h.get("next_cursor").is_none(), "{h}");
 
-        // The admin (listed by email, matched without case) credits with an idempotency key.
+        // The admin credits with an idempotency key.
         let reg = json_of(
             c.post(format!("{u}/v1/auth/register"))
                 .json(
@@ -87,6 +86,19 @@ async fn wallet_on_every_backend() {
         let at = reg["access_token"].as_str().expect("token").to_owned();
         let credit = json!({"user_id": gid, "currency": "PLAY", "amount": 500, "direction": "credit",
             "reason": "support ticket 17", "transfer_id": "42"});
+        // Registering an address grants nothing; the server's operator grants admin rights.
+        expect_error(
+            adjust(&c, &u, &at, credit.clone()).await,
+            403,
+            "forbidden",
+            None,
+        )
+        .await;
+        s.state
+            .store
+            .set_admin(ADMIN, true, api::clock::now_ms())
+            .await
+            .expect("grant");
         let first = json_of(adjust(&c, &u, &at, credit.clone()).await).await;
         assert_eq!(first["created"], true, "{first}");
         assert_eq!(first["transfer"]["kind"], "admin_credit");
@@ -111,6 +123,14 @@ async fn wallet_on_every_backend() {
         .await;
         expect_error(
             adjust(&c, &u, &gt, credit.clone()).await,
+            403,
+            "forbidden",
+            None,
+        )
+        .await;
+        // The permission is checked before the body: a non-admin learns nothing of its fields.
+        expect_error(
+            adjust(&c, &u, &gt, json!({"nothing": "expected"})).await,
             403,
             "forbidden",
             None,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use api::error::{ApiError, ErrorCode};
-use api::extract::{AuthUser, ValidJson};
+use api::extract::{AuthUser, ClientIp, ValidJson};
 use api::ids::IdGenerator;
 use api::token::{os_random, random_hex, token_hash};
 use api::{Auth, clock};
@@ -15,6 +15,7 @@ use axum::extract::FromRef;
 use axum::routing::{get, post};
 
 use crate::credentials as auth;
+use crate::throttle::LoginThrottle;
 
 /// What the accounts' handlers share. Cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct AccountsDeps {
     pub auth: Arc<Auth>,
     /// Opens a new account's wallet with its signup chips (the `wallet` port).
     pub signup: Arc<dyn wallet::SignupGrant>,
+    /// Failed-login counters.
+    pub throttle: LoginThrottle,
 }
 
 impl AccountsState {
@@ -159,13 +162,17 @@ async fn issue(
     family: Option<String>,
 ) -> Result<AuthResponse, ApiError> {
     let now_ms = clock::now_ms();
-    let access_token = state.auth.keys.issue_access(user.id, now_ms / 1000)?;
+    let family = family.unwrap_or_else(|| random_hex(16));
+    let access_token = state
+        .auth
+        .keys
+        .issue_family_access(user.id, &family, now_ms / 1000)?;
     let refresh_token = random_hex(32);
     state
         .store
         .insert_refresh_token(&store::NewRefreshToken {
             token_hash: token_hash(&refresh_token),
-            family_id: family.unwrap_or_else(|| random_hex(16)),
+            family_id: family,
             user_id: user.id,
             issued_at_ms: now_ms,
             expires_at_ms: now_ms
@@ -248,15 +255,27 @@ pub async fn register(
 
 /// Logs in with email and password.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
-    (status = 200, body = AuthResponse), (status = 401, body = api::ErrorEnvelope)))]
+    (status = 200, body = AuthResponse), (status = 401, body = api::ErrorEnvelope),
+    (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = api::ErrorEnvelope)))]
 pub async fn login(
     State(state): State<AccountsState>,
+    ClientIp(ip): ClientIp,
     ValidJson(req): ValidJson<LoginRequest>,
 ) -> Result<Json<AuthResponse>, ApiError> {
     if req.password.len() > auth::PASSWORD_BYTES_MAX {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }
     let email = auth::normalize_email(&req.email)?;
+    // Counted as a failure from here until it succeeds; refused while the account or address is
+    // locked (the password is not even checked then, so a lock is no oracle).
+    let ip = ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let attempt = state
+        .throttle
+        .admit(&email, ip, clock::now_ms())
+        .map_err(|wait| {
+            metrics::counter!("auth_login_throttled_total").increment(1);
+            ApiError::too_many_attempts(wait)
+        })?;
     let user = match state.store.user_by_email(&email).await {
         Ok(u) => Some(u),
         Err(e) if e.is_not_found() => None,
@@ -275,7 +294,10 @@ pub async fn login(
     .await
     .map_err(ApiError::internal)?;
     match user {
-        Some(user) if ok => Ok(Json(issue(&state, user, None).await?)),
+        Some(user) if ok => {
+            state.throttle.succeeded(attempt);
+            Ok(Json(issue(&state, user, None).await?))
+        }
         _ => Err(ApiError::new(ErrorCode::InvalidCredentials)),
     }
 }
@@ -309,6 +331,7 @@ pub async fn refresh(
             .store
             .revoke_token_family(&record.family_id, now_ms)
             .await?;
+        state.auth.revoke_family(&record.family_id, now_ms / 1000);
         tracing::warn!(
             user_id = record.user_id,
             revoked = n,
@@ -325,6 +348,7 @@ pub async fn refresh(
             .store
             .revoke_token_family(&record.family_id, now_ms)
             .await?;
+        state.auth.revoke_family(&record.family_id, now_ms / 1000);
         return Err(invalid());
     }
     let user = state.store.user_by_id(record.user_id).await?;
@@ -341,10 +365,13 @@ pub async fn logout(
     let hash = token_hash(&req.refresh_token);
     match state.store.refresh_token_by_hash(&hash).await {
         Ok(r) => {
+            let now_ms = clock::now_ms();
             state
                 .store
-                .revoke_token_family(&r.family_id, clock::now_ms())
+                .revoke_token_family(&r.family_id, now_ms)
                 .await?;
+            // The access tokens of the session stop working now, not at their expiry.
+            state.auth.revoke_family(&r.family_id, now_ms / 1000);
             Ok(axum::http::StatusCode::NO_CONTENT)
         }
         Err(e) if e.is_not_found() => Err(ApiError::unauthorized(

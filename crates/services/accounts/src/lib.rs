@@ -4,6 +4,7 @@
 
 pub mod credentials;
 pub mod http;
+pub mod throttle;
 
 pub use http::{AccountsApi, AccountsDeps, AccountsState};
 

@@ -2,7 +2,8 @@
 //! an `Arc<Auth>`; an operator-session token is checked through the [`SessionCheck`] port that the
 //! operator service implements.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -23,7 +24,9 @@ pub struct AuthConfig {
     pub access_ttl_secs: u64,
     /// Refresh token lifetime.
     pub refresh_ttl_secs: u64,
-    /// Registered accounts with these emails are administrators (wallet adjustments).
+    /// No longer supported: admin rights are never granted by registering an address (anyone
+    /// could register it first). A non-empty list stops the start with a message pointing to
+    /// `playhouse admin grant EMAIL`.
     pub admin_emails: Vec<String>,
 }
 
@@ -51,14 +54,19 @@ pub trait SessionCheck: Send + Sync {
     ) -> Result<SessionScope, ApiError>;
 }
 
-/// Token keys, the per-account limiter, the session check and the admin list.
+/// Revoked refresh-token families kept at most (each for one access-token lifetime).
+pub const REVOKED_FAMILIES_MAX: usize = 1_000_000;
+
+/// Token keys, the per-account limiter, the session check and the revoked families.
 pub struct Auth {
     /// Token signing keys.
     pub keys: TokenKeys,
     /// Per-IP and per-account limiters.
     pub limits: Arc<RateLimits>,
     sessions: Arc<dyn SessionCheck>,
-    admin_emails: Vec<String>,
+    /// Families signed out or revoked for reuse, with the unix second after which none of their
+    /// access tokens can still be live.
+    revoked: Mutex<HashMap<String, i64>>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -71,18 +79,37 @@ impl std::fmt::Debug for Auth {
 
 impl Auth {
     /// The edge's authentication over `keys`, with operator sessions checked by `sessions`.
-    pub fn new(
-        keys: TokenKeys,
-        limits: Arc<RateLimits>,
-        sessions: Arc<dyn SessionCheck>,
-        admin_emails: Vec<String>,
-    ) -> Self {
+    pub fn new(keys: TokenKeys, limits: Arc<RateLimits>, sessions: Arc<dyn SessionCheck>) -> Self {
         Self {
             keys,
             limits,
             sessions,
-            admin_emails,
+            revoked: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Refuses every live access token of `family` from now on (they expire within one access
+    /// lifetime, after which the entry is dropped).
+    pub fn revoke_family(&self, family: &str, now_secs: i64) {
+        let until = now_secs.saturating_add(self.keys.access_ttl_secs + 5);
+        let mut revoked = self
+            .revoked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if revoked.len() >= REVOKED_FAMILIES_MAX {
+            revoked.retain(|_, u| *u > now_secs);
+        }
+        if revoked.len() < REVOKED_FAMILIES_MAX {
+            revoked.insert(family.to_owned(), until);
+        }
+    }
+
+    fn is_revoked(&self, family: &str, now_secs: i64) -> bool {
+        self.revoked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(family)
+            .is_some_and(|until| *until > now_secs)
     }
 
     /// Checks an access token (HTTP bearer or WebSocket). An ordinary token is checked by its
@@ -90,6 +117,11 @@ impl Auth {
     /// to be neither revoked nor expired ([`SessionCheck`]).
     pub async fn authenticate(&self, token: &str) -> Result<AuthUser, ApiError> {
         let access = self.keys.verify_access(token)?;
+        if let Some(family) = &access.family
+            && self.is_revoked(family, crate::clock::now_secs())
+        {
+            return Err(ApiError::unauthorized("The session was signed out."));
+        }
         if access.operator_id.is_none() {
             return Ok(AuthUser {
                 user_id: access.user_id,
@@ -106,8 +138,8 @@ impl Auth {
         })
     }
 
-    /// The signed-in user's record when they are an admin (the `is_admin` flag, or an email listed
-    /// in `auth.admin_emails`); otherwise `forbidden` with `denied` as the message.
+    /// The signed-in user's record when they are an admin (the `is_admin` flag, set only by
+    /// `playhouse admin grant`); otherwise `forbidden` with `denied` as the message.
     pub async fn require_admin(
         &self,
         store: &dyn store::Store,
@@ -121,12 +153,7 @@ impl Auth {
             }
             Err(e) => return Err(e.into()),
         };
-        let listed = record.email.as_deref().is_some_and(|email| {
-            self.admin_emails
-                .iter()
-                .any(|a| a.trim().eq_ignore_ascii_case(email))
-        });
-        if record.is_admin || listed {
+        if record.is_admin {
             Ok(record)
         } else {
             Err(ApiError::with_message(ErrorCode::Forbidden, denied))

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     InsufficientFunds,
     /// Too many requests; retry after `Retry-After` seconds.
     RateLimited,
+    /// Too many failed logins for this account or address; retry after `Retry-After` seconds.
+    TooManyAttempts,
     /// The request took too long.
     Timeout,
     /// A dependency (the database) is unavailable.
@@ -186,6 +188,11 @@ impl ErrorCode {
             Self::RateLimited,
             429,
             "Too many requests; retry after the given number of seconds.",
+        ),
+        (
+            Self::TooManyAttempts,
+            429,
+            "Too many failed sign-in attempts; retry after the given number of seconds.",
         ),
         (Self::Timeout, 503, "The request took too long."),
         (
@@ -368,6 +375,7 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::InsufficientFunds => "insufficient_funds",
             Self::RateLimited => "rate_limited",
+            Self::TooManyAttempts => "too_many_attempts",
             Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -496,6 +504,14 @@ impl ApiError {
         Self::with_message(ErrorCode::Unauthorized, message)
     }
 
+    /// `too_many_attempts` (failed logins) with the wait.
+    pub fn too_many_attempts(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..Self::new(ErrorCode::TooManyAttempts)
+        }
+    }
+
     /// `rate_limited` with the wait.
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self {
@@ -566,7 +582,7 @@ mod tests {
             // serde name == as_str, so WebSocket errors carry the same string.
             assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
         }
-        assert_eq!(seen.len(), 38 + protocol::errors::WS_ERROR_CODES.len());
+        assert_eq!(seen.len(), 39 + protocol::errors::WS_ERROR_CODES.len());
         for (code, meaning) in protocol::errors::WS_ERROR_CODES {
             assert!(
                 ErrorCode::TABLE

@@ -2,9 +2,10 @@
 //! errors name the offending field, and the authenticated user from a bearer token.
 
 use axum::body::Bytes;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -20,23 +21,142 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ValidJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            });
-        if !is_json {
+        // The media type is refused before the body is read.
+        if !is_json(&req) {
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
         }
+        JsonBody::from_request(req, state)
+            .await?
+            .parse()
+            .map(ValidJson)
+    }
+}
+
+/// A JSON body read but not yet checked: for routes that must check a permission first, so that a
+/// caller without it learns nothing of the expected body ([`JsonBody::parse`] gives the errors of
+/// [`ValidJson`]).
+#[derive(Debug, Clone)]
+pub struct JsonBody {
+    is_json: bool,
+    bytes: Bytes,
+}
+
+impl JsonBody {
+    /// The body as `T`: `unsupported_media_type` without a JSON content type, else the
+    /// field-level errors of [`parse_json`].
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if !self.is_json {
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+        }
+        parse_json(&self.bytes)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = is_json(&req);
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge))?;
-        parse_json(&bytes).map(ValidJson)
+        Ok(JsonBody { is_json, bytes })
     }
+}
+
+/// A query string, with the errors of [`ValidJson`]: a missing or invalid parameter is
+/// `invalid_field` naming it.
+#[derive(Debug, Clone)]
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parse_query(parts.uri.query().unwrap_or("")).map(ValidQuery)
+    }
+}
+
+/// Parses a query string, naming the first offending parameter in the error.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
+        let path = err.path().to_string();
+        let msg = err.into_inner().to_string();
+        let field = missing_field(&msg)
+            .map(str::to_owned)
+            .or_else(|| (path != "." && !path.is_empty()).then_some(path));
+        match field {
+            Some(f) if msg.starts_with("missing field") => {
+                ApiError::field(f.clone(), format!("Query parameter `{f}` is required."))
+            }
+            Some(f) => ApiError::field(
+                f.clone(),
+                format!(
+                    "Query parameter `{f}` is invalid: {}.",
+                    strip_position(&msg)
+                ),
+            ),
+            None => ApiError::with_message(
+                ErrorCode::InvalidField,
+                format!("The query string is invalid: {}.", strip_position(&msg)),
+            ),
+        }
+    })
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` entry when
+/// `rate_limit.trust_forwarded_for` is set (only behind a trusted proxy). `None` without either.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    S: Send + Sync,
+    Arc<Auth>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let trust = Arc::<Auth>::from_ref(state).limits.trust_forwarded_for;
+        Ok(ClientIp(client_ip(
+            &parts.headers,
+            &parts.extensions,
+            trust,
+        )))
+    }
+}
+
+/// The client's address from a request's headers and extensions (see [`ClientIp`]).
+pub fn client_ip(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded_for
+        && let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// `Content-Type: application/json` or `application/…+json`.
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
 }
 
 /// Parses JSON, naming the first offending field (as a dotted path) in the error.

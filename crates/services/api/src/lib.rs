@@ -15,4 +15,4 @@ pub mod token;
 
 pub use auth::{Auth, AuthConfig, SessionCheck};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope};
-pub use extract::{AuthUser, SessionScope, ValidJson};
+pub use extract::{AuthUser, JsonBody, SessionScope, ValidJson};

@@ -46,6 +46,8 @@ pub struct RateLimits {
     per_ip: Keyed<IpAddr>,
     per_account: Keyed<i64>,
     clock: DefaultClock,
+    /// Whether the client address is the first `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
 }
 
 fn quota(per_sec: u32, burst: u32) -> Quota {
@@ -61,6 +63,7 @@ impl RateLimits {
             per_ip: RateLimiter::keyed(quota(c.per_ip_per_sec, c.per_ip_burst)),
             per_account: RateLimiter::keyed(quota(c.per_account_per_sec, c.per_account_burst)),
             clock: DefaultClock::default(),
+            trust_forwarded_for: c.trust_forwarded_for,
         }
     }
 

@@ -7,6 +7,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ErrorCode};
 
+/// Clock skew tolerated on a token's times.
+const LEEWAY_SECS: i64 = 5;
+
 /// Claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
@@ -22,6 +25,10 @@ pub struct Claims {
     /// is valid only while its row in `operator_sessions` is neither revoked nor expired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub op: Option<String>,
+    /// The refresh-token family the token was issued with (sign-in, then each refresh): signing
+    /// out or a detected reuse revokes the family, and its live access tokens with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }
 
 /// What a verified access token says.
@@ -31,6 +38,8 @@ pub struct Access {
     pub user_id: i64,
     /// The operator of an operator-session token (`op`); `None` for ordinary tokens.
     pub operator_id: Option<String>,
+    /// The refresh-token family (`fam`) of a signed-in player's token.
+    pub family: Option<String>,
     /// Expiry, unix seconds.
     pub expires_at: i64,
 }
@@ -67,7 +76,18 @@ impl TokenKeys {
 
     /// A signed access token for `user_id`, issued at `now_secs`.
     pub fn issue_access(&self, user_id: i64, now_secs: i64) -> Result<String, ApiError> {
-        self.issue(user_id, None, now_secs)
+        self.issue(user_id, None, None, now_secs)
+    }
+
+    /// A signed access token for `user_id` signed in with the refresh-token family `family`:
+    /// revoking the family (sign-out, reuse) revokes the token too.
+    pub fn issue_family_access(
+        &self,
+        user_id: i64,
+        family: &str,
+        now_secs: i64,
+    ) -> Result<String, ApiError> {
+        self.issue(user_id, None, Some(family.to_owned()), now_secs)
     }
 
     /// The access token of an operator session of `user_id` opened by `operator_id` (claim `op`).
@@ -77,16 +97,23 @@ impl TokenKeys {
         operator_id: &str,
         now_secs: i64,
     ) -> Result<String, ApiError> {
-        self.issue(user_id, Some(operator_id.to_owned()), now_secs)
+        self.issue(user_id, Some(operator_id.to_owned()), None, now_secs)
     }
 
-    fn issue(&self, user_id: i64, op: Option<String>, now_secs: i64) -> Result<String, ApiError> {
+    fn issue(
+        &self,
+        user_id: i64,
+        op: Option<String>,
+        fam: Option<String>,
+        now_secs: i64,
+    ) -> Result<String, ApiError> {
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now_secs,
             exp: now_secs + self.access_ttl_secs,
             jti: random_hex(16),
             op,
+            fam,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)
@@ -101,7 +128,7 @@ impl TokenKeys {
     /// token still needs its session checked (`extract::authenticate` does that).
     pub fn verify_access(&self, token: &str) -> Result<Access, ApiError> {
         let mut v = Validation::new(Algorithm::HS256);
-        v.leeway = 5;
+        v.leeway = LEEWAY_SECS.unsigned_abs();
         v.set_required_spec_claims(&["exp", "sub", "iat"]);
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map_err(|e| {
@@ -112,6 +139,15 @@ impl TokenKeys {
                     _ => ApiError::unauthorized("The access token is invalid."),
                 }
             })?;
+        // However well signed, no token lives longer than the configured lifetime: one whose
+        // expiry lies further ahead (a forged or misissued token) is refused.
+        let lifetime = data.claims.exp.saturating_sub(data.claims.iat);
+        let horizon = crate::clock::now_secs()
+            .saturating_add(self.access_ttl_secs)
+            .saturating_add(LEEWAY_SECS);
+        if lifetime > self.access_ttl_secs || data.claims.exp > horizon {
+            return Err(ApiError::unauthorized("The access token is invalid."));
+        }
         let user_id = data
             .claims
             .sub
@@ -120,6 +156,7 @@ impl TokenKeys {
         Ok(Access {
             user_id,
             operator_id: data.claims.op,
+            family: data.claims.fam,
             expires_at: data.claims.exp,
         })
     }
@@ -161,6 +198,7 @@ mod tests {
             Access {
                 user_id: 42,
                 operator_id: None,
+                family: None,
                 expires_at: now + 60,
             }
         );
@@ -188,6 +226,35 @@ mod tests {
             keys.verify_access(&old).expect_err("expired").code,
             ErrorCode::TokenExpired
         );
+        // Correctly signed, but living longer than the configured lifetime: refused.
+        let forge = |iat: i64, exp: i64| {
+            let claims = Claims {
+                sub: "42".into(),
+                exp,
+                iat,
+                jti: "j".into(),
+                op: None,
+                fam: None,
+            };
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)
+                .expect("encode")
+        };
+        let decade = 10 * 365 * 86_400;
+        for (iat, exp) in [
+            (now, now + decade),
+            (now + decade - 60, now + decade),
+            (now, now + 61),
+        ] {
+            assert_eq!(
+                keys.verify_access(&forge(iat, exp))
+                    .expect_err("too long")
+                    .code,
+                ErrorCode::Unauthorized,
+                "iat {iat} exp {exp}"
+            );
+        }
+        keys.verify_access(&forge(now, now + 60))
+            .expect("exactly the lifetime");
         let other = TokenKeys::new(&[8u8; 32], 60, 600);
         assert_eq!(
             other.verify_access(&t).expect_err("bad sig").code,

@@ -16,7 +16,7 @@ use store::operator::{NewOperator, OperatorRecord, OperatorSession};
 use std::sync::Arc;
 
 use api::error::{ApiError, ErrorCode};
-use api::extract::{AuthUser, ValidJson, parse_json};
+use api::extract::{AuthUser, JsonBody, parse_json};
 use api::ids::IdGenerator;
 use api::{Auth, clock, token as auth};
 use axum::extract::FromRef;
@@ -300,9 +300,10 @@ fn valid_secret(secret: Option<&str>) -> Result<String, ApiError> {
 pub async fn create_operator(
     State(state): State<OperatorState>,
     user: AuthUser,
-    ValidJson(req): ValidJson<CreateOperatorRequest>,
+    body: JsonBody,
 ) -> Result<Json<OperatorView>, ApiError> {
     require_admin(&state, user).await?;
+    let req: CreateOperatorRequest = body.parse()?;
     let id = req.id.trim().to_owned();
     if id.is_empty()
         || id.len() > OPERATOR_ID_CHARS_MAX
@@ -408,9 +409,10 @@ pub async fn rotate_secret(
     State(state): State<OperatorState>,
     user: AuthUser,
     Path(id): Path<String>,
-    ValidJson(req): ValidJson<RotateRequest>,
+    body: JsonBody,
 ) -> Result<Json<OperatorView>, ApiError> {
     require_admin(&state, user).await?;
+    let req: RotateRequest = body.parse()?;
     let overlap = req
         .overlap_secs
         .unwrap_or(state.operators.config.key_overlap_secs);

@@ -320,7 +320,14 @@ async fn run(
                 }
                 msg = socket.recv() => {
                     let flow = match msg {
-                        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                        None | Some(Ok(Message::Close(_))) => break,
+                        // A frame past `ws_frame_bytes_hard_max` is refused by the socket itself:
+                        // say why (coded) before closing with 1009 (message too big).
+                        Some(Err(e)) if is_too_large(&e) => {
+                            conn.sink.error(None, protocol::errors::FRAME_TOO_LARGE, "The message is larger than the server accepts; the connection is closed.");
+                            Flow::Close(1009, "message too big")
+                        }
+                        Some(Err(_)) => break,
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => Flow::Continue,
                         Some(Ok(Message::Text(text))) => {
                             if flood.take() {
@@ -403,6 +410,14 @@ fn decimal(m: f64) -> String {
     let s = format!("{m:.8}");
     let s = s.trim_end_matches('0');
     s.strip_suffix('.').unwrap_or(s).to_owned()
+}
+
+/// Whether a receive error is the socket's size limit (a frame or message over the hard maximum).
+fn is_too_large(e: &axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    std::error::Error::source(e)
+        .and_then(|inner| inner.downcast_ref::<Error>())
+        .is_some_and(|inner| matches!(inner, Error::Capacity(_)))
 }
 
 async fn close_socket(socket: &mut WebSocket, code: u16, reason: &'static str) {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use guandan::{Action, Event, Match, Seed};
 use protocol::client::RoomOptions;
 use protocol::{CardCode, WirePlay};
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::table::SeatRecord;
 use crate::TablesState;
 use api::error::{ApiError, ErrorCode};
-use api::extract::AuthUser;
+use api::extract::{AuthUser, ValidQuery};
 
 /// Most matches per history page.
 const HISTORY_PAGE_MAX: u32 = 100;
@@ -161,7 +161,7 @@ pub struct HistoryQuery {
 pub async fn history(
     State(state): State<TablesState>,
     user: AuthUser,
-    Query(q): Query<HistoryQuery>,
+    ValidQuery(q): ValidQuery<HistoryQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let player = if q.player == "me" {
         user.user_id

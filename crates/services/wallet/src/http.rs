@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use api::Auth;
 use api::error::{ApiError, ErrorCode};
-use api::extract::{AuthUser, ValidJson};
+use api::extract::{AuthUser, JsonBody};
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 
@@ -314,8 +314,9 @@ fn parse_currency(symbol: &str, field: &str) -> Result<u32, ApiError> {
 pub async fn adjust(
     State(state): State<WalletState>,
     user: AuthUser,
-    ValidJson(req): ValidJson<AdjustRequest>,
+    body: JsonBody,
 ) -> Result<Json<AdjustResponse>, ApiError> {
+    // The permission first: a caller who is not an admin learns nothing of the body's shape.
     let admin = state
         .auth
         .require_admin(
@@ -324,6 +325,7 @@ pub async fn adjust(
             "Only administrators may adjust wallets.",
         )
         .await?;
+    let req: AdjustRequest = body.parse()?;
     let user_id: i64 = req
         .user_id
         .trim()

@@ -10,6 +10,8 @@
 //! commits at once, a thousand concurrent ones share a handful of commits, and a hot account
 //! (the house) costs one row write per batch instead of one row lock per transfer.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ledger::{
@@ -17,6 +19,8 @@ use ledger::{
 };
 use store::ledger::{GroupCommit, LedgerDb};
 use store::{BetRecord, StoreError, StoreErrorKind};
+
+use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
 use api::clock;
@@ -80,6 +84,16 @@ enum Job {
 #[derive(Clone, Debug)]
 pub struct Pipeline {
     tx: mpsc::Sender<Job>,
+    panics: Arc<AtomicU64>,
+}
+
+/// How the writer is doing, for readiness and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriterHealth {
+    /// The writer takes requests (false once its thread is gone).
+    pub running: bool,
+    /// Batches that panicked since start (each failed its own requests; the writer went on).
+    pub panics: u64,
 }
 
 impl Pipeline {
@@ -105,7 +119,8 @@ impl Pipeline {
             }
         };
         // When the writer ends it drops its sender: the syncer answers what is left, then ends.
-        let run = writer(ledger, rx, synced_tx);
+        let panics = Arc::new(AtomicU64::new(0));
+        let run = supervise(ledger, rx, synced_tx, panics.clone());
         let own = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build();
@@ -123,7 +138,15 @@ impl Pipeline {
                 tokio::spawn(run);
             }
         }
-        Self { tx }
+        Self { tx, panics }
+    }
+
+    /// Whether the writer runs, and how many of its batches panicked.
+    pub fn health(&self) -> WriterHealth {
+        WriterHealth {
+            running: !self.tx.is_closed(),
+            panics: self.panics.load(Ordering::Relaxed),
+        }
     }
 
     /// Creates transfers as one request (its linked chains stay within it); returns once the
@@ -241,11 +264,44 @@ fn syncer(ledger: &LedgerDb, rx: &std::sync::mpsc::Receiver<Answers>) {
     }
 }
 
+/// Runs the writer until every handle is dropped, restarting it after a panic: the requests it
+/// held (the batch being written and the one carried over) are dropped, so each gets `Closed`
+/// (coded `unavailable`); their transaction rolled back as it unwound, and the store's writer
+/// connection and account copies are reset before the next batch. One bad batch never stops
+/// the money.
+async fn supervise(
+    ledger: LedgerDb,
+    mut rx: mpsc::Receiver<Job>,
+    synced: Option<std::sync::mpsc::Sender<Answers>>,
+    panics: Arc<AtomicU64>,
+) {
+    loop {
+        let run = std::panic::AssertUnwindSafe(writer(&ledger, &mut rx, synced.clone()));
+        match run.catch_unwind().await {
+            Ok(()) => return,
+            Err(panic) => {
+                panics.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("ledger_writer_panics_total").increment(1);
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("unknown panic");
+                tracing::error!(
+                    panic = what,
+                    "a ledger batch panicked; its requests failed and the writer restarts"
+                );
+                ledger.reset_writer().await;
+            }
+        }
+    }
+}
+
 /// The writer's loop. On SQLite its batches run synchronously on its thread (see
 /// `store::ledger`), which is why it has a runtime of its own.
 async fn writer(
-    ledger: LedgerDb,
-    mut rx: mpsc::Receiver<Job>,
+    ledger: &LedgerDb,
+    rx: &mut mpsc::Receiver<Job>,
     synced: Option<std::sync::mpsc::Sender<Answers>>,
 ) {
     let mut carry: Option<Job> = None;
@@ -300,7 +356,7 @@ async fn writer(
                 }
             }
         }
-        let answers = commit_group(&ledger, batch).await;
+        let answers = commit_group(ledger, batch).await;
         if ledger.needs_sync() {
             let unsent = match &synced {
                 Some(synced) => synced.send(answers).err().map(|e| e.0),
@@ -739,5 +795,73 @@ mod tests {
         }
         let report = ledger::verify(&ledger.dump().await.expect("dump"));
         assert!(report.ok, "{:?}", report.violations);
+    }
+
+    /// A batch that panics (here: its bet row's builder) fails its own requests with a coded
+    /// error and commits nothing; the writer restarts and the next requests commit, on a fresh
+    /// connection, with a ledger that still verifies.
+    #[tokio::test]
+    async fn a_panicking_batch_fails_alone_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = format!("sqlite://{}/ledger.db", dir.path().display());
+        for url in ["sqlite::memory:", file.as_str()] {
+            let db = store::SqliteStore::connect(url).await.expect("sqlite");
+            let ledger = store::Store::ledger(&db);
+            let pipe = Pipeline::start(ledger.clone(), 64);
+            let (accounts, funding) = setup();
+            pipe.create_accounts(accounts).await.expect("accounts");
+            pipe.create_transfers(funding).await.expect("funding");
+            assert_eq!(
+                pipe.health(),
+                WriterHealth {
+                    running: true,
+                    panics: 0
+                }
+            );
+
+            let doomed = pipe
+                .create_transfers_with_bet(request(0), Box::new(|_: &Committed| panic!("injected")))
+                .await;
+            assert!(
+                matches!(doomed, Err(PipelineError::Closed)),
+                "{url}: {doomed:?}"
+            );
+            // The requests fail as the batch unwinds; the supervisor counts the panic just after.
+            for _ in 0..5_000 {
+                if pipe.health().panics == 1 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            assert_eq!(
+                pipe.health(),
+                WriterHealth {
+                    running: true,
+                    panics: 1
+                },
+                "{url}"
+            );
+            let wallet = ledger.lookup_accounts(&[100]).await.expect("lookup")[0];
+            assert_eq!(
+                wallet.debits_posted, 0,
+                "{url}: the panicked batch committed nothing"
+            );
+
+            // The same transfers go through now, and so does everything after them.
+            let again = pipe
+                .create_transfers(request(0))
+                .await
+                .expect("after the panic");
+            assert!(again.iter().all(|r| r.is_success()), "{url}: {again:?}");
+            for i in 1..PLAYERS {
+                pipe.create_transfers(request(i))
+                    .await
+                    .expect("later batches");
+            }
+            ledger.sync().await.expect("sync");
+            let dump = ledger.dump().await.expect("dump");
+            let report = ledger::verify(&dump);
+            assert!(report.ok, "{url}: {:?}", report.violations);
+        }
     }
 }

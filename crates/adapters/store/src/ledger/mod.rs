@@ -236,6 +236,13 @@ macro_rules! ledger_backend {
                 Ok(guard)
             }
 
+            /// Drops the writer's own connection and its account copies (after a batch panicked
+            /// with them in an unknown state): the next batch opens a fresh connection and reads
+            /// every account again. Closing the connection rolls back whatever it left open.
+            pub async fn reset_writer(&self) {
+                *self.writer.lock().await = Writer::default();
+            }
+
             /// Whether a commit of [`Self::commit_batch_deferred`] needs [`Self::sync`] before it
             /// is durable.
             pub fn needs_sync(&self) -> bool {
@@ -1332,6 +1339,11 @@ impl LedgerDb {
         F: FnOnce(&GroupCommit) -> Vec<crate::games::BetRecord> + Send,
     {
         dispatch!(self, l => l.commit_batch_deferred(requests, now, bets).await)
+    }
+
+    /// See [`SqliteLedger::reset_writer`].
+    pub async fn reset_writer(&self) {
+        dispatch!(self, l => l.reset_writer().await)
     }
 
     /// See [`SqliteLedger::needs_sync`].

@@ -80,7 +80,7 @@ mod postgres {
     /// `None` (and a note on stderr) when `TEST_DATABASE_URL` is not set.
     async fn postgres() -> Option<PgLedger> {
         let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            eprintln!("postgres ledger variant skipped: TEST_DATABASE_URL is not set");
+            store::testing::skip("postgres ledger variant skipped: TEST_DATABASE_URL is not set");
             return None;
         };
         Some(
@@ -119,7 +119,9 @@ mod postgres {
     fn concurrent_writers_stay_balanced() {
         block_on(async {
             let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-                eprintln!("postgres ledger variant skipped: TEST_DATABASE_URL is not set");
+                store::testing::skip(
+                    "postgres ledger variant skipped: TEST_DATABASE_URL is not set",
+                );
                 return;
             };
             let first = store::testing::fresh_postgres(&url).await.expect("schema");
@@ -443,7 +445,9 @@ mod migration_0008 {
     fn postgres() {
         block_on(async {
             let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-                eprintln!("postgres migration test skipped: TEST_DATABASE_URL is not set");
+                store::testing::skip(
+                    "postgres migration test skipped: TEST_DATABASE_URL is not set",
+                );
                 return;
             };
             // A test schema (named so that an interrupted run's is dropped later), emptied.
