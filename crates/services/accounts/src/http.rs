@@ -11,15 +11,15 @@ use api::extract::{AuthUser, ClientIp, ValidJson};
 use api::ids::IdGenerator;
 use api::token::{os_random, random_hex, token_hash};
 use api::{Auth, clock};
-use axum::extract::FromRef;
 use axum::routing::{get, post};
 
 use crate::credentials as auth;
 use crate::throttle::LoginThrottle;
 
-/// What the accounts' handlers share. Cheap to clone (one `Arc`).
-#[derive(Clone)]
-pub struct AccountsState(Arc<AccountsDeps>);
+api::service_state!(
+    /// What the accounts' handlers share.
+    AccountsState over AccountsDeps
+);
 
 /// The parts of [`AccountsState`].
 pub struct AccountsDeps {
@@ -33,27 +33,6 @@ pub struct AccountsDeps {
     pub signup: Arc<dyn wallet::SignupGrant>,
     /// Failed-login counters.
     pub throttle: LoginThrottle,
-}
-
-impl AccountsState {
-    /// The state over its parts.
-    pub fn new(deps: AccountsDeps) -> Self {
-        Self(Arc::new(deps))
-    }
-}
-
-impl std::ops::Deref for AccountsState {
-    type Target = AccountsDeps;
-
-    fn deref(&self) -> &AccountsDeps {
-        &self.0
-    }
-}
-
-impl FromRef<AccountsState> for Arc<Auth> {
-    fn from_ref(s: &AccountsState) -> Self {
-        s.auth.clone()
-    }
 }
 
 /// Guest, registration, login, refresh, logout and `/v1/me`.

@@ -16,3 +16,36 @@ pub mod token;
 pub use auth::{Auth, AuthConfig, SessionCheck};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope};
 pub use extract::{AuthUser, JsonBody, SessionScope, ValidJson};
+
+/// Declares a service's state: a cheap-to-clone handle (one `Arc`, since axum clones the state for
+/// every handler and layer a request passes) over `$deps`, read through `Deref`, that hands the
+/// shared [`Auth`] (its `auth` field) to the extractors.
+#[macro_export]
+macro_rules! service_state {
+    ($(#[$meta:meta])* $state:ident over $deps:ident) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $state(::std::sync::Arc<$deps>);
+
+        impl $state {
+            /// The state over its parts.
+            pub fn new(deps: $deps) -> Self {
+                Self(::std::sync::Arc::new(deps))
+            }
+        }
+
+        impl ::std::ops::Deref for $state {
+            type Target = $deps;
+
+            fn deref(&self) -> &$deps {
+                &self.0
+            }
+        }
+
+        impl ::axum::extract::FromRef<$state> for ::std::sync::Arc<$crate::Auth> {
+            fn from_ref(s: &$state) -> Self {
+                s.auth.clone()
+            }
+        }
+    };
+}

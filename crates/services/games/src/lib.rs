@@ -32,7 +32,6 @@ use api::Auth;
 use api::clock;
 use api::error::{ApiError, ErrorCode};
 use api::ids::IdGenerator;
-use axum::extract::FromRef;
 use wallet::{Credit, Debit, GameWalletError, WalletRouter};
 
 use catalogue::GameKind;
@@ -42,9 +41,10 @@ use limits::{DAY_MS, Limits};
 pub use config::{CurrencyLimits, GamesConfig};
 pub use http::GamesApi;
 
-/// What the games' handlers and jobs share. Cheap to clone (one `Arc`).
-#[derive(Clone)]
-pub struct GamesState(Arc<GamesDeps>);
+api::service_state!(
+    /// What the games' handlers and jobs share.
+    GamesState over GamesDeps
+);
 
 /// The parts of [`GamesState`].
 pub struct GamesDeps {
@@ -58,27 +58,6 @@ pub struct GamesDeps {
     pub game_wallets: Arc<dyn WalletRouter>,
     /// The service: settings, player locks, bet writer, live feed.
     pub games: Arc<Games>,
-}
-
-impl GamesState {
-    /// The state over its parts.
-    pub fn new(deps: GamesDeps) -> Self {
-        Self(Arc::new(deps))
-    }
-}
-
-impl std::ops::Deref for GamesState {
-    type Target = GamesDeps;
-
-    fn deref(&self) -> &GamesDeps {
-        &self.0
-    }
-}
-
-impl FromRef<GamesState> for Arc<Auth> {
-    fn from_ref(s: &GamesState) -> Self {
-        s.auth.clone()
-    }
 }
 
 /// The games' routes over their state.

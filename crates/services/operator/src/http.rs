@@ -19,14 +19,14 @@ use api::error::{ApiError, ErrorCode};
 use api::extract::{AuthUser, JsonBody, parse_json};
 use api::ids::IdGenerator;
 use api::{Auth, clock, token as auth};
-use axum::extract::FromRef;
 use wallet::Wallet;
 
 use crate::{Mode, OperatorHub, sign};
 
-/// What the operator API's handlers share. Cheap to clone (one `Arc`).
-#[derive(Clone)]
-pub struct OperatorState(Arc<OperatorDeps>);
+api::service_state!(
+    /// What the operator API's handlers share.
+    OperatorState over OperatorDeps
+);
 
 /// The parts of [`OperatorState`].
 pub struct OperatorDeps {
@@ -40,27 +40,6 @@ pub struct OperatorDeps {
     pub operators: Arc<OperatorHub>,
     /// The internal ledger wallet (internal-mode deposits, withdrawals and balances).
     pub wallet: Arc<Wallet>,
-}
-
-impl OperatorState {
-    /// The state over its parts.
-    pub fn new(deps: OperatorDeps) -> Self {
-        Self(Arc::new(deps))
-    }
-}
-
-impl std::ops::Deref for OperatorState {
-    type Target = OperatorDeps;
-
-    fn deref(&self) -> &OperatorDeps {
-        &self.0
-    }
-}
-
-impl FromRef<OperatorState> for Arc<Auth> {
-    fn from_ref(s: &OperatorState) -> Self {
-        s.auth.clone()
-    }
 }
 
 /// The operator API's OpenAPI paths.

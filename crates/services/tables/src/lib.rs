@@ -24,7 +24,6 @@ use std::time::Duration;
 use api::Auth;
 use api::ids::IdGenerator;
 use axum::Router;
-use axum::extract::FromRef;
 use axum::extract::ws::Utf8Bytes;
 use axum::routing::get;
 use games::feed::{BalanceChange, FeedBatch};
@@ -33,10 +32,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 pub use config::GuandanConfig;
 
-/// What the table service's handlers, connections and table tasks share. Cheap to clone (one
-/// `Arc`).
-#[derive(Clone)]
-pub struct TablesState(Arc<TablesDeps>);
+api::service_state!(
+    /// What the table service's handlers, connections and table tasks share.
+    TablesState over TablesDeps
+);
 
 /// The parts of [`TablesState`].
 pub struct TablesDeps {
@@ -52,27 +51,6 @@ pub struct TablesDeps {
     pub bet_feed: tokio::sync::broadcast::Sender<FeedBatch>,
     /// The games' balance changes, forwarded to their user's connection as `balance_changed`.
     pub balance_changes: tokio::sync::broadcast::Sender<BalanceChange>,
-}
-
-impl TablesState {
-    /// The state over its parts.
-    pub fn new(deps: TablesDeps) -> Self {
-        Self(Arc::new(deps))
-    }
-}
-
-impl std::ops::Deref for TablesState {
-    type Target = TablesDeps;
-
-    fn deref(&self) -> &TablesDeps {
-        &self.0
-    }
-}
-
-impl FromRef<TablesState> for Arc<Auth> {
-    fn from_ref(s: &TablesState) -> Self {
-        s.auth.clone()
-    }
 }
 
 /// The routes of the service: `GET /v1/ws`, replays, history, the fair-play admin list, ratings,

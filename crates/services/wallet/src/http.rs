@@ -13,14 +13,14 @@ use std::sync::Arc;
 use api::Auth;
 use api::error::{ApiError, ErrorCode};
 use api::extract::{AuthUser, JsonBody};
-use axum::extract::FromRef;
 use axum::routing::{get, post};
 
 use crate::{Adjustment, Direction, PipelineError, SIGNUP_LEDGER, Wallet, wallet_id};
 
-/// What the wallet's handlers share. Cheap to clone (one `Arc`).
-#[derive(Clone)]
-pub struct WalletState(Arc<WalletDeps>);
+api::service_state!(
+    /// What the wallet's handlers share.
+    WalletState over WalletDeps
+);
 
 /// The parts of [`WalletState`].
 pub struct WalletDeps {
@@ -30,27 +30,6 @@ pub struct WalletDeps {
     pub store: Arc<dyn store::Store>,
     /// Token and admin checks.
     pub auth: Arc<Auth>,
-}
-
-impl WalletState {
-    /// The state over its parts.
-    pub fn new(deps: WalletDeps) -> Self {
-        Self(Arc::new(deps))
-    }
-}
-
-impl std::ops::Deref for WalletState {
-    type Target = WalletDeps;
-
-    fn deref(&self) -> &WalletDeps {
-        &self.0
-    }
-}
-
-impl FromRef<WalletState> for Arc<Auth> {
-    fn from_ref(s: &WalletState) -> Self {
-        s.auth.clone()
-    }
 }
 
 /// `GET /v1/wallet`, `GET /v1/wallet/transfers`, `POST /v1/admin/wallet/adjust`.
