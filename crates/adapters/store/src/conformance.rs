@@ -4,6 +4,12 @@
 //! per case for a backend; the store crate runs it against SQLite always and PostgreSQL when
 //! `TEST_DATABASE_URL` is set.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test suite (compiled with the `testing` feature only): a failed step fails the test"
+)]
+
 use crate::{NewRefreshToken, NewUser, Store, StoreErrorKind};
 
 fn user(id: i64, email: Option<&str>) -> NewUser {
@@ -494,21 +500,21 @@ pub async fn operators_signatures_and_links(s: &dyn Store) {
     );
 
     assert!(
-        ops.record_signature("op", "abc", 5_000)
+        ops.record_nonce("op", "abcdefgh12345678", 5_000)
             .await
             .expect("first")
     );
     assert!(
-        !ops.record_signature("op", "abc", 5_000)
+        !ops.record_nonce("op", "abcdefgh12345678", 5_000)
             .await
             .expect("replay")
     );
     assert!(
-        ops.record_signature("op2", "abc", 5_000)
+        ops.record_nonce("op2", "abcdefgh12345678", 5_000)
             .await
             .expect("other operator")
     );
-    assert_eq!(ops.purge_signatures(6_000).await.expect("purge"), 2);
+    assert_eq!(ops.purge_nonces(6_000).await.expect("purge"), 2);
 
     // The same player links to the same account; the user id of a second attempt is unused.
     let (again, created) = ops

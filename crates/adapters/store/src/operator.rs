@@ -169,15 +169,16 @@ pub trait OperatorStore: Send + Sync {
         now_ms: i64,
     ) -> StoreResult<OperatorRecord>;
 
-    /// Records a verified signature; `false` when it was recorded before (a replay).
-    async fn record_signature(
+    /// Records the nonce of a verified request; `false` when this operator used it before (a
+    /// replay).
+    async fn record_nonce(
         &self,
         operator_id: &str,
-        signature: &str,
+        nonce: &str,
         expires_at_ms: i64,
     ) -> StoreResult<bool>;
-    /// Deletes signatures that expired before `now_ms`; returns how many.
-    async fn purge_signatures(&self, now_ms: i64) -> StoreResult<u64>;
+    /// Deletes nonces that expired before `now_ms`; returns how many.
+    async fn purge_nonces(&self, now_ms: i64) -> StoreResult<u64>;
 
     /// Links `(operator, player_id)` to a new internal account `user` unless a link exists; returns
     /// the link and whether it was created now. Concurrent first uses agree on one account.
@@ -572,26 +573,26 @@ macro_rules! impl_operator_store {
                     .ok_or_else(|| $crate::StoreError::not_found("operator"))
             }
 
-            async fn record_signature(
+            async fn record_nonce(
                 &self,
                 operator_id: &str,
-                signature: &str,
+                nonce: &str,
                 expires_at_ms: i64,
             ) -> $crate::StoreResult<bool> {
                 let done = sqlx::query(
-                    "INSERT INTO operator_signatures (operator_id, signature, expires_at_ms) \
+                    "INSERT INTO operator_nonces (operator_id, nonce, expires_at_ms) \
                      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 )
                 .bind(operator_id)
-                .bind(signature)
+                .bind(nonce)
                 .bind(expires_at_ms)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn purge_signatures(&self, now_ms: i64) -> $crate::StoreResult<u64> {
-                let done = sqlx::query("DELETE FROM operator_signatures WHERE expires_at_ms < $1")
+            async fn purge_nonces(&self, now_ms: i64) -> $crate::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM operator_nonces WHERE expires_at_ms < $1")
                     .bind(now_ms)
                     .execute(&self.pool)
                     .await?;

@@ -68,7 +68,77 @@ async fn create_operator(c: &reqwest::Client, u: &str, token: &str, body: Value)
     res.json().await.expect("json")
 }
 
-/// A signed request with explicit timestamp and secret.
+/// The request target a signature covers: the URL's path and, when there is one, its query.
+fn target(url: &str) -> String {
+    let parsed = reqwest::Url::parse(url).expect("url");
+    match parsed.query() {
+        Some(q) => format!("{}?{q}", parsed.path()),
+        None => parsed.path().to_owned(),
+    }
+}
+
+/// A signed request with explicit timestamp, nonce and secret, signed for `signed_for` (a method
+/// and URL) but sent as `method` to `url`: a signature moved to another route or player.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "every part of the signed text, for the probes"
+)]
+async fn signed_as(
+    c: &reqwest::Client,
+    (method, url): (reqwest::Method, String),
+    signed_for: (reqwest::Method, &str),
+    operator: &str,
+    secret: &str,
+    ts: i64,
+    nonce: &str,
+    body: &str,
+) -> reqwest::Response {
+    let path_and_query = target(signed_for.1);
+    let sig = sign::Signed {
+        timestamp: ts,
+        nonce,
+        method: signed_for.0.as_str(),
+        path_and_query: &path_and_query,
+        body: body.as_bytes(),
+    }
+    .sign(secret);
+    c.request(method, url)
+        .header("content-type", "application/json")
+        .header("X-Operator-Id", operator)
+        .header("X-Timestamp", ts.to_string())
+        .header("X-Nonce", nonce)
+        .header("X-Signature", sig)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("signed request")
+}
+
+/// A signed request with explicit timestamp, nonce and secret.
+async fn signed_with(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    (operator, secret): (&str, &str),
+    ts: i64,
+    nonce: &str,
+    body: &str,
+) -> reqwest::Response {
+    let signed_for = (method.clone(), url.clone());
+    signed_as(
+        c,
+        (method, url),
+        (signed_for.0, &signed_for.1),
+        operator,
+        secret,
+        ts,
+        nonce,
+        body,
+    )
+    .await
+}
+
+/// A signed request with explicit timestamp and secret (and a fresh nonce).
 async fn signed_at(
     c: &reqwest::Client,
     method: reqwest::Method,
@@ -78,23 +148,8 @@ async fn signed_at(
     ts: i64,
     body: &str,
 ) -> reqwest::Response {
-    c.request(method, url)
-        .header("content-type", "application/json")
-        .header("X-Operator-Id", operator)
-        .header("X-Timestamp", ts.to_string())
-        .header("X-Signature", sign::sign(secret, ts, body.as_bytes()))
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("signed request")
-}
-
-/// Distinct bodies per call keep signatures unique within a second; `nonce` is ignored by the API.
-static NONCE: AtomicU64 = AtomicU64::new(0);
-
-fn with_nonce(mut body: Value) -> String {
-    body["nonce"] = json!(NONCE.fetch_add(1, Ordering::Relaxed));
-    body.to_string()
+    let nonce = sign::new_nonce();
+    signed_with(c, method, url, (operator, secret), ts, &nonce, body).await
 }
 
 async fn post_signed(
@@ -111,7 +166,7 @@ async fn post_signed(
         operator,
         secret,
         now_secs(),
-        &with_nonce(body),
+        &body.to_string(),
     )
     .await
 }
@@ -207,7 +262,7 @@ async fn signatures_sessions_and_key_rotation() {
         expect_error(res, 403, "forbidden", None).await;
 
         let sessions = format!("{u}/v1/operator/sessions");
-        let body = with_nonce(session_body("p-1", "EUR"));
+        let body = session_body("p-1", "EUR").to_string();
         // Missing headers.
         let res = c
             .post(&sessions)
@@ -242,17 +297,52 @@ async fn signatures_sessions_and_key_rotation() {
         .await;
         expect_error(res, 401, "signature_invalid", None).await;
         let ts = now_secs();
+        let nonce = sign::new_nonce();
+        let sig = sign::Signed {
+            timestamp: ts,
+            nonce: &nonce,
+            method: "POST",
+            path_and_query: "/v1/operator/sessions",
+            body: body.as_bytes(),
+        }
+        .sign(SECRET_A);
         let res = c
             .post(&sessions)
             .header("content-type", "application/json")
             .header("X-Operator-Id", "casino-a")
             .header("X-Timestamp", ts.to_string())
-            .header("X-Signature", sign::sign(SECRET_A, ts, body.as_bytes()))
+            .header("X-Nonce", &nonce)
+            .header("X-Signature", sig)
             .body(body.replace("p-1", "p-2"))
             .send()
             .await
             .expect("tampered");
         expect_error(res, 401, "signature_invalid", None).await;
+        // A missing nonce, and nonces of the wrong shape (signed correctly all the same).
+        let res = c
+            .post(&sessions)
+            .header("content-type", "application/json")
+            .header("X-Operator-Id", "casino-a")
+            .header("X-Timestamp", ts.to_string())
+            .header("X-Signature", "00")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("no nonce");
+        expect_error(res, 401, "signature_missing", None).await;
+        for nonce in ["fifteen-chars-x", "has.a.dot.in.it.x", &"n".repeat(65)] {
+            let res = signed_with(
+                &c,
+                reqwest::Method::POST,
+                sessions.clone(),
+                ("casino-a", SECRET_A),
+                now_secs(),
+                nonce,
+                &body,
+            )
+            .await;
+            expect_error(res, 401, "signature_invalid", None).await;
+        }
         // Stale, future and malformed timestamps.
         for ts in [now_secs() - 301, now_secs() + 120] {
             let res = signed_at(
@@ -271,6 +361,7 @@ async fn signatures_sessions_and_key_rotation() {
             .post(&sessions)
             .header("X-Operator-Id", "casino-a")
             .header("X-Timestamp", "yesterday")
+            .header("X-Nonce", sign::new_nonce())
             .header("X-Signature", "00")
             .body(body.clone())
             .send()
@@ -280,13 +371,14 @@ async fn signatures_sessions_and_key_rotation() {
 
         // A good session, then its exact replay.
         let ts = now_secs();
-        let res = signed_at(
+        let nonce = sign::new_nonce();
+        let res = signed_with(
             &c,
             reqwest::Method::POST,
             sessions.clone(),
-            "casino-a",
-            SECRET_A,
+            ("casino-a", SECRET_A),
             ts,
+            &nonce,
             &body,
         )
         .await;
@@ -310,17 +402,43 @@ async fn signatures_sessions_and_key_rotation() {
         )
         .await;
         assert_eq!(me["id"], internal.as_str(), "{me}");
-        let res = signed_at(
+        let res = signed_with(
             &c,
             reqwest::Method::POST,
             sessions.clone(),
-            "casino-a",
-            SECRET_A,
+            ("casino-a", SECRET_A),
             ts,
+            &nonce,
             &body,
         )
         .await;
         expect_error(res, 401, "signature_replayed", None).await;
+        // The same nonce a second later (signed anew) is still a replay.
+        let res = signed_with(
+            &c,
+            reqwest::Method::POST,
+            sessions.clone(),
+            ("casino-a", SECRET_A),
+            ts + 1,
+            &nonce,
+            &body,
+        )
+        .await;
+        expect_error(res, 401, "signature_replayed", None).await;
+        // The same request with a new nonce is a new request.
+        ok_json(
+            signed_with(
+                &c,
+                reqwest::Method::POST,
+                sessions.clone(),
+                ("casino-a", SECRET_A),
+                ts,
+                &sign::new_nonce(),
+                &body,
+            )
+            .await,
+        )
+        .await;
         // The same player maps to the same account; another player to another.
         let again = ok_json(
             post_signed(
@@ -615,20 +733,52 @@ async fn internal_mode_deposits_and_withdrawals_are_idempotent() {
         .await;
         expect_error(res, 404, "not_found", None).await;
 
+        // A deposit signed for alice, sent with the same headers to another player's route, and
+        // the same signed body sent to the withdraw route: both refused, nothing moves.
+        let body = money(500, "d-moved").to_string();
         let ts = now_secs();
-        let bal = ok_json(
-            signed_at(
+        let nonce = sign::new_nonce();
+        let deposit = format!("{base}/deposit");
+        for to in [
+            format!("{u}/v1/operator/players/attacker-7/deposit"),
+            format!("{base}/withdraw"),
+            format!("{base}/deposit?player=attacker-7"),
+        ] {
+            let res = signed_as(
                 &c,
-                reqwest::Method::GET,
-                format!("{base}/balance"),
+                (reqwest::Method::POST, to),
+                (reqwest::Method::POST, &deposit),
                 "casino-i",
                 SECRET_A,
                 ts,
-                "",
+                &nonce,
+                &body,
             )
-            .await,
-        )
-        .await;
+            .await;
+            expect_error(res, 401, "signature_invalid", None).await;
+        }
+        // Two balance polls in the same second (empty bodies) differ by their nonces: both answer.
+        let ts = now_secs();
+        let mut polls = Vec::new();
+        for _ in 0..2 {
+            polls.push(
+                ok_json(
+                    signed_at(
+                        &c,
+                        reqwest::Method::GET,
+                        format!("{base}/balance"),
+                        "casino-i",
+                        SECRET_A,
+                        ts,
+                        "",
+                    )
+                    .await,
+                )
+                .await,
+            );
+        }
+        let bal = polls.pop().expect("a poll");
+        assert_eq!(polls[0], bal);
         assert_eq!(
             bal["balances"],
             json!([{"currency": "EUR", "balance": 3_000, "available": 3_000}]),

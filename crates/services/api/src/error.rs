@@ -69,15 +69,15 @@ pub enum ErrorCode {
     SessionLimitReached,
     /// The player excluded themself from play until a date.
     SelfExcluded,
-    /// Operator API: `X-Operator-Id`, `X-Timestamp` or `X-Signature` is missing.
+    /// Operator API: `X-Operator-Id`, `X-Timestamp`, `X-Nonce` or `X-Signature` is missing.
     SignatureMissing,
     /// Operator API: `X-Operator-Id` names no operator.
     UnknownOperator,
-    /// Operator API: the signature does not match the body and timestamp.
+    /// Operator API: the signature does not match the request (or the nonce is malformed).
     SignatureInvalid,
     /// Operator API: the timestamp is malformed, too old or too far in the future.
     TimestampOutOfWindow,
-    /// Operator API: this exact signed request was received before.
+    /// Operator API: the request's nonce was used before within the window.
     SignatureReplayed,
     /// Operator API: the call does not fit the operator's wallet mode.
     OperatorModeMismatch,
@@ -250,7 +250,7 @@ impl ErrorCode {
         (
             Self::SignatureMissing,
             401,
-            "The X-Operator-Id, X-Timestamp or X-Signature header is missing.",
+            "The X-Operator-Id, X-Timestamp, X-Nonce or X-Signature header is missing.",
         ),
         (Self::UnknownOperator, 401, "No operator has this id."),
         (
@@ -266,7 +266,7 @@ impl ErrorCode {
         (
             Self::SignatureReplayed,
             401,
-            "This signed request was already received.",
+            "This nonce was already used; every request needs a new X-Nonce.",
         ),
         (
             Self::OperatorModeMismatch,

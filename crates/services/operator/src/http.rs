@@ -107,14 +107,15 @@ impl FromRequest<OperatorState> for Signed {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &OperatorState) -> Result<Self, Self::Rejection> {
-        let (Some(operator_id), Some(ts), Some(signature)) = (
+        let (Some(operator_id), Some(ts), Some(nonce), Some(signature)) = (
             header(req.headers(), sign::OPERATOR_ID_HEADER),
             header(req.headers(), sign::TIMESTAMP_HEADER),
+            header(req.headers(), sign::NONCE_HEADER),
             header(req.headers(), sign::SIGNATURE_HEADER),
         ) else {
             return Err(coded(
                 ErrorCode::SignatureMissing,
-                "The X-Operator-Id, X-Timestamp and X-Signature headers are required.",
+                "The X-Operator-Id, X-Timestamp, X-Nonce and X-Signature headers are required.",
             ));
         };
         let cfg = &state.operators.config;
@@ -139,6 +140,22 @@ impl FromRequest<OperatorState> for Signed {
                 "The request timestamp is in the future.",
             ));
         }
+        if !sign::nonce_is_valid(&nonce) {
+            return Err(coded(
+                ErrorCode::SignatureInvalid,
+                "X-Nonce must be 16 to 64 characters of A-Z, a-z, 0-9, _ and -, new for every request.",
+            ));
+        }
+        // The target as the client sent it (a router that nests would strip its prefix from
+        // `uri()`; `OriginalUri` keeps it).
+        let method = req.method().as_str().to_owned();
+        let target = req
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| req.uri().clone(), |o| o.0.clone());
+        let path_and_query = target
+            .path_and_query()
+            .map_or_else(|| target.path().to_owned(), |p| p.as_str().to_owned());
         let body = Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge))?;
@@ -152,18 +169,25 @@ impl FromRequest<OperatorState> for Signed {
             }
             Err(e) => return Err(e.into()),
         };
+        let signed = sign::Signed {
+            timestamp: ts,
+            nonce: &nonce,
+            method: &method,
+            path_and_query: &path_and_query,
+            body: &body,
+        };
         let now_ms = clock::now_ms();
-        let current = sign::verify(&operator.secret, ts, &body, &signature);
+        let current = signed.verify(&operator.secret, &signature);
         let previous = !current
             && operator.previous_valid_until_ms.is_some_and(|t| now_ms < t)
             && operator
                 .previous_secret
                 .as_deref()
-                .is_some_and(|s| sign::verify(s, ts, &body, &signature));
+                .is_some_and(|s| signed.verify(s, &signature));
         if !current && !previous {
             return Err(coded(
                 ErrorCode::SignatureInvalid,
-                "X-Signature must be the lowercase hex HMAC-SHA256 of \"{timestamp}.{body}\" under the operator's secret.",
+                "X-Signature must be the lowercase hex HMAC-SHA256 of \"{timestamp}.{nonce}.{METHOD}.{path with query}.{body}\" under the operator's secret.",
             ));
         }
         // Remembered until the timestamp leaves the window: after that the timestamp check
@@ -175,12 +199,12 @@ impl FromRequest<OperatorState> for Signed {
         if !state
             .store
             .operators()
-            .record_signature(&operator.id, &signature, expires)
+            .record_nonce(&operator.id, &nonce, expires)
             .await?
         {
             return Err(coded(
                 ErrorCode::SignatureReplayed,
-                "This signed request was already received; sign every request anew.",
+                "This nonce was already used; send every request with a new X-Nonce.",
             ));
         }
         Ok(Self { operator, body })
@@ -506,7 +530,7 @@ async fn link(
 
 /// Opens a game session for an operator's player: a session-scoped access token and the launch URL.
 #[utoipa::path(post, path = "/v1/operator/sessions", tag = "operator", request_body = SessionRequest,
-    description = "HMAC-signed: X-Operator-Id, X-Timestamp, X-Signature (docs/operator-integration.md).",
+    description = "HMAC-signed: X-Operator-Id, X-Timestamp, X-Nonce, X-Signature (docs/operator-integration.md).",
     responses((status = 200, description = "`{session_token, launch_url, player_id, internal_player_id, expires_at}`"),
     (status = 400, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 pub async fn create_session(

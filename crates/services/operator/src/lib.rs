@@ -82,7 +82,7 @@ const OUTBOX_CONCURRENCY: usize = 16;
 /// Outbox rows read per worker query.
 const OUTBOX_BATCH: u32 = 256;
 /// How often expired signatures are deleted.
-const SIGNATURE_PURGE_MS: i64 = 60_000;
+const NONCE_PURGE_MS: i64 = 60_000;
 
 /// What an operator's wallet answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +216,7 @@ impl OperatorHub {
     }
 
     /// A hub with its background worker running (outbox delivery, recovery of bets left pending,
-    /// purge of expired signatures).
+    /// purge of expired nonces).
     pub fn start(
         store: Arc<dyn store::Store>,
         ids: Arc<IdGenerator>,
@@ -325,14 +325,34 @@ impl OperatorHub {
             };
         }
         let url = format!("{}/{endpoint}", base.trim_end_matches('/'));
+        let Ok(parsed) = reqwest::Url::parse(&url) else {
+            return CallOutcome::Refused {
+                status: 0,
+                code: "invalid_wallet_url".into(),
+                message: format!("the wallet url {base} does not parse"),
+            };
+        };
+        let path_and_query = match parsed.query() {
+            Some(q) => format!("{}?{q}", parsed.path()),
+            None => parsed.path().to_owned(),
+        };
         let ts = clock::now_secs();
-        let sig = sign::sign(&op.secret, ts, body.as_bytes());
+        let nonce = sign::new_nonce();
+        let sig = sign::Signed {
+            timestamp: ts,
+            nonce: &nonce,
+            method: "POST",
+            path_and_query: &path_and_query,
+            body: body.as_bytes(),
+        }
+        .sign(&op.secret);
         let res = self
             .http
-            .post(url)
+            .post(parsed)
             .header("content-type", "application/json")
             .header(sign::OPERATOR_ID_HEADER, &op.id)
             .header(sign::TIMESTAMP_HEADER, ts.to_string())
+            .header(sign::NONCE_HEADER, nonce)
             .header(sign::SIGNATURE_HEADER, sig)
             .body(body.to_owned())
             .send()
@@ -546,10 +566,10 @@ async fn worker(hub: std::sync::Weak<OperatorHub>, wake: Arc<tokio::sync::Notify
         let Some(h) = hub.upgrade() else { return };
         let poll = Duration::from_millis(h.config.outbox_poll_ms.max(1));
         let now = clock::now_ms();
-        if now - last_purge >= SIGNATURE_PURGE_MS {
+        if now - last_purge >= NONCE_PURGE_MS {
             last_purge = now;
-            if let Err(e) = h.store.operators().purge_signatures(now).await {
-                tracing::warn!(error = %e, "cannot purge expired signatures");
+            if let Err(e) = h.store.operators().purge_nonces(now).await {
+                tracing::warn!(error = %e, "cannot purge expired nonces");
             }
         }
         h.run_once().await;

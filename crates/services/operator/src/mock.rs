@@ -14,7 +14,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rand::rngs::StdRng;
@@ -117,6 +117,10 @@ struct Inner {
     /// tx id → (request body, status, answer).
     answers: BTreeMap<String, (Value, u16, Value)>,
     closed_rounds: std::collections::BTreeSet<String>,
+    /// Nonces of accepted requests → the unix second after which they are forgotten.
+    nonces: std::collections::HashMap<String, i64>,
+    /// The second of the last sweep of forgotten nonces (one sweep a second at most).
+    nonces_swept_at: i64,
 }
 
 #[derive(Debug)]
@@ -355,26 +359,54 @@ enum Fault {
 async fn wallet_call(
     State(mock): State<Arc<Mock>>,
     Path(endpoint): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     mock.requests.fetch_add(1, Ordering::SeqCst);
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
     let ts: i64 = header(sign::TIMESTAMP_HEADER).parse().unwrap_or(0);
-    if (clock::now_secs() - ts).abs() > mock.config.window_secs {
+    let now = clock::now_secs();
+    if (now - ts).abs() > mock.config.window_secs {
         return reply(error(
             401,
             "timestamp_out_of_window",
             "stale or missing timestamp",
         ));
     }
-    if !sign::verify(
-        &mock.config.secret,
-        ts,
-        &body,
-        header(sign::SIGNATURE_HEADER),
-    ) {
+    let nonce = header(sign::NONCE_HEADER);
+    if !sign::nonce_is_valid(nonce) {
+        return reply(error(
+            401,
+            "signature_invalid",
+            "missing or malformed nonce",
+        ));
+    }
+    let signed = sign::Signed {
+        timestamp: ts,
+        nonce,
+        method: method.as_str(),
+        path_and_query: uri.path_and_query().map_or(uri.path(), |p| p.as_str()),
+        body: &body,
+    };
+    if !signed.verify(&mock.config.secret, header(sign::SIGNATURE_HEADER)) {
         return reply(error(401, "signature_invalid", "bad signature"));
+    }
+    {
+        let mut inner = lock(&mock.inner);
+        if inner.nonces_swept_at != now {
+            inner.nonces_swept_at = now;
+            inner.nonces.retain(|_, until| *until >= now);
+        }
+        let until = ts.saturating_add(mock.config.window_secs);
+        if inner.nonces.insert(nonce.to_owned(), until).is_some() {
+            return reply(error(
+                401,
+                "signature_replayed",
+                "this nonce was already used",
+            ));
+        }
     }
     if !matches!(endpoint.as_str(), "balance" | "bet" | "win" | "rollback") {
         return reply(error(404, "not_found", "no such endpoint"));
