@@ -30,7 +30,7 @@ async function scriptedGames(context: BrowserContext): Promise<{ bodies: unknown
     currency: "PLAY",
     params: { target: 50.5, direction: "over" },
     outcome: { roll: 77.18 },
-    multiplier: 2,
+    multiplier: "2",
     payout: 200,
     balance: 100100,
     provably_fair: pf(),

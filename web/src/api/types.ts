@@ -12,7 +12,8 @@ export interface UserView {
 
 export interface AuthResponse {
   access_token: string;
-  refresh_token: string;
+  /** Absent when the server set it as the HttpOnly cookie (the web client always asks for that). */
+  refresh_token?: string;
   expires_in: number;
   token_type: string;
   user: UserView;
@@ -89,7 +90,8 @@ export interface BetView {
   currency?: string;
   params?: unknown;
   outcome: Record<string, unknown> | null;
-  multiplier: number | string | null;
+  /** Exact decimal string (docs/games-api.md); `null` never sent for a bet but kept for safety. */
+  multiplier: string | null;
   payout: number | null;
   balance?: number | BalanceView | null;
   provably_fair: ProvablyFair;
@@ -114,7 +116,8 @@ export interface FeedItem {
   player: string;
   amount: number;
   currency: string;
-  multiplier: number | string;
+  /** Exact decimal string (docs/games-api.md). */
+  multiplier: string;
   payout: number;
   at?: string | number;
   bet_id?: string;

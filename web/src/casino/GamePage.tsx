@@ -11,7 +11,7 @@ import { Link } from "../router";
 import { useAsync, useBalance } from "../pages/common";
 import { cardLabel } from "../game/cards";
 import { GAME_ICONS } from "../pages/Lobby";
-import { diceMultiplier, limboChance, payoutPreview, multiplierNumber, roundStateOf, roundViewOf, roundIdOf } from "./math";
+import { diceMultiplier, limboChance, payoutPreview, multiplierText, multiplierUnits, payoutAt, roundStateOf, roundViewOf, roundIdOf } from "./math";
 
 type Params = Record<string, unknown>;
 
@@ -628,7 +628,7 @@ export function GamePage({ gameId }: { gameId: string }) {
         {round ? (
           <div className="row">
             <span className="badge">{t("games.openRound")}</span>
-            {rv?.multiplier !== undefined && <span>× {String(rv.multiplier)}</span>}
+            {rv?.multiplier !== undefined && <span>× {multiplierText(rv.multiplier)}</span>}
             {rv && <RoundPreview gameId={gameId} view={rv} decimals={decimals} />}
             {gameId === "mines" && (
               <button className="primary" disabled={busy} onClick={() => void act({ action: "cash_out" })} data-testid="cash-out">
@@ -639,7 +639,7 @@ export function GamePage({ gameId }: { gameId: string }) {
               (["higher", "lower", "same", "skip"] as const).map((g) => (
                 <button key={g} disabled={busy || (g !== "skip" && nextOf(rv, g) === null)} onClick={() => void act({ action: "guess", guess: g })}>
                   {t(`games.${g}`)}
-                  {g !== "skip" && nextOf(rv, g) !== null && ` ×${num(nextOf(rv, g)!, 2)}`}
+                  {g !== "skip" && nextOf(rv, g) !== null && ` ×${multiplierText(nextOf(rv, g))}`}
                 </button>
               ))}
             {gameId === "hilo" && (
@@ -701,7 +701,7 @@ export function GamePage({ gameId }: { gameId: string }) {
           <div className={`bet-result ${won ? "win" : "loss"}`} data-testid="bet-result">
             <Outcome gameId={gameId} bet={last} info={info.data ?? null} />
             <p>
-              {won ? t("games.won", { amount: money(last.payout ?? 0, api.PLAY, decimals) }) : t("games.lost")} · × {multiplierNumber(last.multiplier)}
+              {won ? t("games.won", { amount: money(last.payout ?? 0, api.PLAY, decimals) }) : t("games.lost")} · × {multiplierText(last.multiplier)}
             </p>
             <p className="muted small">
               {t("games.fair", { nonce: last.provably_fair?.nonce ?? "?" })} ·{" "}
@@ -722,7 +722,7 @@ export function GamePage({ gameId }: { gameId: string }) {
                 <td>{f.game}</td>
                 <td>{f.player}</td>
                 <td>{money(Number(f.amount) || 0, f.currency || api.PLAY)}</td>
-                <td>×{multiplierNumber(f.multiplier)}</td>
+                <td>×{multiplierText(f.multiplier)}</td>
               </tr>
             ))}
           </tbody>
@@ -732,28 +732,28 @@ export function GamePage({ gameId }: { gameId: string }) {
   );
 }
 
-/** The multiplier a HiLo guess would reach if right, from the round view (`null`: it cannot win). */
-function nextOf(view: Record<string, unknown> | null, guess: "higher" | "lower" | "same"): number | null {
-  const next = (view?.next_multipliers ?? null) as Record<string, number | null> | null;
+/** The multiplier a HiLo guess would reach if right, from the round view, as wire text (`null`: it
+ *  cannot win). */
+function nextOf(view: Record<string, unknown> | null, guess: "higher" | "lower" | "same"): string | null {
+  const next = (view?.next_multipliers ?? null) as Record<string, unknown> | null;
   const m = next?.[guess];
-  return typeof m === "number" ? m : null;
+  return multiplierUnits(m) === null ? null : (m as string);
 }
 
 /** The payout preview of an open round, from what the server publishes in its view: the cash-out
  *  value now and, for mines, what the next safe pick would pay; blackjack's fixed payouts. */
 function RoundPreview({ gameId, view, decimals }: { gameId: string; view: Record<string, unknown>; decimals: number }) {
-  const { t, money, num } = useI18n();
+  const { t, money } = useI18n();
   const stake = Number(view.stake_minor ?? 0);
-  const pays = (m: number) => Math.floor(stake * m + 1e-9);
   if (gameId === "blackjack") {
     return <span className="muted" data-testid="round-preview">{t("games.bjPays")}</span>;
   }
-  const now = typeof view.multiplier === "number" ? view.multiplier : null;
-  const next = typeof view.next_multiplier === "number" ? view.next_multiplier : null;
+  const now = payoutAt(stake, view.multiplier);
+  const next = payoutAt(stake, view.next_multiplier);
   return (
     <span className="muted" data-testid="round-preview">
-      {now !== null && now > 0 && t("games.cashOutValue", { amount: money(pays(now), api.PLAY, decimals) })}
-      {gameId === "mines" && next !== null && ` · ${t("games.nextPick", { mult: num(next, 2), amount: money(pays(next), api.PLAY, decimals) })}`}
+      {now !== null && now > 0 && t("games.cashOutValue", { amount: money(now, api.PLAY, decimals) })}
+      {gameId === "mines" && next !== null && ` · ${t("games.nextPick", { mult: multiplierText(view.next_multiplier), amount: money(next, api.PLAY, decimals) })}`}
     </span>
   );
 }

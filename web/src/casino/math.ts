@@ -23,13 +23,46 @@ export function payoutPreview(stakeMinor: number, multiplier: number): number {
   return Number((BigInt(Math.max(0, Math.floor(stakeMinor))) * units) / BigInt(SCALE));
 }
 
-/** A multiplier as sent by the server (number, decimal string or 1e-8 units) for display. */
-export function multiplierNumber(m: unknown): string {
-  if (m === null || m === undefined) return "—";
-  const n = typeof m === "string" ? Number(m) : Number(m);
-  if (!Number.isFinite(n)) return String(m);
-  const v = Number.isInteger(n) && n >= SCALE / 100 ? n / SCALE : n;
-  return v.toFixed(2);
+/** The one wire format of a multiplier (docs/games-api.md): a string holding the exact decimal of
+ *  its units of 1e-8, at most 8 fractional digits ("0", "1.96039603", "1000000", "0.00000001"). */
+const MULTIPLIER_TEXT = /^(\d+)(?:\.(\d{1,8}))?$/;
+const UNITS = BigInt(SCALE);
+const HUNDREDTH = BigInt(SCALE / 100);
+
+/** A wire multiplier as exact integer units of 1e-8; `null` for anything not in the format. */
+export function multiplierUnits(m: unknown): bigint | null {
+  if (typeof m !== "string") return null;
+  const r = MULTIPLIER_TEXT.exec(m);
+  if (!r) return null;
+  return BigInt(r[1]) * UNITS + BigInt((r[2] ?? "").padEnd(8, "0"));
+}
+
+/** Units of 1e-8 in the wire format (the inverse of `multiplierUnits`). */
+export function multiplierWire(units: bigint): string {
+  const whole = units / UNITS;
+  const frac = units % UNITS;
+  if (frac === BigInt(0)) return whole.toString();
+  return `${whole}.${frac.toString().padStart(8, "0").replace(/0+$/, "")}`;
+}
+
+/** A wire multiplier for display: two decimals rounded down, the whole part grouped
+ *  ("1,000,000.00"); a nonzero multiplier under 0.01 is shown in full ("0.00000001"); "—" when absent
+ *  or malformed. */
+export function multiplierText(m: unknown): string {
+  const units = multiplierUnits(m);
+  if (units === null) return "—";
+  const whole = units / UNITS;
+  const frac = units % UNITS;
+  if (whole === BigInt(0) && frac > BigInt(0) && frac < HUNDREDTH) return m as string;
+  const grouped = whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${grouped}.${(frac / HUNDREDTH).toString().padStart(2, "0")}`;
+}
+
+/** floor(stake × multiplier) in minor units for a wire multiplier, exactly; `null` when malformed. */
+export function payoutAt(stakeMinor: number, m: unknown): number | null {
+  const units = multiplierUnits(m);
+  if (units === null) return null;
+  return Number((BigInt(Math.max(0, Math.floor(stakeMinor))) * units) / UNITS);
 }
 
 /** The public view of a multi-step round inside a bet or action answer. */

@@ -2,6 +2,7 @@
 // (docs/fairness.md §5), with every step recorded so the fairness page can show it.
 import { drawFloats, indexOf, sha256Hex, type StreamDraw } from "./stream";
 import { PAYTABLE_GAMES, checkSettlement, maxPayout, tableMultiplier, type BetRecord, type CatalogueEntry, type SettlementCheck } from "./paytable";
+import { multiplierUnits } from "../casino/math";
 import { StreamExhausted, roundJson, roundMultiplierUnits, slotDefinition, spinSlot, spinSteps, type RoundResult, type SlotDefinition } from "./slots";
 
 export interface Step {
@@ -63,18 +64,11 @@ export async function drawSlotRound(
   }
 }
 
-/** A bet record's multiplier (number or decimal string) in 1e-8 units, or null. */
-function multiplierUnits(m: number | string | null | undefined): bigint | null {
-  if (m === null || m === undefined || m === "") return null;
-  const n = Number(m);
-  return Number.isFinite(n) ? BigInt(Math.round(n * 1e8)) : null;
-}
-
 /** Slot settlement: multiplier floor(total_win × 10^8 / total_bet) and payout min(total_win, max_payout). */
 export function checkSlotSettlement(round: RoundResult, bet: BetRecord, entry: CatalogueEntry | null | undefined): SettlementCheck {
   const units = roundMultiplierUnits(round);
   const server = multiplierUnits(bet.multiplier);
-  const multiplierAgrees = server === null ? null : server === units;
+  const multiplierAgrees = bet.multiplier === null || bet.multiplier === undefined ? null : server === units;
   const cap = maxPayout(entry, bet.currency ?? undefined);
   const payout = cap !== null && round.total_win > cap ? cap : round.total_win;
   const capped = payout !== round.total_win;

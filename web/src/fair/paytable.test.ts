@@ -59,7 +59,7 @@ describe("multiplier and payout from the paytable", () => {
         nonce: s.nonce,
         params,
         catalogue: catalogues[game],
-        bet: { amount: stake, currency: "PLAY", multiplier: want, payout },
+        bet: { amount: stake, currency: "PLAY", multiplier: String(want), payout },
       });
       expect(r.paytableError).toBeNull();
       expect(r.outcome.multiplier).toBe(want);
@@ -90,7 +90,7 @@ describe("mismatches are flagged", () => {
     expect(r.settlement?.payoutAgrees).toBe(false);
   });
   it("no published paytable: the multiplier is reported unverified, never taken from the bet", async () => {
-    const r = await verifyBet({ ...base, catalogue: null, bet: { amount: 1000, multiplier: 1.2, payout: 1200 } });
+    const r = await verifyBet({ ...base, catalogue: null, bet: { amount: 1000, multiplier: "1.2", payout: 1200 } });
     expect(r.settlement).toBeNull();
     expect(r.paytableError).toMatch(/paytable/);
     expect(r.outcome.multiplier).toBeUndefined();
@@ -112,7 +112,7 @@ describe("payout rounding and cap", () => {
     expect(maxPayout(wheel, "PLAY")).toBe(1000000000n);
     expect(maxPayout(wheel, "XYZ")).toBeNull();
     const t = tableMultiplier("plinko", { rows: 16, risk: "high" }, { bucket: 0 }, plinko);
-    const c = checkSettlement(t, { amount: 100000000, currency: "PLAY", multiplier: t.multiplier, payout: 1000000000 }, plinko);
+    const c = checkSettlement(t, { amount: 100000000, currency: "PLAY", multiplier: String(t.multiplier), payout: 1000000000 }, plinko);
     expect(c.capped).toBe(true);
     expect(c.payout).toBe(1000000000n);
     expect(c.payoutAgrees).toBe(true);

@@ -3,6 +3,7 @@
 // decimals, crates/services/games/src/catalogue.rs) instead of trusting the bet record, then the payout
 // with the one rounding rule of docs/fairness.md §4: floor(stake × multiplier), in integers.
 import type { Step } from "./games";
+import { multiplierUnits } from "../casino/math";
 
 /** Games whose multiplier is a lookup in a published paytable, and the param that picks the table. */
 export const PAYTABLE_GAMES: Record<string, { size: "segments" | "rows"; index: "segment" | "bucket" }> = {
@@ -71,7 +72,8 @@ export function maxPayout(entry: CatalogueEntry | null | undefined, currency: st
 export interface BetRecord {
   amount?: number | null;
   currency?: string | null;
-  multiplier?: number | string | null;
+  /** The wire format: the exact decimal string (docs/games-api.md). */
+  multiplier?: string | null;
   payout?: number | null;
 }
 
@@ -91,18 +93,12 @@ export interface SettlementCheck {
   steps: Step[];
 }
 
-/** A multiplier from a bet record (number or decimal string) in 1e-8 units, or null. */
-function units(m: number | string | null | undefined): number | null {
-  if (m === null || m === undefined || m === "") return null;
-  const n = Number(m);
-  return Number.isFinite(n) ? Math.round(n * 1e8) : null;
-}
-
 /** Compares the paytable multiplier and the payout it implies with the server's bet record. */
 export function checkSettlement(table: TableMultiplier, bet: BetRecord, entry: CatalogueEntry | null | undefined): SettlementCheck {
   const steps: Step[] = [];
-  const serverUnits = units(bet.multiplier);
-  const multiplierAgrees = serverUnits === null ? null : serverUnits === table.hundredths * 1_000_000;
+  // Absent: not recorded (null); present but not the wire format: it does not agree.
+  const serverUnits = multiplierUnits(bet.multiplier);
+  const multiplierAgrees = bet.multiplier === null || bet.multiplier === undefined ? null : serverUnits === BigInt(table.hundredths) * 1_000_000n;
   steps.push({
     label: "verify.step.multiplier",
     detail: `paytable × ${table.multiplier} · bet record × ${bet.multiplier ?? "—"} → ${multiplierAgrees === null ? "not recorded" : multiplierAgrees ? "equal" : "DIFFERENT"}`,

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import vectors from "../../../crates/server/tests/fixtures/slot_verifier_vectors.json";
 import { canonical, drawSlotRound, outcomeAgrees, verifyBet } from "./games";
 import { roundJson, roundMultiplierUnits, slotDefinition, spinSlot, StreamExhausted } from "./slots";
+import { multiplierWire } from "../casino/math";
 
 type Bet = {
   features: string[];
@@ -56,7 +57,7 @@ describe("slot vectors", () => {
           clientSeed: b.client_seed,
           nonce: b.nonce,
           catalogue: entry,
-          bet: { amount: b.amount, currency: "PLAY", multiplier: b.multiplier_units / 1e8, payout: b.payout },
+          bet: { amount: b.amount, currency: "PLAY", multiplier: multiplierWire(BigInt(b.multiplier_units)), payout: b.payout },
         });
         expect(outcomeAgrees(v.outcome, b.outcome)).toBe(true);
         expect(canonical(v.outcome)).toBe(canonical(b.outcome));
@@ -80,7 +81,7 @@ describe("slot verifier refusals", () => {
       clientSeed: b.client_seed,
       nonce: b.nonce,
       catalogue: { kind: "slot", definition: g.definition },
-      bet: { amount: b.amount, currency: "PLAY", multiplier: b.multiplier_units / 1e8 + 0.01, payout: b.payout + 1 },
+      bet: { amount: b.amount, currency: "PLAY", multiplier: multiplierWire(BigInt(b.multiplier_units) + 1_000_000n), payout: b.payout + 1 },
     });
     expect(v.settlement?.multiplierAgrees).toBe(false);
     expect(v.settlement?.payoutAgrees).toBe(false);
@@ -94,7 +95,7 @@ describe("slot verifier refusals", () => {
       clientSeed: b.client_seed,
       nonce: b.nonce,
       catalogue: { kind: "slot", definition: g.definition, limits: { PLAY: { max_payout: 1 } } },
-      bet: { amount: b.amount, currency: "PLAY", multiplier: b.multiplier_units / 1e8, payout: 1 },
+      bet: { amount: b.amount, currency: "PLAY", multiplier: multiplierWire(BigInt(b.multiplier_units)), payout: 1 },
     });
     expect(v.settlement?.capped).toBe(true);
     expect(v.settlement?.payoutAgrees).toBe(true);

@@ -4,7 +4,7 @@ import * as api from "../api/endpoints";
 import type { BetView } from "../api/types";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
-import { multiplierNumber } from "../casino/math";
+import { multiplierText } from "../casino/math";
 import { SLOT_GAME_IDS } from "../fair/games";
 import { Loading, useAsync } from "./common";
 
@@ -42,7 +42,7 @@ export function BetsPage() {
               <tr key={b.bet_id ?? b.id}>
                 <td>{b.game}</td>
                 <td>{money(Number(b.amount ?? 0), b.currency ?? api.PLAY)}</td>
-                <td>×{multiplierNumber(b.multiplier)}</td>
+                <td>×{multiplierText(b.multiplier)}</td>
                 <td>{money(Number(b.payout ?? 0), b.currency ?? api.PLAY)}</td>
                 <td>{b.provably_fair?.nonce}</td>
                 <td>

@@ -6,6 +6,7 @@ import type { BetView, RotateResponse } from "../api/types";
 import { verifyBet, outcomeAgrees, isSlot, SLOT_GAME_IDS, type Verification } from "../fair/games";
 import { PAYTABLE_GAMES, type CatalogueEntry } from "../fair/paytable";
 import { useI18n } from "../i18n";
+import { multiplierWire } from "../casino/math";
 import { Loading, useAsync } from "./common";
 
 /** Revealed server seeds this browser has seen, by their hash (rotation answers). */
@@ -257,7 +258,7 @@ export function FairnessPage() {
             )}
             {result.settlement && result.settlement.multiplierAgrees !== null && (
               <p className={result.settlement.multiplierAgrees ? "ok" : "error"} data-testid="multiplier-verdict">
-                {result.settlement.multiplierAgrees ? "✔ " + t("fair.multiplierOk") : "✘ " + t("fair.multiplierBad")} (× {result.settlement.units !== undefined ? Number(result.settlement.units) / 1e8 : result.settlement.hundredths / 100} / × {String(bet?.multiplier)})
+                {result.settlement.multiplierAgrees ? "✔ " + t("fair.multiplierOk") : "✘ " + t("fair.multiplierBad")} (× {result.settlement.units !== undefined ? multiplierWire(result.settlement.units) : result.settlement.hundredths / 100} / × {String(bet?.multiplier)})
               </p>
             )}
             {result.settlement && result.settlement.payoutAgrees !== null && (

@@ -217,7 +217,7 @@ impl HiloRound {
             "stake_minor": self.stake_minor,
             "cards": shown.iter().map(|c| c.code()).collect::<Vec<_>>(),
             "position": self.position,
-            "multiplier": self.multiplier.as_f64(),
+            "multiplier": self.multiplier.to_decimal(),
             "correct_guesses": self.correct_guesses,
             "state": self.state,
         });
@@ -230,7 +230,7 @@ impl HiloRound {
                     self.multiplier
                         .times(step_multiplier(count))
                         .min(MULTIPLIER_MAX)
-                        .as_f64()
+                        .to_decimal()
                 })
             };
             view["next_multipliers"] = json!({

@@ -231,12 +231,12 @@ impl MinesRound {
             "mine_count": self.mines.len(),
             "revealed": self.revealed,
             "state": self.state,
-            "multiplier": self.multiplier().as_f64(),
+            "multiplier": self.multiplier().to_decimal(),
         });
         if self.is_open() {
             // The payout preview: what one more safe pick would make the multiplier.
             let next = multiplier(self.mine_count(), self.revealed.len() as u8 + 1);
-            view["next_multiplier"] = json!((next > Multiplier::ZERO).then(|| next.as_f64()));
+            view["next_multiplier"] = json!((next > Multiplier::ZERO).then(|| next.to_decimal()));
         } else {
             view["mines"] = json!(self.mines);
         }

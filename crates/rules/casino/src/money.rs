@@ -32,9 +32,46 @@ impl Multiplier {
         Multiplier(u64::try_from(units).unwrap_or(u64::MAX))
     }
 
-    /// The multiplier as a float, for display and JSON only (never for money).
+    /// The multiplier as a float, for statistics only (never for money or the wire: the wire
+    /// format is [`Multiplier::to_decimal`]).
     pub fn as_f64(self) -> f64 {
         self.0 as f64 / MULTIPLIER_SCALE as f64
+    }
+
+    /// The one wire format of a multiplier: its exact decimal, at most 8 fractional digits, no
+    /// trailing zeros, no exponent (`"0"`, `"2"`, `"1.96039603"`, `"1000000"`, `"0.00000001"`).
+    pub fn to_decimal(self) -> String {
+        let whole = self.0 / MULTIPLIER_SCALE;
+        let frac = self.0 % MULTIPLIER_SCALE;
+        if frac == 0 {
+            return whole.to_string();
+        }
+        let digits = format!("{frac:08}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    }
+
+    /// Reads [`Multiplier::to_decimal`]'s format back (digits, optionally `.` and 1 to 8 digits);
+    /// anything else, or a value past `u64` units, is `None`.
+    pub fn parse_decimal(text: &str) -> Option<Multiplier> {
+        let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > 8
+            || (text.contains('.') && frac.is_empty())
+        {
+            return None;
+        }
+        let whole: u64 = whole.parse().ok()?;
+        let frac: u64 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<8}").parse().ok()?
+        };
+        whole
+            .checked_mul(MULTIPLIER_SCALE)?
+            .checked_add(frac)
+            .map(Multiplier)
     }
 
     /// The payout of `stake_minor` at this multiplier: `floor(stake * units / 10^8)`.

@@ -285,6 +285,9 @@ async fn every_game_verifies_against_the_revealed_seed() {
                 )
                 .expect("dice");
                 assert_eq!(h["payout"].as_u64(), Some(s.payout_minor));
+                // The one wire format: the exact decimal string of the multiplier's units.
+                assert_eq!(h["multiplier"], json!(s.multiplier.to_decimal()));
+                assert_eq!(resp["multiplier"], h["multiplier"]);
             }
         }
         nonces.sort_unstable();
@@ -859,6 +862,10 @@ async fn catalogue_feed_and_balance_events() {
         .expect("get"))
     .await;
     assert_eq!(recent["items"][0]["bet_id"], id.as_str());
+    // The bet, the feed item and the public activity carry the same exact multiplier text.
+    assert!(r["multiplier"].is_string(), "{r}");
+    assert_eq!(item.multiplier, r["multiplier"].as_str().expect("text"));
+    assert_eq!(recent["items"][0]["multiplier"], r["multiplier"]);
     server.shutdown().await.expect("shutdown");
 }
 

@@ -36,8 +36,8 @@ pub struct FeedItem {
     pub currency: String,
     /// Stake, minor units.
     pub amount: u64,
-    /// Return multiplier (stake included).
-    pub multiplier: f64,
+    /// Return multiplier (stake included), as its exact decimal (`"1.96039603"`).
+    pub multiplier: String,
     /// Payout, minor units.
     pub payout: u64,
     /// Settled at, unix ms.

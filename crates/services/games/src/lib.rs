@@ -171,8 +171,9 @@ fn request_hash(r: &BetRequest) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn multiplier_f64(units: u64) -> f64 {
-    units as f64 / casino::MULTIPLIER_SCALE as f64
+/// A stored multiplier (units of 1e-8) in the wire format: the exact decimal string.
+fn multiplier_text(units: i64) -> String {
+    casino::Multiplier(u64::try_from(units).unwrap_or(0)).to_decimal()
 }
 
 fn parse_json(text: &str) -> Value {
@@ -445,7 +446,7 @@ fn bet_response(b: &BetRecord, balance: Option<u64>, rr: Option<&RoundRecord>) -
         "currency": b.currency,
         "amount": b.amount,
         "outcome": parse_json(&b.outcome),
-        "multiplier": multiplier_f64(u64::try_from(b.multiplier).unwrap_or(0)),
+        "multiplier": multiplier_text(b.multiplier),
         "payout": b.payout,
         "balance": balance,
         "provably_fair": provably_fair(b),
@@ -466,7 +467,7 @@ pub fn history_item(b: &BetRecord) -> Value {
         "currency": b.currency,
         "amount": b.amount,
         "payout": b.payout,
-        "multiplier": multiplier_f64(u64::try_from(b.multiplier).unwrap_or(0)),
+        "multiplier": multiplier_text(b.multiplier),
         "status": if b.status == store::games::BET_OPEN { "open" } else { "settled" },
         "params": parse_json(&b.params),
         "outcome": parse_json(&b.outcome),
@@ -503,7 +504,7 @@ fn publish(state: &GamesState, p: &Player, b: &BetRecord, balance: Option<u64>, 
             player: feed::mask_name(&name),
             currency: b.currency.clone(),
             amount: u64::try_from(b.amount).unwrap_or(0),
-            multiplier: multiplier_f64(u64::try_from(b.multiplier).unwrap_or(0)),
+            multiplier: multiplier_text(b.multiplier),
             payout: u64::try_from(b.payout).unwrap_or(0),
             at_ms: now_ms,
         },

@@ -386,7 +386,7 @@ fn balance_message(c: &games::feed::BalanceChange) -> ServerMessage {
     }
 }
 
-/// `bet_feed` for a live-feed batch (multipliers as decimal strings, trailing zeros trimmed).
+/// `bet_feed` for a live-feed batch (multipliers as their exact decimal strings).
 fn feed_message(b: &games::feed::FeedBatch) -> ServerMessage {
     ServerMessage::BetFeed {
         items: b
@@ -398,18 +398,12 @@ fn feed_message(b: &games::feed::FeedBatch) -> ServerMessage {
                 player: i.player.clone(),
                 currency: i.currency.clone(),
                 amount: i.amount,
-                multiplier: decimal(i.multiplier),
+                multiplier: i.multiplier.clone(),
                 payout: i.payout,
                 at_ms: u64::try_from(i.at_ms).unwrap_or(0),
             })
             .collect(),
     }
-}
-
-fn decimal(m: f64) -> String {
-    let s = format!("{m:.8}");
-    let s = s.trim_end_matches('0');
-    s.strip_suffix('.').unwrap_or(s).to_owned()
 }
 
 /// Whether a receive error is the socket's size limit (a frame or message over the hard maximum).

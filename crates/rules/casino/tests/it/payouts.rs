@@ -229,3 +229,44 @@ fn settlement_consumes_only_the_bytes_of_the_outcome() {
     check("keno", json!({"picks": [1], "risk": "low"}), 40);
     check("plinko", json!({"rows": 12, "risk": "medium"}), 48);
 }
+
+/// The wire format of multipliers is exact at the extremes: nothing, the largest published
+/// multiplier (1,000,000×), the 1e-8 step, and the largest value the type holds; every decimal reads
+/// back to the same units, and malformed text is refused.
+#[test]
+fn multipliers_travel_as_exact_decimals() {
+    let cases = [
+        (Multiplier::ZERO, "0"),
+        (Multiplier(1), "0.00000001"),
+        (Multiplier::ONE, "1"),
+        (Multiplier(196_039_603), "1.96039603"),
+        (Multiplier(150_000_000), "1.5"),
+        (Multiplier::from_hundredths(100_000_000), "1000000"),
+        (Multiplier(100_000_000_000_001), "1000000.00000001"),
+        (Multiplier(u64::MAX), "184467440737.09551615"),
+    ];
+    for (m, text) in cases {
+        assert_eq!(m.to_decimal(), text);
+        assert_eq!(Multiplier::parse_decimal(text), Some(m), "{text}");
+    }
+    assert_eq!(casino::hilo::MULTIPLIER_MAX.to_decimal(), "1000000");
+    assert_eq!(
+        Multiplier::parse_decimal("2.50"),
+        Some(Multiplier(250_000_000))
+    );
+    for bad in [
+        "",
+        ".5",
+        "1.",
+        "-1",
+        "+1",
+        "1e6",
+        "1.000000001",
+        " 1",
+        "1,5",
+        "0x10",
+        "184467440737.09551616",
+    ] {
+        assert_eq!(Multiplier::parse_decimal(bad), None, "{bad:?}");
+    }
+}

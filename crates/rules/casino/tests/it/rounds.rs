@@ -399,7 +399,7 @@ fn views_hide_secrets_while_rounds_are_open() {
     // The open views carry the payout preview of the next step.
     assert_eq!(
         mines.view()["next_multiplier"],
-        json!(casino::mines::multiplier(3, mines.revealed.len() as u8 + 1).as_f64())
+        json!(casino::mines::multiplier(3, mines.revealed.len() as u8 + 1).to_decimal())
     );
     assert!(mines.settle_idle().view().get("next_multiplier").is_none());
     assert_eq!(mines.settle_idle().view()["mines"], json!(mines.mines));
@@ -408,12 +408,15 @@ fn views_hide_secrets_while_rounds_are_open() {
     assert_eq!(hilo.view()["cards"], json!(["DQ"]));
     // From a queen two ranks are higher and ten lower: the preview pays more for the rarer guess.
     let next = &hilo.view()["next_multipliers"];
-    let (higher, lower, same) = (
-        next["higher"].as_f64().expect("higher"),
-        next["lower"].as_f64().expect("lower"),
-        next["same"].as_f64().expect("same"),
+    let read = |guess: &str| {
+        casino::Multiplier::parse_decimal(next[guess].as_str().expect("a decimal string"))
+            .expect(guess)
+    };
+    let (higher, lower, same) = (read("higher"), read("lower"), read("same"));
+    assert!(
+        same > higher && higher > lower && lower > casino::Multiplier::ONE,
+        "{next}"
     );
-    assert!(same > higher && higher > lower && lower > 1.0, "{next}");
     assert!(hilo.settle_idle().view().get("next_multipliers").is_none());
     assert_eq!(
         hilo.settle_idle().view()["cards"]
