@@ -1510,7 +1510,22 @@ impl Table {
         // missing from the log after a crash.
         let (done, committed) = tokio::sync::oneshot::channel();
         self.enqueue(LogOp::Flush(done)).await;
-        let _ = committed.await;
+        let failed = match committed.await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.0),
+            Err(_) => Some("the match log writer is gone".to_owned()),
+        };
+        if let Some(why) = failed {
+            // The action is not in the log: nobody is told it happened. The table closes as on a
+            // shutdown, and the match resumes from its log (without this action) at the next start.
+            tracing::error!(table = self.id.as_str(), error = %why, "match log write failed; the table closes unacknowledged");
+            metrics::counter!("guandan_tables_closed_on_log_failure_total").increment(1);
+            self.emit(TEvent::Msg(ServerMessage::TableClosed {
+                reason: CloseReason::Shutdown,
+            }));
+            self.closed = true;
+            return;
+        }
         metrics::counter!("guandan_actions_total").increment(1);
         for ev in events {
             self.emit(TEvent::Game(ev));

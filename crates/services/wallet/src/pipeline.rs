@@ -105,12 +105,24 @@ impl Pipeline {
     /// them would wait its turn behind HTTP and WebSocket tasks (measured: batches took several
     /// times longer than their database work).
     pub fn start(ledger: LedgerDb, queue_depth: usize) -> Self {
+        let syncing = ledger.clone();
+        Self::start_with_sync(
+            ledger,
+            queue_depth,
+            Arc::new(move || syncing.sync_blocking()),
+        )
+    }
+
+    /// [`Pipeline::start`] with the flush that makes committed batches durable given: the
+    /// ledger's own ([`LedgerDb::sync_blocking`]) in production; one that blocks until released,
+    /// or fails, in the tests that check no answer goes out before its batch is durable.
+    pub fn start_with_sync(ledger: LedgerDb, queue_depth: usize, sync: SyncFn) -> Self {
         let (tx, rx) = mpsc::channel(queue_depth.clamp(1, QUEUE_DEPTH_MAX));
         let (synced_tx, synced_rx) = std::sync::mpsc::channel();
-        let syncing = ledger.clone();
+        let syncing = sync.clone();
         let synced_tx = match std::thread::Builder::new()
             .name("ledger-sync".into())
-            .spawn(move || syncer(&syncing, &synced_rx))
+            .spawn(move || syncer(syncing.as_ref(), &synced_rx))
         {
             Ok(_) => Some(synced_tx),
             Err(e) => {
@@ -120,7 +132,7 @@ impl Pipeline {
         };
         // When the writer ends it drops its sender: the syncer answers what is left, then ends.
         let panics = Arc::new(AtomicU64::new(0));
-        let run = supervise(ledger, rx, synced_tx, panics.clone());
+        let run = supervise(ledger, rx, (synced_tx, sync), panics.clone());
         let own = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build();
@@ -245,14 +257,17 @@ const BATCH_BETS_MAX: usize = 1_024;
 /// next batch. A failed sync fails the requests it would have confirmed (their transfers may have
 /// committed; a retry with the same ids returns their outcome). Runs on a thread of its own,
 /// which the `fdatasync` blocks.
-fn syncer(ledger: &LedgerDb, rx: &std::sync::mpsc::Receiver<Answers>) {
+fn syncer(
+    sync: &(dyn Fn() -> Result<(), StoreError> + Send + Sync),
+    rx: &std::sync::mpsc::Receiver<Answers>,
+) {
     while let Ok(first) = rx.recv() {
         let mut waiting = vec![first];
         while let Ok(more) = rx.try_recv() {
             waiting.push(more);
         }
         let started = clock::instant();
-        let synced = ledger.sync_blocking();
+        let synced = sync();
         metrics::histogram!("ledger_sync_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("ledger_sync_batches").record(waiting.len() as f64);
         if let Err(e) = &synced {
@@ -272,7 +287,7 @@ fn syncer(ledger: &LedgerDb, rx: &std::sync::mpsc::Receiver<Answers>) {
 async fn supervise(
     ledger: LedgerDb,
     mut rx: mpsc::Receiver<Job>,
-    synced: Option<std::sync::mpsc::Sender<Answers>>,
+    synced: (Option<std::sync::mpsc::Sender<Answers>>, SyncFn),
     panics: Arc<AtomicU64>,
 ) {
     loop {
@@ -302,7 +317,7 @@ async fn supervise(
 async fn writer(
     ledger: &LedgerDb,
     rx: &mut mpsc::Receiver<Job>,
-    synced: Option<std::sync::mpsc::Sender<Answers>>,
+    (synced, sync): (Option<std::sync::mpsc::Sender<Answers>>, SyncFn),
 ) {
     let mut carry: Option<Job> = None;
     let mut expire_tick = tokio::time::interval(EXPIRE_INTERVAL);
@@ -326,11 +341,14 @@ async fn writer(
         let mut batch = Batch::default();
         match first {
             Job::Accounts { events, reply } => {
-                let result = ledger
-                    .create_accounts(&events, now_ns())
-                    .await
-                    .map_err(PipelineError::from);
-                let _ = reply.send(result);
+                let result = ledger.create_accounts(&events, now_ns()).await;
+                // Durable before the answer, like a batch of transfers (accounts are rare: the
+                // writer flushes on its own thread).
+                let result = match result {
+                    Ok(r) if ledger.needs_sync() => sync().map(|()| r),
+                    other => other,
+                };
+                let _ = reply.send(result.map_err(PipelineError::from));
                 continue;
             }
             Job::Transfers { events, row, reply } => batch.transfers.push((events, row, reply)),
@@ -363,7 +381,8 @@ async fn writer(
                 None => Some(answers),
             };
             if let Some(answers) = unsent {
-                answers.send(ledger.sync().await.as_ref().map(|_| ()));
+                // No syncer thread: the writer's own thread blocks for the flush.
+                answers.send(sync().as_ref().map(|_| ()));
             }
         } else {
             answers.send(Ok(()));
@@ -402,6 +421,10 @@ fn confirmed<T>(
 }
 
 type Reply = oneshot::Sender<Result<Committed, PipelineError>>;
+
+/// The flush that makes every batch committed so far durable (see [`LedgerDb::sync_blocking`]);
+/// it runs on the syncer's thread, which it may block.
+pub type SyncFn = Arc<dyn Fn() -> Result<(), StoreError> + Send + Sync>;
 type BetReply = oneshot::Sender<Result<(), PipelineError>>;
 
 /// What one commit carries: transfer requests (some with the bet row they pay for) and bet rows.
@@ -643,21 +666,183 @@ mod tests {
     }
 
     /// The same on a database file, where the writer commits without an `fsync` and the syncer
-    /// flushes the log before answering: every answered transfer is there after a reopen.
+    /// flushes the log before answering: the requests are all answered and all stored.
     #[tokio::test]
-    async fn answers_wait_for_the_log_flush_on_a_database_file() {
+    async fn grouped_requests_on_a_database_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}/ledger.db", dir.path().display());
         let db = store::SqliteStore::connect(&url).await.expect("sqlite");
         let ledger = store::Store::ledger(&db);
         let transfers = grouped_requests(&ledger).await;
         assert!(ledger.needs_sync(), "the file's writer defers its flush");
-        ledger.sync().await.expect("sync");
-        store::Store::close(&db).await;
-        let db = store::SqliteStore::connect(&url).await.expect("reopen");
-        let dump = store::Store::ledger(&db).dump().await.expect("dump");
+        let dump = ledger.dump().await.expect("dump");
         assert_eq!(dump.transfers.len(), transfers);
-        assert!(ledger::verify(&dump).ok);
+    }
+
+    /// A flush the test controls: it counts its calls, blocks while the gate is shut, then runs
+    /// the ledger's real flush, or fails while `fail` is set.
+    struct TestSync {
+        ledger: LedgerDb,
+        calls: std::sync::atomic::AtomicUsize,
+        shut: std::sync::Mutex<bool>,
+        opened: std::sync::Condvar,
+        fail: std::sync::atomic::AtomicBool,
+    }
+
+    impl TestSync {
+        fn new(ledger: &LedgerDb) -> Arc<Self> {
+            Arc::new(Self {
+                ledger: ledger.clone(),
+                calls: std::sync::atomic::AtomicUsize::new(0),
+                shut: std::sync::Mutex::new(false),
+                opened: std::sync::Condvar::new(),
+                fail: std::sync::atomic::AtomicBool::new(false),
+            })
+        }
+
+        fn set_shut(&self, shut: bool) {
+            *self.shut.lock().expect("lock") = shut;
+            self.opened.notify_all();
+        }
+
+        fn run(&self) -> Result<(), StoreError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let mut shut = self.shut.lock().expect("lock");
+            while *shut {
+                shut = self.opened.wait(shut).expect("wait");
+            }
+            drop(shut);
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    "injected: the disk refused the flush",
+                ));
+            }
+            self.ledger.sync_blocking()
+        }
+
+        fn as_fn(self: &Arc<Self>) -> SyncFn {
+            let this = self.clone();
+            Arc::new(move || this.run())
+        }
+    }
+
+    /// A pipeline on a database file whose accounts and funding are in and durable, with `sync` as
+    /// its flush; and the reference ledger in the same state.
+    async fn funded(sync: &Arc<TestSync>) -> (Pipeline, MemoryLedger) {
+        let pipe = Pipeline::start_with_sync(sync.ledger.clone(), 64, sync.as_fn());
+        let (accounts, funding) = setup();
+        let mut reference = MemoryLedger::new();
+        reference.create_accounts(&accounts, 1).expect("reference");
+        reference.create_transfers(&funding, 1).expect("reference");
+        pipe.create_accounts(accounts).await.expect("accounts");
+        pipe.create_transfers(funding).await.expect("funding");
+        (pipe, reference)
+    }
+
+    /// A database file's store and ledger (keep the store alive as long as the ledger).
+    async fn file_ledger(dir: &tempfile::TempDir) -> (store::SqliteStore, LedgerDb) {
+        let url = format!("sqlite://{}/ledger.db", dir.path().display());
+        let db = store::SqliteStore::connect(&url).await.expect("sqlite");
+        let ledger = store::Store::ledger(&db);
+        (db, ledger)
+    }
+
+    /// No answer leaves before the flush that makes its batch durable has returned: with the
+    /// flush held, every request stays unanswered although its batch has committed; once the
+    /// flush returns, each gets exactly its own result.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_answer_before_the_log_flush_returns() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_db, ledger) = file_ledger(&dir).await;
+        let sync = TestSync::new(&ledger);
+        let (pipe, mut reference) = funded(&sync).await;
+        assert!(ledger.needs_sync(), "the file's writer defers its flush");
+        sync.set_shut(true);
+        let before = sync.calls.load(Ordering::SeqCst);
+        let mut tasks: Vec<_> = (0..PLAYERS)
+            .map(|i| {
+                let pipe = pipe.clone();
+                tokio::spawn(async move { pipe.create_transfers(request(i)).await })
+            })
+            .collect();
+        // Wait (at most a minute) until every request has committed.
+        let committed = {
+            let (accounts, funding) = setup();
+            let mut all = MemoryLedger::new();
+            all.create_accounts(&accounts, 1).expect("reference");
+            all.create_transfers(&funding, 1).expect("reference");
+            for i in 0..PLAYERS {
+                all.create_transfers(&request(i), 2).expect("reference");
+            }
+            all.transfer_count()
+        };
+        let waited = tokio::time::timeout(Duration::from_secs(60), async {
+            while sync.ledger.dump().await.expect("dump").transfers.len() < committed {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        assert!(waited.is_ok(), "the requests never committed");
+        // Every batch is committed and none is flushed: no request may have its answer.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for (i, t) in tasks.iter().enumerate() {
+            assert!(
+                !t.is_finished(),
+                "request {i} was answered before its flush"
+            );
+        }
+        assert!(
+            sync.calls.load(Ordering::SeqCst) > before,
+            "the committed batches wait for a flush"
+        );
+        sync.set_shut(false);
+        for (i, t) in (0..PLAYERS).zip(tasks.drain(..)) {
+            let got = t.await.expect("task").expect("commit");
+            let want = reference
+                .create_transfers(&request(i), 2)
+                .expect("reference");
+            assert_eq!(got, want, "request {i}");
+        }
+    }
+
+    /// A flush that fails acknowledges nothing: every request of the batches it should have
+    /// confirmed gets the coded `unavailable` error (a retry with the same ids returns the
+    /// outcome, since the transfers may have committed), and the pipeline goes on once the disk
+    /// flushes again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_flush_acknowledges_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_db, ledger) = file_ledger(&dir).await;
+        let sync = TestSync::new(&ledger);
+        let (pipe, mut reference) = funded(&sync).await;
+        assert!(ledger.needs_sync(), "the file's writer defers its flush");
+        sync.fail.store(true, Ordering::SeqCst);
+        let tasks: Vec<_> = (0..PLAYERS)
+            .map(|i| {
+                let pipe = pipe.clone();
+                tokio::spawn(async move { pipe.create_transfers(request(i)).await })
+            })
+            .collect();
+        for (i, t) in tasks.into_iter().enumerate() {
+            match t.await.expect("task") {
+                Err(e) => assert_eq!(e.kind(), StoreErrorKind::Unavailable, "request {i}: {e}"),
+                Ok(r) => panic!("request {i} was acknowledged by a failed flush: {r:?}"),
+            }
+        }
+        // The disk recovers: the same requests, retried, get their original outcome (the
+        // transfers committed before the failed flush; the ids make the retry idempotent).
+        sync.fail.store(false, Ordering::SeqCst);
+        for i in 0..PLAYERS {
+            let got = pipe.create_transfers(request(i)).await.expect("retry");
+            reference
+                .create_transfers(&request(i), 2)
+                .expect("reference");
+            let again = reference
+                .create_transfers(&request(i), 3)
+                .expect("reference");
+            assert_eq!(got, again, "request {i}: the retry's answer");
+        }
     }
 
     /// Runs the workload through a pipeline over `ledger`; returns the number of transfers stored.
