@@ -149,6 +149,7 @@ pub async fn build_state_with_store(
         auth: auth.clone(),
         signup: wallet.clone(),
         throttle: accounts::throttle::LoginThrottle::default(),
+        refresh_cookie_secure: config.auth.refresh_cookie_secure,
     });
     let wallet_api = wallet::WalletState::new(wallet::http::WalletDeps {
         wallet: wallet.clone(),

@@ -1,7 +1,7 @@
 // Every HTTP endpoint the client calls, in one place (paths and bodies from the issue contracts), so
 // an API change is a change to this file only.
 import { request } from "./http";
-import { session } from "./session";
+import { REFRESH_COOKIE_HEADERS, session } from "./session";
 import type { LimitsUpdate, LimitsView } from "./limits";
 import type {
   AuthResponse,
@@ -23,7 +23,7 @@ import type {
 export const PLAY = "PLAY";
 
 export async function guest(): Promise<UserView> {
-  const a = await request<AuthResponse>("/v1/auth/guest", { method: "POST", anonymous: true });
+  const a = await request<AuthResponse>("/v1/auth/guest", { method: "POST", anonymous: true, headers: REFRESH_COOKIE_HEADERS });
   session.accept(a);
   return a.user;
 }
@@ -32,21 +32,22 @@ export async function register(email: string, password: string, display_name: st
   const a = await request<AuthResponse>("/v1/auth/register", {
     body: { email, password, display_name },
     anonymous: true,
+    headers: REFRESH_COOKIE_HEADERS,
   });
   session.accept(a);
   return a.user;
 }
 
 export async function login(email: string, password: string): Promise<UserView> {
-  const a = await request<AuthResponse>("/v1/auth/login", { body: { email, password }, anonymous: true });
+  const a = await request<AuthResponse>("/v1/auth/login", { body: { email, password }, anonymous: true, headers: REFRESH_COOKIE_HEADERS });
   session.accept(a);
   return a.user;
 }
 
+/** Signs this session out: the access token names it; the server revokes it and deletes the cookie. */
 export async function logout(): Promise<void> {
-  const refresh_token = session.refreshToken();
   try {
-    if (refresh_token) await request("/v1/auth/logout", { body: { refresh_token }, anonymous: true });
+    if (session.hasRefresh()) await request("/v1/auth/logout", { body: {} });
   } finally {
     session.clear();
   }

@@ -1,10 +1,15 @@
-// The signed-in session: access token in memory, refresh token in localStorage so a reload keeps the
-// player signed in. Refresh tokens are single-use, so concurrent refreshes share one request.
+// The signed-in session: the access token in memory; the refresh token in the server's HttpOnly,
+// Secure, SameSite=Strict `playhouse_refresh` cookie scoped to /v1/auth/refresh (no script can read
+// it), so a reload keeps the player signed in. localStorage keeps only the user's public profile, as
+// a "signed in" marker. Refresh tokens are single-use, so concurrent refreshes share one request.
 import type { AuthResponse, UserView } from "./types";
 import { apiBase } from "./http";
 
-const REFRESH_KEY = "playhouse.refresh_token";
+/** Where older clients kept the refresh token: read once, traded for the cookie, deleted. */
+const LEGACY_REFRESH_KEY = "playhouse.refresh_token";
 const USER_KEY = "playhouse.user";
+/** The header that asks the server for the refresh token as a cookie instead of in the body. */
+export const REFRESH_COOKIE_HEADERS: Record<string, string> = { "X-Refresh-Cookie": "1" };
 /** Refresh this long before the access token expires. */
 const EXPIRY_MARGIN_MS = 30_000;
 
@@ -27,7 +32,7 @@ class Session {
 
   constructor() {
     const raw = storage()?.getItem(USER_KEY);
-    if (raw && storage()?.getItem(REFRESH_KEY)) {
+    if (raw) {
       try {
         this.user = JSON.parse(raw) as UserView;
       } catch {
@@ -45,8 +50,9 @@ class Session {
     for (const l of this.listeners) l(this.user);
   }
 
+  /** Whether a refresh cookie may exist (someone signed in on this browser and did not sign out). */
   hasRefresh(): boolean {
-    return !!storage()?.getItem(REFRESH_KEY);
+    return !!storage()?.getItem(USER_KEY) || !!storage()?.getItem(LEGACY_REFRESH_KEY);
   }
 
   /** Stores the answer of guest / register / login / refresh. */
@@ -54,7 +60,8 @@ class Session {
     this.access = auth.access_token;
     this.expiresAt = now + Math.max(0, auth.expires_in * 1000 - EXPIRY_MARGIN_MS);
     this.user = auth.user;
-    storage()?.setItem(REFRESH_KEY, auth.refresh_token);
+    // The refresh token is in the cookie; a body token (an older server) is never stored.
+    storage()?.removeItem(LEGACY_REFRESH_KEY);
     storage()?.setItem(USER_KEY, JSON.stringify(auth.user));
     this.emit();
   }
@@ -69,13 +76,9 @@ class Session {
     this.access = null;
     this.expiresAt = 0;
     this.user = null;
-    storage()?.removeItem(REFRESH_KEY);
+    storage()?.removeItem(LEGACY_REFRESH_KEY);
     storage()?.removeItem(USER_KEY);
     this.emit();
-  }
-
-  refreshToken(): string | null {
-    return storage()?.getItem(REFRESH_KEY) ?? null;
   }
 
   /** A valid access token, refreshing when needed; null when signed out. */
@@ -85,17 +88,18 @@ class Session {
     return this.refresh();
   }
 
-  /** Trades the refresh token for new tokens (one request at a time). */
+  /** Trades the refresh cookie for new tokens (one request at a time). */
   refresh(): Promise<string | null> {
     if (this.inflight) return this.inflight;
-    const token = this.refreshToken();
-    if (!token) return Promise.resolve(null);
+    if (!this.hasRefresh()) return Promise.resolve(null);
+    // A token an older client left in localStorage is traded once, for the cookie.
+    const legacy = storage()?.getItem(LEGACY_REFRESH_KEY) ?? null;
     this.inflight = (async () => {
       try {
         const res = await fetch(`${apiBase}/v1/auth/refresh`, {
           method: "POST",
-          headers: { "Content-Type": "application/json", Accept: "application/json" },
-          body: JSON.stringify({ refresh_token: token }),
+          headers: { "Content-Type": "application/json", Accept: "application/json", ...REFRESH_COOKIE_HEADERS },
+          body: JSON.stringify(legacy ? { refresh_token: legacy } : {}),
         });
         if (res.status === 401 || res.status === 400) {
           this.clear();

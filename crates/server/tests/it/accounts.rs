@@ -480,3 +480,144 @@ async fn signing_out_ends_the_sessions_access_tokens() {
         assert_eq!(me(s.url(), a2).await, 401, "{name}: after a restart");
     }
 }
+
+/// The `Set-Cookie` of `res` for the refresh cookie, and the token it carries.
+fn refresh_cookie(res: &reqwest::Response) -> (String, String) {
+    let line = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("playhouse_refresh="))
+        .expect("a refresh cookie")
+        .to_owned();
+    let token = line["playhouse_refresh=".len()..]
+        .split(';')
+        .next()
+        .expect("value")
+        .to_owned();
+    (line, token)
+}
+
+/// Browsers get the refresh token only as an `HttpOnly`, `Secure`, `SameSite=Strict` cookie scoped
+/// to the refresh route (never in a body a script could read); the cookie alone refreshes, a spent
+/// cookie is refused and deleted (and its family revoked, as for any reuse), and signing out with the
+/// access token ends the session and deletes the cookie.
+#[tokio::test]
+async fn browsers_keep_the_refresh_token_in_an_http_only_cookie() {
+    let (_, store) = backends().await.remove(0);
+    let s = start_with(config(), store).await;
+    let c = client();
+    let u = s.url();
+    let cookie_post = |path: &str, body: Value, cookie: Option<&str>| {
+        let mut req = c
+            .post(format!("{u}{path}"))
+            .header("X-Refresh-Cookie", "1")
+            .json(&body);
+        if let Some(token) = cookie {
+            req = req.header("Cookie", format!("other=1; playhouse_refresh={token}"));
+        }
+        req.send()
+    };
+
+    for (path, body) in [
+        ("/v1/auth/guest", json!({})),
+        (
+            "/v1/auth/register",
+            json!({"email": "jar@example.com", "password": "Analytical-1843", "display_name": "Jar"}),
+        ),
+        (
+            "/v1/auth/login",
+            json!({"email": "jar@example.com", "password": "Analytical-1843"}),
+        ),
+    ] {
+        let res = cookie_post(path, body, None).await.expect("sign in");
+        assert_eq!(res.status(), 200, "{path}");
+        let (line, token) = refresh_cookie(&res);
+        assert_eq!(token.len(), 64, "{line}");
+        for part in [
+            "Path=/v1/auth/refresh",
+            "HttpOnly",
+            "Secure",
+            "SameSite=Strict",
+            "Max-Age=2592000",
+        ] {
+            assert!(line.contains(part), "{path}: {line} lacks {part}");
+        }
+        let v: Value = res.json().await.expect("json");
+        assert!(
+            v.get("refresh_token").is_none(),
+            "{path}: token in the body: {v}"
+        );
+        assert!(v["access_token"].is_string());
+    }
+
+    // Signed in (the last answer's cookie): the cookie alone refreshes, and rotates.
+    let res = cookie_post(
+        "/v1/auth/login",
+        json!({"email": "jar@example.com", "password": "Analytical-1843"}),
+        None,
+    )
+    .await
+    .expect("login");
+    let (_, first) = refresh_cookie(&res);
+    let res = c
+        .post(format!("{u}/v1/auth/refresh"))
+        .header("Cookie", format!("playhouse_refresh={first}"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(res.status(), 200);
+    let (_, second) = refresh_cookie(&res);
+    assert_ne!(first, second);
+    let v: Value = res.json().await.expect("json");
+    assert!(v.get("refresh_token").is_none(), "{v}");
+    let access = v["access_token"].as_str().expect("access").to_owned();
+
+    // Signing out with the access token alone ends the session and deletes the cookie.
+    let res = c
+        .post(format!("{u}/v1/auth/logout"))
+        .bearer_auth(&access)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status(), 204);
+    let (line, token) = refresh_cookie(&res);
+    assert!(token.is_empty() && line.contains("Max-Age=0"), "{line}");
+    let me = c
+        .get(format!("{u}/v1/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), 401);
+    // The signed-out session's cookie no longer refreshes, and the answer deletes it.
+    let res = c
+        .post(format!("{u}/v1/auth/refresh"))
+        .header("Cookie", format!("playhouse_refresh={second}"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(res.status(), 401);
+    let (line, _) = refresh_cookie(&res);
+    assert!(line.contains("Max-Age=0"), "{line}");
+    // No token and no cookie; logout without a token or a session.
+    let res = c
+        .post(format!("{u}/v1/auth/refresh"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(res.status(), 401);
+    let res = c
+        .post(format!("{u}/v1/auth/logout"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status(), 401);
+    s.shutdown().await.expect("shutdown");
+}

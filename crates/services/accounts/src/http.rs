@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use api::token::{os_random, random_hex, token_hash};
 use api::{Auth, clock};
 use axum::routing::{get, post};
 
+use crate::cookie::{self, CookieMode};
 use crate::credentials as auth;
 use crate::throttle::LoginThrottle;
 
@@ -33,6 +36,8 @@ pub struct AccountsDeps {
     pub signup: Arc<dyn wallet::SignupGrant>,
     /// Failed-login counters.
     pub throttle: LoginThrottle,
+    /// `Secure` on the refresh cookie (`auth.refresh_cookie_secure`).
+    pub refresh_cookie_secure: bool,
 }
 
 /// Guest, registration, login, refresh, logout and `/v1/me`.
@@ -84,8 +89,10 @@ impl From<store::UserRecord> for UserView {
 pub struct AuthResponse {
     /// Short-lived HS256 JWT for `Authorization: Bearer`.
     pub access_token: String,
-    /// Opaque single-use refresh token.
-    pub refresh_token: String,
+    /// Opaque single-use refresh token; absent when it was set as the `playhouse_refresh` cookie
+    /// (requests with `X-Refresh-Cookie: 1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// Access token lifetime in seconds.
     pub expires_in: i64,
     /// Always `Bearer`.
@@ -120,8 +127,10 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    /// The refresh token from the last auth response.
-    pub refresh_token: String,
+    /// The refresh token from the last auth response. Absent (`{}`): refresh takes the
+    /// `playhouse_refresh` cookie, logout the bearer access token's session.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// `PATCH /v1/me`.
@@ -160,17 +169,40 @@ async fn issue(
         .await?;
     Ok(AuthResponse {
         access_token,
-        refresh_token,
+        refresh_token: Some(refresh_token),
         expires_in: state.auth.keys.access_ttl_secs,
         token_type: "Bearer",
         user: user.into(),
     })
 }
 
+/// The cookie mode a request asked for (`X-Refresh-Cookie: 1`), if it did.
+fn cookie_mode(state: &AccountsState, headers: &HeaderMap) -> Option<CookieMode> {
+    cookie::requested(headers).then_some(CookieMode {
+        secure: state.refresh_cookie_secure,
+    })
+}
+
+/// An auth answer: in cookie mode the refresh token moves from the body to the cookie.
+fn answer(state: &AccountsState, mut auth: AuthResponse, mode: Option<CookieMode>) -> Response {
+    let Some(mode) = mode else {
+        return Json(auth).into_response();
+    };
+    let token = auth.refresh_token.take().unwrap_or_default();
+    let mut res = Json(auth).into_response();
+    let ttl = u64::try_from(state.auth.keys.refresh_ttl_secs).unwrap_or(0);
+    res.headers_mut()
+        .append(header::SET_COOKIE, cookie::set(&token, ttl, mode));
+    res
+}
+
 /// Creates a guest account with a generated display name.
 #[utoipa::path(post, path = "/v1/auth/guest", tag = "auth", responses(
     (status = 200, body = AuthResponse), (status = 429, body = api::ErrorEnvelope)))]
-pub async fn guest(State(state): State<AccountsState>) -> Result<Json<AuthResponse>, ApiError> {
+pub async fn guest(
+    State(state): State<AccountsState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let mut r = [0u8; 12];
     os_random(&mut r)?;
     let words = [0, 4, 8].map(|i| u32::from_le_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]));
@@ -187,7 +219,8 @@ pub async fn guest(State(state): State<AccountsState>) -> Result<Json<AuthRespon
         .await?;
     tracing::info!(user_id = user.id, "guest account created");
     state.signup.grant_signup_logged(user.id).await;
-    Ok(Json(issue(&state, user, None).await?))
+    let auth = issue(&state, user, None).await?;
+    Ok(answer(&state, auth, cookie_mode(&state, &headers)))
 }
 
 /// Registers an account with email and password.
@@ -197,8 +230,9 @@ pub async fn guest(State(state): State<AccountsState>) -> Result<Json<AuthRespon
     (status = 409, body = api::ErrorEnvelope)))]
 pub async fn register(
     State(state): State<AccountsState>,
+    headers: HeaderMap,
     ValidJson(req): ValidJson<RegisterRequest>,
-) -> Result<Json<AuthResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let email = auth::normalize_email(&req.email)?;
     auth::check_password(&req.password)?;
     let display_name = auth::normalize_display_name(&req.display_name)?;
@@ -229,7 +263,8 @@ pub async fn register(
     };
     tracing::info!(user_id = user.id, "account registered");
     state.signup.grant_signup_logged(user.id).await;
-    Ok(Json(issue(&state, user, None).await?))
+    let auth = issue(&state, user, None).await?;
+    Ok(answer(&state, auth, cookie_mode(&state, &headers)))
 }
 
 /// Logs in with email and password.
@@ -239,8 +274,9 @@ pub async fn register(
 pub async fn login(
     State(state): State<AccountsState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ValidJson(req): ValidJson<LoginRequest>,
-) -> Result<Json<AuthResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     if req.password.len() > auth::PASSWORD_BYTES_MAX {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }
@@ -275,7 +311,8 @@ pub async fn login(
     match user {
         Some(user) if ok => {
             state.throttle.succeeded(attempt);
-            Ok(Json(issue(&state, user, None).await?))
+            let auth = issue(&state, user, None).await?;
+            Ok(answer(&state, auth, cookie_mode(&state, &headers)))
         }
         _ => Err(ApiError::new(ErrorCode::InvalidCredentials)),
     }
@@ -287,18 +324,49 @@ fn dummy_hash() -> &'static str {
 }
 
 /// Exchanges a refresh token for a new pair. A token can be used once; presenting a used or revoked
-/// token again is treated as theft and revokes every token of its family.
+/// token again is treated as theft and revokes every token of its family. The token comes from the
+/// body or, when the body has none, from the `playhouse_refresh` cookie (and the new one goes back
+/// the same way).
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
     (status = 200, body = AuthResponse), (status = 401, body = api::ErrorEnvelope)))]
 pub async fn refresh(
     State(state): State<AccountsState>,
+    headers: HeaderMap,
     ValidJson(req): ValidJson<RefreshRequest>,
-) -> Result<Json<AuthResponse>, ApiError> {
+) -> Response {
+    let from_cookie = req.refresh_token.is_none();
+    let mode = if from_cookie {
+        Some(CookieMode {
+            secure: state.refresh_cookie_secure,
+        })
+    } else {
+        cookie_mode(&state, &headers)
+    };
+    let token = req.refresh_token.or_else(|| cookie::token(&headers));
+    match refresh_pair(&state, token.as_deref()).await {
+        Ok(auth) => answer(&state, auth, mode),
+        Err(e) => {
+            let mut res = e.into_response();
+            if let Some(mode) = mode.filter(|_| from_cookie) {
+                // A dead cookie is of no further use: the browser drops it.
+                res.headers_mut()
+                    .append(header::SET_COOKIE, cookie::clear(mode));
+            }
+            res
+        }
+    }
+}
+
+async fn refresh_pair(
+    state: &AccountsState,
+    token: Option<&str>,
+) -> Result<AuthResponse, ApiError> {
     let invalid = || ApiError::unauthorized("The refresh token is invalid, expired or revoked.");
-    if req.refresh_token.is_empty() || req.refresh_token.len() > REFRESH_TOKEN_BYTES_MAX {
+    let token = token.unwrap_or_default();
+    if token.is_empty() || token.len() > REFRESH_TOKEN_BYTES_MAX {
         return Err(invalid());
     }
-    let hash = token_hash(&req.refresh_token);
+    let hash = token_hash(token);
     let record = match state.store.refresh_token_by_hash(&hash).await {
         Ok(r) => r,
         Err(e) if e.is_not_found() => return Err(invalid()),
@@ -331,33 +399,53 @@ pub async fn refresh(
         return Err(invalid());
     }
     let user = state.store.user_by_id(record.user_id).await?;
-    Ok(Json(issue(&state, user, Some(record.family_id)).await?))
+    issue(state, user, Some(record.family_id)).await
 }
 
-/// Revokes the refresh token's whole family (this device's session).
+/// Signs this device's session out: revokes the refresh-token family, named by the refresh token in
+/// the body or, with `{}`, by the bearer access token, and deletes the refresh cookie.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body = RefreshRequest, responses(
     (status = 204), (status = 401, body = api::ErrorEnvelope)))]
 pub async fn logout(
     State(state): State<AccountsState>,
+    headers: HeaderMap,
     ValidJson(req): ValidJson<RefreshRequest>,
-) -> Result<axum::http::StatusCode, ApiError> {
-    let hash = token_hash(&req.refresh_token);
-    match state.store.refresh_token_by_hash(&hash).await {
-        Ok(r) => {
-            let now_ms = clock::now_ms();
+) -> Result<Response, ApiError> {
+    let invalid = || ApiError::unauthorized("The refresh token is invalid, expired or revoked.");
+    let family = match req.refresh_token {
+        Some(token) => match state.store.refresh_token_by_hash(&token_hash(&token)).await {
+            Ok(r) => r.family_id,
+            Err(e) if e.is_not_found() => return Err(invalid()),
+            Err(e) => return Err(e.into()),
+        },
+        None => {
+            let token = api::extract::bearer_token(&headers).ok_or_else(|| {
+                ApiError::unauthorized("Sign out with the session's refresh token or access token.")
+            })?;
+            // Checked as any access token is (signature, expiry, not signed out already).
+            state.auth.authenticate(token).await?;
             state
-                .store
-                .revoke_token_family(&r.family_id, now_ms)
-                .await?;
-            // The access tokens of the session stop working now, not at their expiry.
-            state.auth.revoke_family(&r.family_id, now_ms / 1000);
-            Ok(axum::http::StatusCode::NO_CONTENT)
+                .auth
+                .keys
+                .verify_access(token)?
+                .family
+                .ok_or_else(|| {
+                    ApiError::unauthorized("This access token belongs to no sign-in session.")
+                })?
         }
-        Err(e) if e.is_not_found() => Err(ApiError::unauthorized(
-            "The refresh token is invalid, expired or revoked.",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    };
+    let now_ms = clock::now_ms();
+    state.store.revoke_token_family(&family, now_ms).await?;
+    // The access tokens of the session stop working now, not at their expiry.
+    state.auth.revoke_family(&family, now_ms / 1000);
+    let mut res = axum::http::StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie::clear(CookieMode {
+            secure: state.refresh_cookie_secure,
+        }),
+    );
+    Ok(res)
 }
 
 /// The signed-in account.

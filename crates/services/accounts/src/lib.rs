@@ -2,6 +2,7 @@
 //! a spent token revokes the family), and `/v1/me`. Passwords are kept only as Argon2id PHC strings
 //! and refresh tokens only as SHA-256 hashes.
 
+pub mod cookie;
 pub mod credentials;
 pub mod http;
 pub mod throttle;

@@ -28,6 +28,10 @@ pub struct AuthConfig {
     /// could register it first). A non-empty list stops the start with a message pointing to
     /// `playhouse admin grant EMAIL`.
     pub admin_emails: Vec<String>,
+    /// `Secure` on the browser's refresh cookie (`playhouse_refresh`). Browsers accept a secure
+    /// cookie over plain HTTP from `localhost` only: set `false` solely for a plain-HTTP server on
+    /// a private network (anywhere else, serve HTTPS).
+    pub refresh_cookie_secure: bool,
 }
 
 impl Default for AuthConfig {
@@ -37,6 +41,7 @@ impl Default for AuthConfig {
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
             admin_emails: Vec::new(),
+            refresh_cookie_secure: true,
         }
     }
 }
