@@ -3,6 +3,12 @@
 //! with no extra step. Without npm (or with `PLAYHOUSE_SKIP_WEB_BUILD` set) the build still succeeds:
 //! whatever `web/dist` holds is embedded, and with nothing there the server explains how to build it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a build script: a failure stops the build with its message"
+)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,6 +4,7 @@
 //! backend must pass. Nothing above this crate sees `sqlx` types: every failure is a [`StoreError`].
 
 mod common;
+#[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 mod error;
 pub mod games;
@@ -113,8 +114,9 @@ pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
     }
 }
 
-/// Helpers for tests in this and other crates: isolated databases.
-pub mod testing {
+/// Private PostgreSQL schemas: one per test, or per `playhouse bench` run, so concurrent runs never
+/// see each other's rows and never touch `public`.
+pub mod scratch {
     use std::str::FromStr;
     use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -123,22 +125,11 @@ pub mod testing {
 
     use crate::{PgStore, StoreResult};
 
-    /// A service-backed test that cannot run says so, or fails under CI (`CI` set to anything
-    /// but `false`), where every service is started and a silent skip would hide a lost test.
-    pub fn skip(what: &str) {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-        assert!(
-            !ci,
-            "{what} (CI is set: a service-backed test may not skip)"
-        );
-        eprintln!("{what}");
-    }
-
     /// Creates a new empty schema on the PostgreSQL server at `url` and returns a store whose
-    /// connections use it (`search_path`), so concurrent tests never see each other's rows.
+    /// connections use it (`search_path`), so concurrent runs never see each other's rows.
     ///
     /// Schemas are named `ph_test_<unix seconds>_<pid>_<n>_<nanos>`; schemas of earlier runs older than
-    /// [`TEST_SCHEMA_TTL_SECS`] are dropped here, so a shared test database does not grow forever.
+    /// [`SCHEMA_TTL_SECS`] are dropped here, so a shared database does not grow forever.
     pub async fn fresh_postgres(url: &str) -> StoreResult<PgStore> {
         static N: AtomicU64 = AtomicU64::new(0);
         let now_nanos = unix_nanos();
@@ -158,7 +149,7 @@ pub mod testing {
         for (name,) in old {
             let born = name.split('_').nth(2).and_then(|s| s.parse::<u64>().ok());
             let safe = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            if safe && born.is_some_and(|b| b + TEST_SCHEMA_TTL_SECS < now_secs) {
+            if safe && born.is_some_and(|b| b + SCHEMA_TTL_SECS < now_secs) {
                 // Another run may drop it at the same moment; either way it is gone.
                 let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
                     .execute(&mut conn)
@@ -170,6 +161,46 @@ pub mod testing {
             .await?;
         conn.close().await?;
         PgStore::connect_with(opts.options([("search_path", schema.as_str())])).await
+    }
+
+    /// Scratch schemas older than this are dropped by later runs.
+    pub const SCHEMA_TTL_SECS: u64 = 6 * 3600;
+
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the wall clock only names and expires scratch schemas"
+    )]
+    fn unix_nanos() -> u128 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    }
+}
+
+/// Helpers for tests in this and other crates (the `testing` feature, enabled by dev-dependencies
+/// only): isolated databases, the skip rule of service-backed tests, placeholder rows.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    pub use crate::scratch::fresh_postgres;
+
+    /// A service-backed test that cannot run says so, or fails under CI (`CI` set to anything
+    /// but `false`), where every service is started and a silent skip would hide a lost test.
+    pub fn skip(what: &str) {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+        assert!(
+            !ci,
+            "{what} (CI is set: a service-backed test may not skip)"
+        );
+        // Written straight to stderr, past the test harness's capture (which swallows
+        // `eprintln!` of passing tests), with the count so far in this test binary.
+        static SKIPPED: AtomicU64 = AtomicU64::new(0);
+        let n = SKIPPED.fetch_add(1, Ordering::Relaxed) + 1;
+        let line =
+            format!("playhouse tests: SKIPPED service-backed test #{n} of this binary: {what}\n");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     }
 
     /// An instant-game bet row with placeholder text, for tests of the writes that carry them.
@@ -196,19 +227,5 @@ pub mod testing {
             updated_at_ms: 1,
             server_seed: None,
         }
-    }
-
-    /// Test schemas older than this are dropped by later runs.
-    pub const TEST_SCHEMA_TTL_SECS: u64 = 6 * 3600;
-
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "test helper: the wall clock only names and expires test schemas"
-    )]
-    fn unix_nanos() -> u128 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
     }
 }

@@ -1,5 +1,11 @@
 //! Throughput of instant-game settlement through `casino::play` (stream + mapping + payout).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed step stops it with its message"
+)]
+
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 use serde_json::json;
 

@@ -52,6 +52,10 @@ impl Ratio {
 
     /// Exact sum. Denominators are cross-cancelled first; overflow is a broken invariant
     /// (every distribution here has a denominator far below `2^64`).
+    #[allow(
+        clippy::expect_used,
+        reason = "a broken invariant: every distribution here has a denominator far below 2^64"
+    )]
     pub fn plus(self, other: Ratio) -> Ratio {
         let g = gcd(self.den, other.den);
         let den = (self.den / g)
@@ -72,6 +76,10 @@ impl Ratio {
     }
 
     /// Exact product, cross-cancelled before multiplying.
+    #[allow(
+        clippy::expect_used,
+        reason = "a broken invariant: every distribution here has a denominator far below 2^64"
+    )]
     pub fn times(self, other: Ratio) -> Ratio {
         let g1 = gcd(self.num, other.den).max(1);
         let g2 = gcd(other.num, self.den).max(1);

@@ -1,5 +1,11 @@
 //! Throughput of the byte stream: dice outcomes per second from one seed pair, and raw bytes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed step stops it with its message"
+)]
+
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 
 const SERVER: &str = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159";

@@ -42,6 +42,10 @@ impl CrashPoint {
 }
 
 /// The first four bytes of `HMAC_SHA256(key = game hash ASCII, message = salt ASCII)`, big-endian.
+#[allow(
+    clippy::expect_used,
+    reason = "HMAC accepts keys of any length (long keys are hashed first)"
+)]
 pub fn crash_u32(game_hash: &str, salt: &str) -> u32 {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(game_hash.as_bytes())
         .expect("hmac accepts keys of any length");

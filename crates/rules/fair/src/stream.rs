@@ -213,6 +213,10 @@ pub fn unbiased_zone(n: u32) -> u64 {
     full - full % u64::from(n.max(1))
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "HMAC accepts keys of any length (long keys are hashed first): this cannot fail"
+)]
 fn keyed(key: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of every length (long keys are hashed first): this cannot fail.
     <HmacSha256 as Mac>::new_from_slice(key).expect("hmac accepts keys of any length")

@@ -1,6 +1,12 @@
 //! Criterion benchmarks of legal-move generation for a 27-card hand holding both wilds (leading), the
 //! canonical list, the compact list, and one complete greedy self-play match.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed step stops it with its message"
+)]
+
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use guandan::bots::{Bot, GreedyBot};
 use guandan::movegen::{canonical, compact_moves, plays};

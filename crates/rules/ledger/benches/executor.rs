@@ -4,6 +4,12 @@
 //! writes to a `MemoryLedger`; `prefetch_and_execute`: the database-backend path, building a
 //! `Snapshot` of the rows a batch names and executing over it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed step stops it with its message"
+)]
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ledger::cli::{BenchArgs, bench_workload};
 use ledger::exec;

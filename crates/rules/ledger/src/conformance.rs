@@ -5,6 +5,12 @@
 //! from their own test binaries, under whatever async runtime they use. A failing case panics with
 //! the case name and the first mismatch.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test suite (compiled with the `testing` feature only): a failed step fails the test"
+)]
+
 use std::future::Future;
 
 use crate::memory::MemoryLedger;

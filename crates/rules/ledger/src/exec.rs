@@ -868,6 +868,10 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
         R::Ok
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "a stored pending transfer always has its accounts and status row (the executor wrote them together)"
+    )]
     fn post_or_void(&mut self, t: &Transfer, ts: Timestamp) -> CreateTransferResult {
         use CreateTransferResult as R;
         use TransferFlags as F;
@@ -999,6 +1003,10 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
         R::Ok
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "expiry candidates are stored pending transfers with a timeout, whose accounts exist"
+    )]
     fn expire(&mut self, id: TransferId, now: Timestamp, ts: Timestamp) {
         let p = self.transfer(id).expect("expiry candidate exists");
         assert_eq!(
@@ -1032,6 +1040,10 @@ impl<'s, S: LedgerRead + ?Sized> Overlay<'s, S> {
         self.put_account(cr);
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "a stored post or void always names a stored pending transfer"
+    )]
     fn transfer_exists(&self, t: &Transfer, e: &Transfer) -> CreateTransferResult {
         use CreateTransferResult as R;
         if t.flags != e.flags {

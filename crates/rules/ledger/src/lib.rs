@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub mod cli;
+#[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 pub mod currency;
 pub mod exec;

@@ -3,6 +3,12 @@
 //! `cargo bench -p slots --bench fixed_work [CASE-SUBSTRING]` (or the binary from `--no-run`); with an
 //! argument only the cases whose name contains it run, so `time` measures that case alone.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed step stops it with its message"
+)]
+
 use std::time::Instant;
 
 use slots::{SimStats, analyze, parse_game, simulate_shard};

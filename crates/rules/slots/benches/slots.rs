@@ -2,6 +2,12 @@
 //! 10-line game with retriggering free spins (Dolphin's Pearl fixture), and simulation of 5×3 10-line
 //! rounds. Run with `cargo bench -p slots`; figures go to docs/benchmarks.md.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed step stops it with its message"
+)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use slots::{Simulator, analyze, parse_game};
 

@@ -28,6 +28,10 @@ pub(crate) struct Rules {
 }
 
 impl Rules {
+    #[allow(
+        clippy::expect_used,
+        reason = "validated games have fewer symbols and window cells than a u8 holds"
+    )]
     pub fn new(game: &Game) -> Self {
         let wild = game.symbols.iter().map(|s| s.wild).collect();
         let wild_mult = game.symbols.iter().map(|s| s.wild_multiplier).collect();

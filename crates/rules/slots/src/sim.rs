@@ -152,6 +152,10 @@ pub struct Simulator<'g> {
 }
 
 impl<'g> Simulator<'g> {
+    #[allow(
+        clippy::expect_used,
+        reason = "validated games have fewer symbols and window cells than a u8 holds"
+    )]
     pub fn new(game: &'g Game) -> Self {
         let rows = game.rows;
         let scatters = game.counted_scatters();

@@ -1,5 +1,11 @@
 //! Server integration tests: each starts the real server on `127.0.0.1:0` and talks HTTP to it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed step fails the test with its message"
+)]
+
 mod accounts;
 mod cli;
 mod crash;

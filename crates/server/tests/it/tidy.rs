@@ -191,3 +191,150 @@ fn the_server_stays_a_composition_root() {
          belongs in a service crate"
     );
 }
+
+/// Every crate's manifest, the server's included: (folder, parsed manifest).
+fn all_manifests() -> Vec<(PathBuf, toml::Table)> {
+    let mut out = Vec::new();
+    let mut folders = vec![crates_dir().join("server")];
+    for layer in ["rules", "adapters", "services", "tools"] {
+        for entry in std::fs::read_dir(crates_dir().join(layer)).expect("layer folder") {
+            folders.push(entry.expect("entry").path());
+        }
+    }
+    for path in folders {
+        let manifest = path.join("Cargo.toml");
+        if manifest.is_file() {
+            let text = std::fs::read_to_string(&manifest).expect("read manifest");
+            out.push((path, text.parse().expect("manifest is TOML")));
+        }
+    }
+    out
+}
+
+/// The Rust files under `dir`, recursively, with their text.
+fn rust_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read source");
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+/// Every crate inherits the workspace's lints (`unwrap_used`, `expect_used`, `unsafe_code`, …)
+/// instead of keeping a copy that drifts.
+#[test]
+fn every_crate_inherits_the_workspace_lints() {
+    for (path, doc) in all_manifests() {
+        let inherits = doc
+            .get("lints")
+            .and_then(|l| l.get("workspace"))
+            .and_then(toml::Value::as_bool);
+        assert_eq!(
+            inherits,
+            Some(true),
+            "{} must say `[lints] workspace = true`",
+            path.display()
+        );
+    }
+}
+
+/// `unsafe` appears in one audited place only: the SQLite busy handler of `store::sqlite`.
+#[test]
+fn unsafe_code_stays_in_its_one_audited_place() {
+    let allowed = crates_dir().join("adapters/store/src/sqlite.rs");
+    for (path, _) in all_manifests() {
+        for (file, text) in rust_files(&path.join("src")) {
+            let uses = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .filter(|l| {
+                    l.contains("unsafe {") || l.contains("unsafe fn") || l.contains("unsafe impl")
+                })
+                .count();
+            if file == allowed {
+                assert_eq!(
+                    uses,
+                    1,
+                    "the one audited unsafe block in {}",
+                    file.display()
+                );
+            } else {
+                assert_eq!(uses, 0, "unsafe code in {}", file.display());
+            }
+        }
+    }
+}
+
+/// The services read the wall clock and `std` instants only in `api::clock` (clippy's
+/// `disallowed_methods` enforces the same; this test also keeps the allowance from spreading): no
+/// other source file of a service, adapter or the server may allow `disallowed_methods`, except
+/// the store's scratch schemas, named after the wall clock. `tokio::time::Instant::now` (timers of
+/// the tables service) is tokio's clock, which tests can pause.
+#[test]
+fn the_clock_is_read_in_one_module() {
+    let allowed = [
+        crates_dir().join("services/api/src/clock.rs"),
+        crates_dir().join("adapters/store/src/lib.rs"),
+    ];
+    for (path, _) in all_manifests() {
+        for (file, text) in rust_files(&path.join("src")) {
+            let reads =
+                text.contains("SystemTime::now") || text.contains("std::time::Instant::now");
+            let allows = text.contains("clippy::disallowed_methods");
+            if allowed.contains(&file) {
+                continue;
+            }
+            assert!(
+                !(reads || allows),
+                "{} reads the clock outside api::clock",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Test-only code (the store's conformance suite and `testing` helpers, the ledger's suite) is
+/// compiled only with the `testing` feature, which only dev-dependencies enable.
+#[test]
+fn test_only_code_stays_out_of_the_server() {
+    for (path, doc) in all_manifests() {
+        let enables = |table: &str| {
+            doc.get(table)
+                .and_then(toml::Value::as_table)
+                .into_iter()
+                .flat_map(|t| t.iter())
+                .filter(|(name, _)| *name == "store" || *name == "ledger")
+                .any(|(_, spec)| {
+                    spec.get("features")
+                        .and_then(toml::Value::as_array)
+                        .is_some_and(|f| f.iter().any(|v| v.as_str() == Some("testing")))
+                })
+        };
+        assert!(
+            !enables("dependencies"),
+            "{} enables `testing` in a normal dependency",
+            path.display()
+        );
+    }
+    for (file, feature) in [
+        ("adapters/store/src/lib.rs", "pub mod conformance;"),
+        ("adapters/store/src/lib.rs", "pub mod testing {"),
+        ("rules/ledger/src/lib.rs", "pub mod conformance;"),
+    ] {
+        let text = std::fs::read_to_string(crates_dir().join(file)).expect("read");
+        let gated = format!("#[cfg(any(test, feature = \"testing\"))]\n{feature}");
+        assert!(
+            text.contains(&gated),
+            "{file}: `{feature}` must be behind the testing feature"
+        );
+    }
+}

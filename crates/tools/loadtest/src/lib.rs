@@ -109,6 +109,10 @@ impl Default for Latencies {
 
 impl Latencies {
     /// An empty histogram.
+    #[allow(
+        clippy::expect_used,
+        reason = "the histogram bounds are constants within its limits"
+    )]
     pub fn new() -> Latencies {
         Latencies {
             // Bounds are constants within the histogram's limits, so this cannot fail.

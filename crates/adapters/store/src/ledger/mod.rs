@@ -1432,7 +1432,7 @@ pub struct PgScratch {
 impl PgScratch {
     /// Creates the schema on the server at `url` and migrates it.
     pub async fn create(url: &str) -> StoreResult<Self> {
-        let store = crate::testing::fresh_postgres(url).await?;
+        let store = crate::scratch::fresh_postgres(url).await?;
         let (schema,): (String,) = sqlx::query_as("SELECT current_schema()")
             .fetch_one(store.pool())
             .await?;

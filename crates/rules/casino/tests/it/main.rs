@@ -1,5 +1,11 @@
 //! Integration tests of the casino crate: published vectors, exact RTPs, chi-square, rounds.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed step fails the test with its message"
+)]
+
 mod chisq;
 mod cli;
 mod payouts;

@@ -1,5 +1,11 @@
 //! Integration tests of the fair crate: published vectors, seed lifecycle, mappings, properties.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed step fails the test with its message"
+)]
+
 mod crash;
 mod mapping;
 mod seeds;

@@ -1,5 +1,11 @@
 //! The guandan integration tests: one binary, one module per area, with shared text helpers.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed step fails the test with its message"
+)]
+
 mod cli;
 mod combos;
 mod game;

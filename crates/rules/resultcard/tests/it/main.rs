@@ -1,6 +1,12 @@
 //! Result card tests: the bytes are a valid PNG of the promised size, identical for identical input, and
 //! no name (Chinese, emoji, control characters, very long) makes rendering fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed step fails the test with its message"
+)]
+
 use proptest::prelude::*;
 use resultcard::{Card, HEIGHT, Player, WIDTH, render};
 

@@ -1,5 +1,11 @@
 //! Integration tests of the slot engine: one binary, one module per area.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed step fails the test with its message"
+)]
+
 mod cli;
 mod eval;
 mod exact;
