@@ -248,6 +248,43 @@ pub fn parse_game(yaml: &str) -> Result<Game, GameError> {
 }
 
 fn validate(raw: RawGame) -> Result<Game, GameError> {
+    check_shape(&raw)?;
+    let (reels, rows) = (raw.reels, raw.rows);
+    let symbols = validate_symbols(raw.symbols)?;
+    let layout = validate_layout(raw.lines, raw.ways, reels, rows)?;
+    let cost = validate_cost(&layout, raw.cost)?;
+    let pays = validate_pays(&raw.pays, &symbols, &layout, reels)?;
+    let scatter_pays = validate_scatter_pays(&raw.scatter_pays, &symbols, reels, rows)?;
+    let reel_sets = validate_reel_sets(&raw.reel_sets, &symbols, reels)?;
+    let free_spins = raw
+        .free_spins
+        .map(|f| validate_free_spins(f, &symbols, &reel_sets, reels, rows))
+        .transpose()?;
+    let mystery = raw
+        .mystery
+        .map(|m| validate_mystery(m, &symbols, &pays, reels, rows))
+        .transpose()?;
+    let game = Game {
+        name: raw.name,
+        description: raw.description,
+        reels,
+        rows,
+        symbols,
+        layout,
+        cost,
+        pays,
+        scatter_pays,
+        free_spins,
+        mystery,
+        max_win: raw.max_win,
+        reel_sets,
+    };
+    check_whole(&game)?;
+    Ok(game)
+}
+
+/// The name, and the window's size.
+fn check_shape(raw: &RawGame) -> Result<(), GameError> {
     if raw.name.trim().is_empty() {
         return Err(GameError::new("name", "must not be empty"));
     }
@@ -263,19 +300,20 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
             format!("must be between 1 and {ROWS_MAX}"),
         ));
     }
-    let reels = raw.reels;
-    let rows = raw.rows;
+    Ok(())
+}
 
-    // Symbols.
-    if raw.symbols.is_empty() || raw.symbols.len() > SYMBOLS_MAX {
+/// The symbols: named, unique, never both wild and scatter, wild multipliers in range.
+fn validate_symbols(raw_symbols: Vec<RawSymbol>) -> Result<Vec<Symbol>, GameError> {
+    if raw_symbols.is_empty() || raw_symbols.len() > SYMBOLS_MAX {
         return Err(GameError::new(
             "symbols",
             format!("must list between 1 and {SYMBOLS_MAX} symbols"),
         ));
     }
-    let mut symbols = Vec::with_capacity(raw.symbols.len());
+    let mut symbols = Vec::with_capacity(raw_symbols.len());
     let mut seen = BTreeSet::new();
-    for (i, s) in raw.symbols.into_iter().enumerate() {
+    for (i, s) in raw_symbols.into_iter().enumerate() {
         let key = format!("symbols[{i}]");
         if s.name.trim().is_empty() {
             return Err(GameError::new(format!("{key}.name"), "must not be empty"));
@@ -312,15 +350,25 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
             scatter: s.scatter,
         });
     }
-    let index_of = |key: &str, name: &str| -> Result<usize, GameError> {
-        symbols
-            .iter()
-            .position(|s| s.name == name)
-            .ok_or_else(|| GameError::new(key, format!("unknown symbol `{name}`")))
-    };
+    Ok(symbols)
+}
 
-    // Layout and cost.
-    let layout = match (raw.lines, raw.ways) {
+/// The index of the symbol `name`, or an error at `key`.
+fn index_of(symbols: &[Symbol], key: &str, name: &str) -> Result<usize, GameError> {
+    symbols
+        .iter()
+        .position(|s| s.name == name)
+        .ok_or_else(|| GameError::new(key, format!("unknown symbol `{name}`")))
+}
+
+/// Paylines (one row per reel, inside the window) or ways, never both.
+fn validate_layout(
+    lines: Option<Vec<Vec<usize>>>,
+    ways: bool,
+    reels: usize,
+    rows: usize,
+) -> Result<Layout, GameError> {
+    Ok(match (lines, ways) {
         (Some(_), true) => {
             return Err(GameError::new(
                 "ways",
@@ -357,8 +405,12 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
             }
             Layout::Lines(lines)
         }
-    };
-    let cost = match (&layout, raw.cost) {
+    })
+}
+
+/// The total bet in line bets: given, or the number of lines.
+fn validate_cost(layout: &Layout, cost: Option<u64>) -> Result<u64, GameError> {
+    Ok(match (layout, cost) {
         (Layout::Ways, None) => {
             return Err(GameError::new(
                 "cost",
@@ -373,20 +425,27 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
         }
         (_, Some(c)) => c,
         (Layout::Lines(lines), None) => lines.len() as u64,
-    };
+    })
+}
 
-    // Pays.
+/// Line or way pays: one entry per reel, for symbols that may pay on lines.
+fn validate_pays(
+    raw_pays: &BTreeMap<String, Vec<u64>>,
+    symbols: &[Symbol],
+    layout: &Layout,
+    reels: usize,
+) -> Result<Vec<Vec<u64>>, GameError> {
     let mut pays = vec![Vec::new(); symbols.len()];
-    for (name, table) in &raw.pays {
+    for (name, table) in raw_pays {
         let key = format!("pays.{name}");
-        let s = index_of(&key, name)?;
+        let s = index_of(symbols, &key, name)?;
         if symbols[s].scatter {
             return Err(GameError::new(
                 key,
                 "scatters pay through `scatter_pays`, not line pays",
             ));
         }
-        if symbols[s].wild && layout == Layout::Ways {
+        if symbols[s].wild && *layout == Layout::Ways {
             return Err(GameError::new(
                 key,
                 "wild symbols have no pays of their own in ways games",
@@ -409,10 +468,20 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
             *p = vec![0; reels];
         }
     }
+    Ok(pays)
+}
+
+/// Scatter pays, for scatter symbols only, by count anywhere in the window.
+fn validate_scatter_pays(
+    raw_pays: &BTreeMap<String, Vec<u64>>,
+    symbols: &[Symbol],
+    reels: usize,
+    rows: usize,
+) -> Result<Vec<Vec<u64>>, GameError> {
     let mut scatter_pays = vec![Vec::new(); symbols.len()];
-    for (name, table) in &raw.scatter_pays {
+    for (name, table) in raw_pays {
         let key = format!("scatter_pays.{name}");
-        let s = index_of(&key, name)?;
+        let s = index_of(symbols, &key, name)?;
         if !symbols[s].scatter {
             return Err(GameError::new(
                 key,
@@ -429,14 +498,22 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
         scatter_pays[s] = table.clone();
     }
 
-    // Reel sets.
-    if raw.reel_sets.is_empty() {
+    Ok(scatter_pays)
+}
+
+/// The reel sets: `base` first, then the others in name order; one strip per reel of known symbols.
+fn validate_reel_sets(
+    raw_sets: &BTreeMap<String, Vec<Vec<String>>>,
+    symbols: &[Symbol],
+    reels: usize,
+) -> Result<Vec<ReelSet>, GameError> {
+    if raw_sets.is_empty() {
         return Err(GameError::new(
             "reel_sets",
             "must define at least the `base` set",
         ));
     }
-    if !raw.reel_sets.contains_key("base") {
+    if !raw_sets.contains_key("base") {
         return Err(GameError::new(
             "reel_sets.base",
             "missing: the base game's reel set is required",
@@ -444,10 +521,10 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
     }
     let mut reel_sets = Vec::new();
     // Base first, then the others in name order, so indices are stable.
-    let mut names: Vec<&String> = raw.reel_sets.keys().collect();
+    let mut names: Vec<&String> = raw_sets.keys().collect();
     names.sort_by_key(|n| (n.as_str() != "base", n.as_str()));
     for name in names {
-        let strips_raw = &raw.reel_sets[name];
+        let strips_raw = &raw_sets[name];
         let key = format!("reel_sets.{name}");
         if strips_raw.len() != reels {
             return Err(GameError::new(
@@ -468,7 +545,7 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
             }
             let mut out = Vec::with_capacity(strip.len());
             for (p, sym) in strip.iter().enumerate() {
-                let s = index_of(&format!("{key}[{r}][{p}]"), sym)?;
+                let s = index_of(symbols, &format!("{key}[{r}][{p}]"), sym)?;
                 out.push(u8::try_from(s).map_err(|_| GameError::new(&key, "too many symbols"))?);
             }
             strips.push(out);
@@ -479,122 +556,136 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
         });
     }
 
-    // Free spins.
-    let free_spins = match raw.free_spins {
-        None => None,
-        Some(f) => {
-            let symbol = index_of("free_spins.trigger.symbol", &f.trigger.symbol)?;
-            if !symbols[symbol].scatter {
-                return Err(GameError::new(
-                    "free_spins.trigger.symbol",
-                    "the trigger symbol must be a scatter",
-                ));
-            }
-            if f.trigger.awards.is_empty() || f.trigger.awards.len() > reels * rows {
-                return Err(GameError::new(
-                    "free_spins.trigger.awards",
-                    format!("must have between 1 and {} entries", reels * rows),
-                ));
-            }
-            if f.trigger.awards.iter().any(|&a| a > FREE_SPINS_AWARD_MAX) {
-                return Err(GameError::new(
-                    "free_spins.trigger.awards",
-                    format!("an award exceeds {FREE_SPINS_AWARD_MAX} spins"),
-                ));
-            }
-            if f.trigger.awards.iter().all(|&a| a == 0) {
-                return Err(GameError::new(
-                    "free_spins.trigger.awards",
-                    "no count awards any spins",
-                ));
-            }
-            let multiplier = f.multiplier.unwrap_or(1);
-            if multiplier == 0 || multiplier > MULTIPLIER_MAX {
-                return Err(GameError::new(
-                    "free_spins.multiplier",
-                    format!("must be between 1 and {MULTIPLIER_MAX}"),
-                ));
-            }
-            let set_name = f.reels.unwrap_or_else(|| "base".to_owned());
-            let reel_set = reel_sets
-                .iter()
-                .position(|s| s.name == set_name)
-                .ok_or_else(|| {
-                    GameError::new("free_spins.reels", format!("unknown reel set `{set_name}`"))
-                })?;
-            Some(FreeSpins {
-                symbol,
-                awards: f.trigger.awards,
-                multiplier,
-                retrigger: f.retrigger,
-                reel_set,
-            })
-        }
-    };
+    Ok(reel_sets)
+}
 
-    // Mystery.
-    let mystery = match raw.mystery {
-        None => None,
-        Some(m) => {
-            let symbol = index_of("mystery.symbol", &m.symbol)?;
-            if symbols[symbol].wild || symbols[symbol].scatter {
-                return Err(GameError::new(
-                    "mystery.symbol",
-                    "a mystery symbol cannot be wild or scatter",
-                ));
-            }
-            if pays[symbol].iter().any(|&p| p > 0) {
-                return Err(GameError::new(
-                    format!("pays.{}", m.symbol),
-                    "a mystery symbol has no pays of its own",
-                ));
-            }
-            if m.min_count == 0 || m.min_count as usize > reels * rows {
-                return Err(GameError::new(
-                    "mystery.min_count",
-                    format!("must be between 1 and {}", reels * rows),
-                ));
-            }
-            if m.becomes.is_empty() {
-                return Err(GameError::new(
-                    "mystery.becomes",
-                    "must list at least one symbol",
-                ));
-            }
-            let mut weights = Vec::new();
-            let mut weight_total: u64 = 0;
-            for (name, &w) in &m.becomes {
-                let key = format!("mystery.becomes.{name}");
-                let s = index_of(&key, name)?;
-                if s == symbol {
-                    return Err(GameError::new(
-                        key,
-                        "the mystery symbol cannot become itself",
-                    ));
-                }
-                if w == 0 {
-                    return Err(GameError::new(key, "weight must be positive"));
-                }
-                weight_total = weight_total.saturating_add(w);
-                weights.push((s, w));
-            }
-            if weight_total > MYSTERY_WEIGHT_TOTAL_MAX {
-                return Err(GameError::new(
-                    "mystery.becomes",
-                    format!("weights total more than {MYSTERY_WEIGHT_TOTAL_MAX}"),
-                ));
-            }
-            weights.sort_unstable();
-            Some(Mystery {
-                symbol,
-                min_count: m.min_count,
-                weights,
-                weight_total,
-            })
-        }
-    };
+/// The free-spin feature: a scatter trigger, awards in range, a multiplier, a known reel set.
+fn validate_free_spins(
+    f: RawFreeSpins,
+    symbols: &[Symbol],
+    reel_sets: &[ReelSet],
+    reels: usize,
+    rows: usize,
+) -> Result<FreeSpins, GameError> {
+    let symbol = index_of(symbols, "free_spins.trigger.symbol", &f.trigger.symbol)?;
+    if !symbols[symbol].scatter {
+        return Err(GameError::new(
+            "free_spins.trigger.symbol",
+            "the trigger symbol must be a scatter",
+        ));
+    }
+    if f.trigger.awards.is_empty() || f.trigger.awards.len() > reels * rows {
+        return Err(GameError::new(
+            "free_spins.trigger.awards",
+            format!("must have between 1 and {} entries", reels * rows),
+        ));
+    }
+    if f.trigger.awards.iter().any(|&a| a > FREE_SPINS_AWARD_MAX) {
+        return Err(GameError::new(
+            "free_spins.trigger.awards",
+            format!("an award exceeds {FREE_SPINS_AWARD_MAX} spins"),
+        ));
+    }
+    if f.trigger.awards.iter().all(|&a| a == 0) {
+        return Err(GameError::new(
+            "free_spins.trigger.awards",
+            "no count awards any spins",
+        ));
+    }
+    let multiplier = f.multiplier.unwrap_or(1);
+    if multiplier == 0 || multiplier > MULTIPLIER_MAX {
+        return Err(GameError::new(
+            "free_spins.multiplier",
+            format!("must be between 1 and {MULTIPLIER_MAX}"),
+        ));
+    }
+    let set_name = f.reels.unwrap_or_else(|| "base".to_owned());
+    let reel_set = reel_sets
+        .iter()
+        .position(|s| s.name == set_name)
+        .ok_or_else(|| {
+            GameError::new("free_spins.reels", format!("unknown reel set `{set_name}`"))
+        })?;
+    Ok(FreeSpins {
+        symbol,
+        awards: f.trigger.awards,
+        multiplier,
+        retrigger: f.retrigger,
+        reel_set,
+    })
+}
 
-    if let Some(m) = raw.max_win
+/// The mystery symbol: neither wild nor scatter, no pays of its own, what it becomes and how often.
+fn validate_mystery(
+    m: RawMystery,
+    symbols: &[Symbol],
+    pays: &[Vec<u64>],
+    reels: usize,
+    rows: usize,
+) -> Result<Mystery, GameError> {
+    let symbol = index_of(symbols, "mystery.symbol", &m.symbol)?;
+    if symbols[symbol].wild || symbols[symbol].scatter {
+        return Err(GameError::new(
+            "mystery.symbol",
+            "a mystery symbol cannot be wild or scatter",
+        ));
+    }
+    if pays[symbol].iter().any(|&p| p > 0) {
+        return Err(GameError::new(
+            format!("pays.{}", m.symbol),
+            "a mystery symbol has no pays of its own",
+        ));
+    }
+    if m.min_count == 0 || m.min_count as usize > reels * rows {
+        return Err(GameError::new(
+            "mystery.min_count",
+            format!("must be between 1 and {}", reels * rows),
+        ));
+    }
+    if m.becomes.is_empty() {
+        return Err(GameError::new(
+            "mystery.becomes",
+            "must list at least one symbol",
+        ));
+    }
+    let mut weights = Vec::new();
+    let mut weight_total: u64 = 0;
+    for (name, &w) in &m.becomes {
+        let key = format!("mystery.becomes.{name}");
+        let s = index_of(symbols, &key, name)?;
+        if s == symbol {
+            return Err(GameError::new(
+                key,
+                "the mystery symbol cannot become itself",
+            ));
+        }
+        if w == 0 {
+            return Err(GameError::new(key, "weight must be positive"));
+        }
+        weight_total = weight_total.saturating_add(w);
+        weights.push((s, w));
+    }
+    if weight_total > MYSTERY_WEIGHT_TOTAL_MAX {
+        return Err(GameError::new(
+            "mystery.becomes",
+            format!("weights total more than {MYSTERY_WEIGHT_TOTAL_MAX}"),
+        ));
+    }
+    weights.sort_unstable();
+    Ok(Mystery {
+        symbol,
+        min_count: m.min_count,
+        weights,
+        weight_total,
+    })
+}
+
+/// The checks over the whole game: the win cap in range, every reel set used, retriggers that end,
+/// and one spin's largest win within what the evaluator supports.
+fn check_whole(game: &Game) -> Result<(), GameError> {
+    let (reels, rows, reel_sets) = (game.reels, game.rows, &game.reel_sets);
+    let (free_spins, mystery) = (&game.free_spins, &game.mystery);
+    if let Some(m) = game.max_win
         && (m == 0 || m > PAY_MAX)
     {
         return Err(GameError::new(
@@ -636,13 +727,13 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
     }
 
     let bound = spin_win_bound(
-        &symbols,
-        &layout,
+        &game.symbols,
+        &game.layout,
         rows,
         reels,
-        cost,
-        &pays,
-        &scatter_pays,
+        game.cost,
+        &game.pays,
+        &game.scatter_pays,
         free_spins.as_ref(),
     );
     if bound > SPIN_WIN_UNITS_MAX {
@@ -654,21 +745,7 @@ fn validate(raw: RawGame) -> Result<Game, GameError> {
         ));
     }
 
-    Ok(Game {
-        name: raw.name,
-        description: raw.description,
-        reels,
-        rows,
-        symbols,
-        layout,
-        cost,
-        pays,
-        scatter_pays,
-        free_spins,
-        mystery,
-        max_win: raw.max_win,
-        reel_sets,
-    })
+    Ok(())
 }
 
 /// An upper bound of one spin's win in line bets (every line or way at the largest pay and multiplier,

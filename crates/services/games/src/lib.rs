@@ -560,58 +560,48 @@ pub async fn place_bet(
     {
         return Ok(response);
     }
-    let placed = place_locked(
+    let bet = BetContext {
         state,
         user_id,
-        &req,
+        req: &req,
         kind,
-        &hash,
-        &mut p,
-        wallet.as_ref(),
+        hash: &hash,
+        wallet: wallet.as_ref(),
         now_ms,
-    )
-    .await;
+    };
+    let placed = place_locked(&bet, &mut p).await;
     match (placed, key) {
         (Err(e), Some(key)) if atomic => Ok(prior(key).await?.ok_or(e)?),
         (placed, _) => placed,
     }
 }
 
-/// [`place_bet`] once the player is locked and the key known to be fresh (or, where the row
-/// commits with the money, left to the database to check).
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one caller, the bet's already-resolved context"
-)]
-async fn place_locked(
-    state: &GamesState,
+/// What one bet is placed with, resolved before the player is locked.
+struct BetContext<'a> {
+    state: &'a GamesState,
     user_id: i64,
-    req: &BetRequest,
+    req: &'a BetRequest,
     kind: GameKind,
-    hash: &str,
-    p: &mut Player,
-    wallet: &dyn wallet::GameWallet,
+    /// [`request_hash`] of the request (an idempotency key's retry must match it).
+    hash: &'a str,
+    wallet: &'a dyn wallet::GameWallet,
     now_ms: i64,
-) -> Result<Value, ApiError> {
-    let games = &state.games;
-    check_limits(state, user_id, p, &req.currency, req.amount, now_ms).await?;
-    if kind == GameKind::Round
-        && state
-            .store
-            .open_rounds(user_id)
-            .await?
-            .iter()
-            .any(|r| r.game == req.game)
-    {
-        return Err(ApiError::with_message(
-            ErrorCode::RoundOpen,
-            format!("A {} round is already open; finish it first.", req.game),
-        ));
-    }
-    if p.display_name.is_none() {
-        p.display_name = Some(state.store.user_by_id(user_id).await?.display_name);
-    }
-    ensure_pair(state, user_id, p).await?;
+}
+
+/// The money of a bet, once it moved.
+struct Moved {
+    /// The player's balance after it, when the wallet tells.
+    balance: Option<u64>,
+    /// The round of a multi-step game.
+    round: Option<RoundRecord>,
+    /// Whether the row is already stored (the internal wallet stores it with the money).
+    stored: bool,
+}
+
+/// [`place_bet`] once the player is locked and the key known to be fresh (or, where the row
+/// commits with the money, left to the database to check): admit, draw, move the money, record.
+async fn place_locked(bet: &BetContext<'_>, p: &mut Player) -> Result<Value, ApiError> {
+    admit(bet, p).await?;
     let (pair, _) = p
         .pair
         .as_ref()
@@ -624,23 +614,50 @@ async fn place_locked(
         seeds.client_seed.as_str(),
         seeds.nonce,
     );
-    let played =
-        engine::play(&req.game, kind, &req.params, &mut stream, req.amount).map_err(play_error)?;
+    let req = bet.req;
+    let played = engine::play(&req.game, bet.kind, &req.params, &mut stream, req.amount)
+        .map_err(play_error)?;
+    let mut record = new_record(bet, &seeds, &played)?;
+    let moved = move_money(bet, &mut record, played, &seeds.server_seed).await?;
+    // The nonce is spent once the money moved.
+    p.pair = Some((next_pair, p.pair.take().map(|(_, t)| t).unwrap_or_default()));
+    record_bet(bet, p, record, &moved).await
+}
 
-    let bet_id = state.ids.next_id();
-    let bet_tx = state.ids.next_id();
-    let settle_tx = state.ids.next_id();
-    let debit = Debit {
-        tx_id: bet_tx,
-        user_id,
-        currency: req.currency.clone(),
-        amount: req.amount,
-        round_id: bet_id,
-        game: req.game.clone(),
-    };
-    let mut record = BetRecord {
-        id: bet_id,
-        user_id,
+/// The checks before anything is drawn: the player's limits, one open round per game; and the
+/// player's display name and seed pair, loaded once.
+async fn admit(bet: &BetContext<'_>, p: &mut Player) -> Result<(), ApiError> {
+    let (state, req) = (bet.state, bet.req);
+    check_limits(state, bet.user_id, p, &req.currency, req.amount, bet.now_ms).await?;
+    if bet.kind == GameKind::Round
+        && state
+            .store
+            .open_rounds(bet.user_id)
+            .await?
+            .iter()
+            .any(|r| r.game == req.game)
+    {
+        return Err(ApiError::with_message(
+            ErrorCode::RoundOpen,
+            format!("A {} round is already open; finish it first.", req.game),
+        ));
+    }
+    if p.display_name.is_none() {
+        p.display_name = Some(state.store.user_by_id(bet.user_id).await?.display_name);
+    }
+    ensure_pair(state, bet.user_id, p).await
+}
+
+/// The bet's row as drawn, before any money moved (settled fields still empty).
+fn new_record(
+    bet: &BetContext<'_>,
+    seeds: &fair::seeds::BetSeeds,
+    played: &engine::Played,
+) -> Result<BetRecord, ApiError> {
+    let req = bet.req;
+    Ok(BetRecord {
+        id: bet.state.ids.next_id(),
+        user_id: bet.user_id,
         game: req.game.clone(),
         currency: req.currency.clone(),
         amount: i64::try_from(req.amount).map_err(ApiError::internal)?,
@@ -651,79 +668,113 @@ async fn place_locked(
         client_seed: seeds.client_seed.as_str().to_owned(),
         nonce: i64::try_from(seeds.nonce).map_err(ApiError::internal)?,
         idempotency_key: req.idempotency_key.clone(),
-        request_hash: hash.to_owned(),
+        request_hash: bet.hash.to_owned(),
         params: req.params.to_string(),
         outcome: played.outcome.to_string(),
         round_state: None,
         response: String::new(),
-        created_at_ms: now_ms,
-        updated_at_ms: now_ms,
+        created_at_ms: bet.now_ms,
+        updated_at_ms: bet.now_ms,
         server_seed: None,
+    })
+}
+
+/// Moves the bet's money: an instant game's stake and payout together (on our own ledger, with its
+/// row in the same commit), or a round's stake (and its payout when it ended at once).
+async fn move_money(
+    bet: &BetContext<'_>,
+    record: &mut BetRecord,
+    played: engine::Played,
+    server_seed: &fair::ServerSeed,
+) -> Result<Moved, ApiError> {
+    let (state, req, wallet) = (bet.state, bet.req, bet.wallet);
+    let bet_tx = state.ids.next_id();
+    let settle_tx = state.ids.next_id();
+    let debit = Debit {
+        tx_id: bet_tx,
+        user_id: bet.user_id,
+        currency: req.currency.clone(),
+        amount: req.amount,
+        round_id: record.id,
+        game: req.game.clone(),
     };
-    let mut round_record = None;
-    // Whether the row is already stored (the internal wallet stores it with the money).
-    let mut stored = false;
-    let balance = match played.round {
-        None => {
-            let payout = cap(state, &req.currency, played.payout);
-            record.payout = i64::try_from(payout).map_err(ApiError::internal)?;
-            record.multiplier = i64::try_from(played.multiplier).unwrap_or(i64::MAX);
-            let credit = Credit {
-                tx_id: settle_tx,
-                user_id,
-                currency: req.currency.clone(),
-                amount: payout,
-                round_id: bet_id,
-                game: req.game.clone(),
-                bet_tx_id: bet_tx,
-                round_closed: true,
-            };
-            match wallet.as_ledger() {
-                Some(internal) => {
-                    let template = record.clone();
-                    let balance = internal
-                        .bet_and_settle_recorded(&debit, &credit, move |balance| {
-                            let mut row = template.clone();
-                            row.response = bet_response(&row, balance, None).to_string();
-                            row
-                        })
-                        .await?
-                        .map_err(wallet_error)?;
-                    stored = true;
-                    balance
+    let Some(round) = played.round else {
+        let payout = cap(state, &req.currency, played.payout);
+        record.payout = i64::try_from(payout).map_err(ApiError::internal)?;
+        record.multiplier = i64::try_from(played.multiplier).unwrap_or(i64::MAX);
+        let credit = Credit {
+            tx_id: settle_tx,
+            user_id: bet.user_id,
+            currency: req.currency.clone(),
+            amount: payout,
+            round_id: record.id,
+            game: req.game.clone(),
+            bet_tx_id: bet_tx,
+            round_closed: true,
+        };
+        return Ok(match wallet.as_ledger() {
+            Some(internal) => {
+                let template = record.clone();
+                let balance = internal
+                    .bet_and_settle_recorded(&debit, &credit, move |balance| {
+                        let mut row = template.clone();
+                        row.response = bet_response(&row, balance, None).to_string();
+                        row
+                    })
+                    .await?
+                    .map_err(wallet_error)?;
+                Moved {
+                    balance,
+                    round: None,
+                    stored: true,
                 }
-                None => wallet
+            }
+            None => Moved {
+                balance: wallet
                     .bet_and_settle(&debit, &credit)
                     .await
                     .map_err(wallet_error)?,
-            }
-        }
-        Some(round) => {
-            let rr = RoundRecord {
-                round,
-                bet_tx,
-                settle_tx,
-            };
-            let balance = wallet.bet(&debit).await.map_err(wallet_error)?;
-            record.status = store::games::BET_OPEN;
-            let mut balance = Some(balance);
-            if !rr.round.is_open() {
-                // Settled at once (a blackjack dealt to the player or the dealer).
-                balance = settle_round(state, wallet, &mut record, &rr, &seeds.server_seed).await?;
-            }
-            record.round_state = Some(serde_json::to_string(&rr).map_err(ApiError::internal)?);
-            round_record = Some(rr);
-            balance
-        }
+                round: None,
+                stored: false,
+            },
+        });
     };
-    // The nonce is spent once the money moved.
-    p.pair = Some((next_pair, p.pair.take().map(|(_, t)| t).unwrap_or_default()));
-    let response = bet_response(&record, balance, round_record.as_ref());
+    let rr = RoundRecord {
+        round,
+        bet_tx,
+        settle_tx,
+    };
+    let mut balance = Some(wallet.bet(&debit).await.map_err(wallet_error)?);
+    record.status = store::games::BET_OPEN;
+    if !rr.round.is_open() {
+        // Settled at once (a blackjack dealt to the player or the dealer).
+        balance = settle_round(state, wallet, record, &rr, server_seed).await?;
+    }
+    record.round_state = Some(serde_json::to_string(&rr).map_err(ApiError::internal)?);
+    Ok(Moved {
+        balance,
+        round: Some(rr),
+        stored: false,
+    })
+}
+
+/// After the money moved: stores the row (unless it went in with the money), counts the loss
+/// toward the player's limits, publishes the bet and answers.
+async fn record_bet(
+    bet: &BetContext<'_>,
+    p: &mut Player,
+    mut record: BetRecord,
+    moved: &Moved,
+) -> Result<Value, ApiError> {
+    let (state, req, now_ms) = (bet.state, bet.req, bet.now_ms);
+    let response = bet_response(&record, moved.balance, moved.round.as_ref());
     record.response = response.to_string();
-    if !stored && let Err(e) = games.writer.insert_bet(record.clone()).await {
+    if !moved.stored
+        && let Err(e) = state.games.writer.insert_bet(record.clone()).await
+    {
         // The money moved but the row did not land: the ledger keeps the round id in every
         // transfer, so the round can be reconstructed; the client learns the bet failed to record.
-        tracing::error!(error = %e, bet_id, user_id, "bet row not stored after the money moved");
+        tracing::error!(error = %e, bet_id = record.id, user_id = bet.user_id, "bet row not stored after the money moved");
         return Err(e.into());
     }
     if record.status == store::games::BET_SETTLED {
@@ -732,7 +783,7 @@ async fn place_locked(
         add_loss(p, &req.currency, now_ms, record.amount);
     }
     p.last_bet_ms = now_ms;
-    publish(state, p, &record, balance, now_ms);
+    publish(state, p, &record, moved.balance, now_ms);
     metrics::counter!("games_bets_total", "game" => req.game.clone()).increment(1);
     Ok(response)
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
 use guandan::{Action, Bot, Event, Match, Phase, Seat, Seed};
-use protocol::client::RoomOptions;
+use protocol::client::{EmoteId, PhraseId, RoomOptions};
 use protocol::server::{CloseReason, PlayerInfo, SeatInfo, SuggestedAction, TimerInfo};
 use protocol::{
     ClientMessage, GameState, LegalMoves, Recipient, RequestId, ResyncPlan, RoomCode,
@@ -881,403 +881,28 @@ impl Table {
             .then_some(Recipient::Spectator)
     }
 
+    /// One client request for this table, dispatched to its handler.
     async fn on_client(&mut self, sink: Sink, id: Option<RequestId>, msg: ClientMessage) {
-        let err = |sink: &Sink, id: Option<RequestId>, code: &str, m: &str| {
-            sink.error(id, code, m);
-        };
-        let forbidden = ErrorCode::Forbidden.as_str();
-        let conflict = ErrorCode::Conflict.as_str();
         match msg {
-            ClientMessage::Spectate { .. } => {
-                // `room_join` arrives here too (as `spectate` of the room's table).
-                if let Some(r @ Recipient::Seat(_)) = self.recipient_of(&sink) {
-                    if let Some(i) = self.seat_index(sink.user_id)
-                        && let Some(o) = self.seats[i].as_mut()
-                        && o.sink.as_ref().is_none_or(|s| s.conn_id != sink.conn_id)
-                    {
-                        o.sink = Some(sink.clone());
-                    }
-                    sink.reply(id, self.snapshot_msg(r));
-                    return;
-                }
-                if !self.options.allow_spectators && self.code.is_none() {
-                    return err(
-                        &sink,
-                        id,
-                        forbidden,
-                        "This table does not allow spectators.",
-                    );
-                }
-                if self.spectators.len() >= self.svc.cfg.spectators_max {
-                    return err(&sink, id, conflict, "This table has too many spectators.");
-                }
-                self.spectators.insert(sink.conn_id, sink.clone());
-                sink.reply(id, self.snapshot_msg(Recipient::Spectator));
-            }
-            ClientMessage::Resync { last_seq, .. } => {
-                let Some(to) = self.recipient_of(&sink) else {
-                    return err(&sink, id, forbidden, "You are not at this table.");
-                };
-                let oldest = self.buffer.front().map(|(s, _)| *s);
-                match protocol::resync_plan(last_seq, oldest, self.seq) {
-                    ResyncPlan::UpToDate => {
-                        sink.reply(id, ServerMessage::Ack {});
-                    }
-                    ResyncPlan::Replay { from_seq, .. } => {
-                        sink.reply(id, ServerMessage::Ack {});
-                        for (seq, ev) in self.buffer.iter().filter(|(s, _)| *s >= from_seq) {
-                            sink.push(frame(&self.id, *seq, ev, to));
-                        }
-                    }
-                    ResyncPlan::Snapshot => {
-                        sink.reply(id, self.snapshot_msg(to));
-                        if let Recipient::Seat(s) = to {
-                            self.send_legal_moves(s.index());
-                        }
-                    }
-                }
-            }
-            ClientMessage::TakeSeat { seat, .. } => {
-                if self.kind != MatchKind::Private {
-                    return err(
-                        &sink,
-                        id,
-                        forbidden,
-                        "Seats at quick-match tables are assigned.",
-                    );
-                }
-                if self.game.is_some() {
-                    return err(
-                        &sink,
-                        id,
-                        protocol::errors::WRONG_PHASE,
-                        "The match has already started.",
-                    );
-                }
-                let now = Instant::now();
-                self.kicked.retain(|_, until| *until > now);
-                if self.kicked.contains_key(&sink.user_id) {
-                    return err(
-                        &sink,
-                        id,
-                        protocol::errors::KICKED_RECENTLY,
-                        "The host removed you from this room; you may take a seat again later.",
-                    );
-                }
-                let want = seat.0.index();
-                if self.seats[want].is_some() {
-                    return err(&sink, id, conflict, "That seat is taken.");
-                }
-                if let Some(old) = self.seat_index(sink.user_id) {
-                    self.seats[old] = None;
-                    self.emit(TEvent::Msg(ServerMessage::SeatChanged {
-                        seat: WireSeat(seat_of(old)),
-                        player: None,
-                    }));
-                }
-                self.spectators.remove(&sink.conn_id);
-                let occ = Occupant::human(
-                    Some(sink.clone()),
-                    sink.user_id,
-                    sink.name.to_string(),
-                    sink.ip.map(|i| i.to_string()),
-                );
-                let info = occ.info();
-                self.seats[want] = Some(occ);
-                self.svc.add_seat(sink.user_id, self.id.as_str());
-                sink.reply(id, ServerMessage::Ack {});
-                self.emit(TEvent::Msg(ServerMessage::SeatChanged {
-                    seat: WireSeat(seat_of(want)),
-                    player: Some(info),
-                }));
-            }
-            ClientMessage::Ready { .. } => {
-                let Some(i) = self.seat_index(sink.user_id) else {
-                    return err(&sink, id, forbidden, "Take a seat first.");
-                };
-                if self.game.is_some() {
-                    return err(
-                        &sink,
-                        id,
-                        protocol::errors::WRONG_PHASE,
-                        "The match has already started.",
-                    );
-                }
-                if let Some(o) = self.seats[i].as_mut() {
-                    o.ready = true;
-                }
-                sink.reply(id, ServerMessage::Ack {});
-                self.emit(TEvent::Msg(ServerMessage::PlayerReady {
-                    seat: WireSeat(seat_of(i)),
-                }));
-                self.maybe_start_room().await;
-            }
+            ClientMessage::Spectate { .. } => self.on_spectate(sink, id).await,
+            ClientMessage::Resync { last_seq, .. } => self.on_resync(sink, id, last_seq).await,
+            ClientMessage::TakeSeat { seat, .. } => self.on_take_seat(sink, id, seat).await,
+            ClientMessage::Ready { .. } => self.on_ready(sink, id).await,
             ClientMessage::Play { .. }
             | ClientMessage::Pass { .. }
             | ClientMessage::Tribute { .. }
-            | ClientMessage::Return { .. } => {
-                let Some(i) = self.seat_index(sink.user_id) else {
-                    return err(&sink, id, forbidden, "You are not seated at this table.");
-                };
-                let Some(g) = self.game.as_mut() else {
-                    return err(
-                        &sink,
-                        id,
-                        protocol::errors::WRONG_PHASE,
-                        "The match has not started.",
-                    );
-                };
-                let Some(action) = msg.action(seat_of(i)) else {
-                    return;
-                };
-                match g.m.apply_mut(action) {
-                    Err(e) => {
-                        let p = protocol::errors::rule_error_payload(&e);
-                        sink.reply(id, ServerMessage::Error(p));
-                    }
-                    Ok(events) => {
-                        if let Some(o) = self.seats[i].as_mut()
-                            && o.left
-                        {
-                            // A player who left may come back by acting.
-                            o.left = false;
-                            self.svc.add_seat(sink.user_id, self.id.as_str());
-                        }
-                        if let Some(o) = self.seats[i].as_mut()
-                            && o.sink.as_ref().is_none_or(|s| s.conn_id != sink.conn_id)
-                        {
-                            o.sink = Some(sink.clone());
-                        }
-                        sink.reply(id, ServerMessage::Ack {});
-                        if self.seats[i].as_ref().is_some_and(|o| o.auto) {
-                            self.set_auto(i, false);
-                        }
-                        self.applied(i, action, events, false).await;
-                        self.after_change().await;
-                    }
-                }
-            }
-            ClientMessage::Hint { .. } => {
-                let Some(i) = self.seat_index(sink.user_id) else {
-                    return err(&sink, id, forbidden, "You are not seated at this table.");
-                };
-                // Asking for a hint is the player taking the seat back from auto-play ("take back").
-                if self.seats[i].as_ref().is_some_and(|o| o.auto) {
-                    self.set_auto(i, false);
-                    self.after_change().await;
-                }
-                match self.bot_choice(i) {
-                    Some(a) => {
-                        sink.reply(
-                            id,
-                            ServerMessage::Hint {
-                                table_id: self.id.clone(),
-                                action: SuggestedAction::from(a),
-                            },
-                        );
-                    }
-                    None => err(
-                        &sink,
-                        id,
-                        protocol::errors::NOT_YOUR_TURN,
-                        "It is not your turn.",
-                    ),
-                }
-            }
-            ClientMessage::Emote { emote, .. } => {
-                let Some(i) = self.seat_index(sink.user_id) else {
-                    return err(&sink, id, forbidden, "Only seated players can send emotes.");
-                };
-                if !self.take_emote_token(i) {
-                    return err(
-                        &sink,
-                        id,
-                        ErrorCode::RateLimited.as_str(),
-                        "You are sending emotes too fast.",
-                    );
-                }
-                sink.reply(id, ServerMessage::Ack {});
-                self.emit(TEvent::Msg(ServerMessage::Emote {
-                    seat: WireSeat(seat_of(i)),
-                    emote,
-                }));
-            }
+            | ClientMessage::Return { .. } => self.on_action(sink, id, &msg).await,
+            ClientMessage::Hint { .. } => self.on_hint(sink, id).await,
+            ClientMessage::Emote { emote, .. } => self.on_emote(sink, id, emote).await,
             ClientMessage::QuickPhrase { phrase, .. } => {
-                let Some(i) = self.seat_index(sink.user_id) else {
-                    return err(
-                        &sink,
-                        id,
-                        forbidden,
-                        "Only seated players can send phrases.",
-                    );
-                };
-                if !self.take_emote_token(i) {
-                    return err(
-                        &sink,
-                        id,
-                        ErrorCode::RateLimited.as_str(),
-                        "You are sending phrases too fast.",
-                    );
-                }
-                sink.reply(id, ServerMessage::Ack {});
-                self.emit(TEvent::Msg(ServerMessage::QuickPhrase {
-                    seat: WireSeat(seat_of(i)),
-                    phrase,
-                }));
+                self.on_quick_phrase(sink, id, phrase).await
             }
-            ClientMessage::Leave { .. } => {
-                self.spectators.remove(&sink.conn_id);
-                if let Some(i) = self.seat_index(sink.user_id) {
-                    self.svc.remove_seat(sink.user_id, self.id.as_str());
-                    let running = self.game.as_ref().is_some_and(|g| !g.finished);
-                    if running {
-                        if let Some(o) = self.seats[i].as_mut() {
-                            o.left = true;
-                            o.sink = None;
-                            o.grace_until = None;
-                        }
-                        self.set_auto(i, true);
-                    } else {
-                        self.seats[i] = None;
-                        self.emit(TEvent::Msg(ServerMessage::SeatChanged {
-                            seat: WireSeat(seat_of(i)),
-                            player: None,
-                        }));
-                    }
-                }
-                sink.reply(id, ServerMessage::Ack {});
-                self.after_change().await;
-            }
-            ClientMessage::PlayAgain { .. } => {
-                let Some(i) = self.seat_index(sink.user_id) else {
-                    return err(&sink, id, forbidden, "You are not seated at this table.");
-                };
-                let Some(g) = self.game.as_mut() else {
-                    return err(
-                        &sink,
-                        id,
-                        protocol::errors::WRONG_PHASE,
-                        "The match has not started.",
-                    );
-                };
-                if !g.finished {
-                    return err(
-                        &sink,
-                        id,
-                        protocol::errors::WRONG_PHASE,
-                        "The match is still running.",
-                    );
-                }
-                g.again.insert(i);
-                sink.reply(id, ServerMessage::Ack {});
-                let everyone = (0..4).all(|s| {
-                    g.again.contains(&s)
-                        || self.seats[s].as_ref().is_none_or(|o| o.is_bot() || o.left)
-                });
-                if everyone {
-                    let mut n = 0;
-                    for s in 0..4 {
-                        if self.seats[s].as_ref().is_none_or(|o| o.left) {
-                            if !self.options.allow_bots && self.kind == MatchKind::Private {
-                                self.seats[s] = None;
-                                continue;
-                            }
-                            n += 1;
-                            let b = Occupant::bot(n);
-                            let info = b.info();
-                            self.seats[s] = Some(b);
-                            self.emit(TEvent::Msg(ServerMessage::SeatChanged {
-                                seat: WireSeat(seat_of(s)),
-                                player: Some(info),
-                            }));
-                        }
-                    }
-                    for o in self.seats.iter_mut().flatten() {
-                        o.auto = false;
-                        o.stats = Stats::default();
-                    }
-                    if self.seats.iter().all(Option::is_some) {
-                        self.close_at = None;
-                        self.start_match().await;
-                    } else {
-                        self.game = None;
-                        for o in self.seats.iter_mut().flatten() {
-                            o.ready = o.is_bot();
-                        }
-                    }
-                    self.after_change().await;
-                }
-            }
+            ClientMessage::Leave { .. } => self.on_leave(sink, id).await,
+            ClientMessage::PlayAgain { .. } => self.on_play_again(sink, id).await,
             ClientMessage::RoomUpdate { options, .. } => {
-                if let Err((code, m)) = self.host_may_change(&sink) {
-                    return err(&sink, id, code, m);
-                }
-                self.options = options;
-                // Everyone agrees to the new options again: ready flags and `play_again` reset.
-                for o in self.seats.iter_mut().flatten() {
-                    if !o.is_bot() {
-                        o.ready = false;
-                    }
-                }
-                if let Some(g) = self.game.as_mut() {
-                    g.again.clear();
-                }
-                sink.reply(id, ServerMessage::Ack {});
-                self.emit(TEvent::Msg(ServerMessage::RoomUpdated { options }));
+                self.on_room_update(sink, id, options).await
             }
-            ClientMessage::RoomKick { seat, .. } => {
-                if let Err((code, m)) = self.host_may_change(&sink) {
-                    return err(&sink, id, code, m);
-                }
-                let i = seat.0.index();
-                match self.seats[i].as_ref() {
-                    None => {
-                        return err(
-                            &sink,
-                            id,
-                            protocol::errors::INVALID_SEAT,
-                            "That seat is empty.",
-                        );
-                    }
-                    Some(o) if o.user == Some(sink.user_id) => {
-                        return err(
-                            &sink,
-                            id,
-                            protocol::errors::INVALID_SEAT,
-                            "You cannot remove yourself; leave the room instead.",
-                        );
-                    }
-                    Some(_) => {}
-                }
-                let Some(o) = self.seats[i].take() else {
-                    return;
-                };
-                let info = o.info();
-                if let Some(u) = o.user {
-                    self.svc.remove_seat(u, self.id.as_str());
-                    let until = Instant::now() + ms(self.svc.cfg.room_kick_rejoin_ms);
-                    self.kicked.insert(u, until);
-                    // The removed player keeps watching the room (it may come back by code later).
-                    if let Some(s) = o.sink.filter(|_| !o.left)
-                        && self.spectators.len() < self.svc.cfg.spectators_max
-                    {
-                        self.spectators.insert(s.conn_id, s);
-                    }
-                }
-                if let Some(g) = self.game.as_mut() {
-                    g.again.remove(&i);
-                }
-                sink.reply(id, ServerMessage::Ack {});
-                self.emit(TEvent::Msg(ServerMessage::PlayerKicked {
-                    seat,
-                    player: info,
-                }));
-                self.emit(TEvent::Msg(ServerMessage::SeatChanged {
-                    seat,
-                    player: None,
-                }));
-                self.after_change().await;
-            }
+            ClientMessage::RoomKick { seat, .. } => self.on_room_kick(sink, id, seat).await,
             ClientMessage::Ping {}
             | ClientMessage::QuickMatchJoin { .. }
             | ClientMessage::QuickMatchCancel {}
@@ -1286,6 +911,427 @@ impl Table {
             | ClientMessage::AuthRefresh { .. }
             | ClientMessage::ReportPlayer { .. } => {}
         }
+    }
+
+    /// `spectate` (and `room_join`, which arrives as a spectate of the room's table).
+    async fn on_spectate(&mut self, sink: Sink, id: Option<RequestId>) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let conflict = ErrorCode::Conflict.as_str();
+        // `room_join` arrives here too (as `spectate` of the room's table).
+        if let Some(r @ Recipient::Seat(_)) = self.recipient_of(&sink) {
+            if let Some(i) = self.seat_index(sink.user_id)
+                && let Some(o) = self.seats[i].as_mut()
+                && o.sink.as_ref().is_none_or(|s| s.conn_id != sink.conn_id)
+            {
+                o.sink = Some(sink.clone());
+            }
+            sink.reply(id, self.snapshot_msg(r));
+            return;
+        }
+        if !self.options.allow_spectators && self.code.is_none() {
+            return refuse(
+                &sink,
+                id,
+                forbidden,
+                "This table does not allow spectators.",
+            );
+        }
+        if self.spectators.len() >= self.svc.cfg.spectators_max {
+            return refuse(&sink, id, conflict, "This table has too many spectators.");
+        }
+        self.spectators.insert(sink.conn_id, sink.clone());
+        sink.reply(id, self.snapshot_msg(Recipient::Spectator));
+    }
+
+    /// `resync`: replay from the buffer, or a snapshot when it no longer reaches back.
+    async fn on_resync(&mut self, sink: Sink, id: Option<RequestId>, last_seq: u64) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let Some(to) = self.recipient_of(&sink) else {
+            return refuse(&sink, id, forbidden, "You are not at this table.");
+        };
+        let oldest = self.buffer.front().map(|(s, _)| *s);
+        match protocol::resync_plan(last_seq, oldest, self.seq) {
+            ResyncPlan::UpToDate => {
+                sink.reply(id, ServerMessage::Ack {});
+            }
+            ResyncPlan::Replay { from_seq, .. } => {
+                sink.reply(id, ServerMessage::Ack {});
+                for (seq, ev) in self.buffer.iter().filter(|(s, _)| *s >= from_seq) {
+                    sink.push(frame(&self.id, *seq, ev, to));
+                }
+            }
+            ResyncPlan::Snapshot => {
+                sink.reply(id, self.snapshot_msg(to));
+                if let Recipient::Seat(s) = to {
+                    self.send_legal_moves(s.index());
+                }
+            }
+        }
+    }
+
+    /// `take_seat` in a private room before the match.
+    async fn on_take_seat(&mut self, sink: Sink, id: Option<RequestId>, seat: WireSeat) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let conflict = ErrorCode::Conflict.as_str();
+        if self.kind != MatchKind::Private {
+            return refuse(
+                &sink,
+                id,
+                forbidden,
+                "Seats at quick-match tables are assigned.",
+            );
+        }
+        if self.game.is_some() {
+            return refuse(
+                &sink,
+                id,
+                protocol::errors::WRONG_PHASE,
+                "The match has already started.",
+            );
+        }
+        let now = Instant::now();
+        self.kicked.retain(|_, until| *until > now);
+        if self.kicked.contains_key(&sink.user_id) {
+            return refuse(
+                &sink,
+                id,
+                protocol::errors::KICKED_RECENTLY,
+                "The host removed you from this room; you may take a seat again later.",
+            );
+        }
+        let want = seat.0.index();
+        if self.seats[want].is_some() {
+            return refuse(&sink, id, conflict, "That seat is taken.");
+        }
+        if let Some(old) = self.seat_index(sink.user_id) {
+            self.seats[old] = None;
+            self.emit(TEvent::Msg(ServerMessage::SeatChanged {
+                seat: WireSeat(seat_of(old)),
+                player: None,
+            }));
+        }
+        self.spectators.remove(&sink.conn_id);
+        let occ = Occupant::human(
+            Some(sink.clone()),
+            sink.user_id,
+            sink.name.to_string(),
+            sink.ip.map(|i| i.to_string()),
+        );
+        let info = occ.info();
+        self.seats[want] = Some(occ);
+        self.svc.add_seat(sink.user_id, self.id.as_str());
+        sink.reply(id, ServerMessage::Ack {});
+        self.emit(TEvent::Msg(ServerMessage::SeatChanged {
+            seat: WireSeat(seat_of(want)),
+            player: Some(info),
+        }));
+    }
+
+    /// `ready`: the match starts when four seats are ready.
+    async fn on_ready(&mut self, sink: Sink, id: Option<RequestId>) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let Some(i) = self.seat_index(sink.user_id) else {
+            return refuse(&sink, id, forbidden, "Take a seat first.");
+        };
+        if self.game.is_some() {
+            return refuse(
+                &sink,
+                id,
+                protocol::errors::WRONG_PHASE,
+                "The match has already started.",
+            );
+        }
+        if let Some(o) = self.seats[i].as_mut() {
+            o.ready = true;
+        }
+        sink.reply(id, ServerMessage::Ack {});
+        self.emit(TEvent::Msg(ServerMessage::PlayerReady {
+            seat: WireSeat(seat_of(i)),
+        }));
+        self.maybe_start_room().await;
+    }
+
+    /// `play`, `pass`, `tribute`, `return`: a move of the sender's seat.
+    async fn on_action(&mut self, sink: Sink, id: Option<RequestId>, msg: &ClientMessage) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let Some(i) = self.seat_index(sink.user_id) else {
+            return refuse(&sink, id, forbidden, "You are not seated at this table.");
+        };
+        let Some(g) = self.game.as_mut() else {
+            return refuse(
+                &sink,
+                id,
+                protocol::errors::WRONG_PHASE,
+                "The match has not started.",
+            );
+        };
+        let Some(action) = msg.action(seat_of(i)) else {
+            return;
+        };
+        match g.m.apply_mut(action) {
+            Err(e) => {
+                let p = protocol::errors::rule_error_payload(&e);
+                sink.reply(id, ServerMessage::Error(p));
+            }
+            Ok(events) => {
+                if let Some(o) = self.seats[i].as_mut()
+                    && o.left
+                {
+                    // A player who left may come back by acting.
+                    o.left = false;
+                    self.svc.add_seat(sink.user_id, self.id.as_str());
+                }
+                if let Some(o) = self.seats[i].as_mut()
+                    && o.sink.as_ref().is_none_or(|s| s.conn_id != sink.conn_id)
+                {
+                    o.sink = Some(sink.clone());
+                }
+                sink.reply(id, ServerMessage::Ack {});
+                if self.seats[i].as_ref().is_some_and(|o| o.auto) {
+                    self.set_auto(i, false);
+                }
+                self.applied(i, action, events, false).await;
+                self.after_change().await;
+            }
+        }
+    }
+
+    /// `hint` (also the player taking the seat back from auto-play).
+    async fn on_hint(&mut self, sink: Sink, id: Option<RequestId>) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let Some(i) = self.seat_index(sink.user_id) else {
+            return refuse(&sink, id, forbidden, "You are not seated at this table.");
+        };
+        // Asking for a hint is the player taking the seat back from auto-play ("take back").
+        if self.seats[i].as_ref().is_some_and(|o| o.auto) {
+            self.set_auto(i, false);
+            self.after_change().await;
+        }
+        match self.bot_choice(i) {
+            Some(a) => {
+                sink.reply(
+                    id,
+                    ServerMessage::Hint {
+                        table_id: self.id.clone(),
+                        action: SuggestedAction::from(a),
+                    },
+                );
+            }
+            None => refuse(
+                &sink,
+                id,
+                protocol::errors::NOT_YOUR_TURN,
+                "It is not your turn.",
+            ),
+        }
+    }
+
+    /// `emote`.
+    async fn on_emote(&mut self, sink: Sink, id: Option<RequestId>, emote: EmoteId) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let Some(i) = self.seat_index(sink.user_id) else {
+            return refuse(&sink, id, forbidden, "Only seated players can send emotes.");
+        };
+        if !self.take_emote_token(i) {
+            return refuse(
+                &sink,
+                id,
+                ErrorCode::RateLimited.as_str(),
+                "You are sending emotes too fast.",
+            );
+        }
+        sink.reply(id, ServerMessage::Ack {});
+        self.emit(TEvent::Msg(ServerMessage::Emote {
+            seat: WireSeat(seat_of(i)),
+            emote,
+        }));
+    }
+
+    /// `quick_phrase`.
+    async fn on_quick_phrase(&mut self, sink: Sink, id: Option<RequestId>, phrase: PhraseId) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let Some(i) = self.seat_index(sink.user_id) else {
+            return refuse(
+                &sink,
+                id,
+                forbidden,
+                "Only seated players can send phrases.",
+            );
+        };
+        if !self.take_emote_token(i) {
+            return refuse(
+                &sink,
+                id,
+                ErrorCode::RateLimited.as_str(),
+                "You are sending phrases too fast.",
+            );
+        }
+        sink.reply(id, ServerMessage::Ack {});
+        self.emit(TEvent::Msg(ServerMessage::QuickPhrase {
+            seat: WireSeat(seat_of(i)),
+            phrase,
+        }));
+    }
+
+    /// `leave`.
+    async fn on_leave(&mut self, sink: Sink, id: Option<RequestId>) {
+        self.spectators.remove(&sink.conn_id);
+        if let Some(i) = self.seat_index(sink.user_id) {
+            self.svc.remove_seat(sink.user_id, self.id.as_str());
+            let running = self.game.as_ref().is_some_and(|g| !g.finished);
+            if running {
+                if let Some(o) = self.seats[i].as_mut() {
+                    o.left = true;
+                    o.sink = None;
+                    o.grace_until = None;
+                }
+                self.set_auto(i, true);
+            } else {
+                self.seats[i] = None;
+                self.emit(TEvent::Msg(ServerMessage::SeatChanged {
+                    seat: WireSeat(seat_of(i)),
+                    player: None,
+                }));
+            }
+        }
+        sink.reply(id, ServerMessage::Ack {});
+        self.after_change().await;
+    }
+
+    /// `play_again` after the match result.
+    async fn on_play_again(&mut self, sink: Sink, id: Option<RequestId>) {
+        let forbidden = ErrorCode::Forbidden.as_str();
+        let Some(i) = self.seat_index(sink.user_id) else {
+            return refuse(&sink, id, forbidden, "You are not seated at this table.");
+        };
+        let Some(g) = self.game.as_mut() else {
+            return refuse(
+                &sink,
+                id,
+                protocol::errors::WRONG_PHASE,
+                "The match has not started.",
+            );
+        };
+        if !g.finished {
+            return refuse(
+                &sink,
+                id,
+                protocol::errors::WRONG_PHASE,
+                "The match is still running.",
+            );
+        }
+        g.again.insert(i);
+        sink.reply(id, ServerMessage::Ack {});
+        let everyone = (0..4).all(|s| {
+            g.again.contains(&s) || self.seats[s].as_ref().is_none_or(|o| o.is_bot() || o.left)
+        });
+        if everyone {
+            let mut n = 0;
+            for s in 0..4 {
+                if self.seats[s].as_ref().is_none_or(|o| o.left) {
+                    if !self.options.allow_bots && self.kind == MatchKind::Private {
+                        self.seats[s] = None;
+                        continue;
+                    }
+                    n += 1;
+                    let b = Occupant::bot(n);
+                    let info = b.info();
+                    self.seats[s] = Some(b);
+                    self.emit(TEvent::Msg(ServerMessage::SeatChanged {
+                        seat: WireSeat(seat_of(s)),
+                        player: Some(info),
+                    }));
+                }
+            }
+            for o in self.seats.iter_mut().flatten() {
+                o.auto = false;
+                o.stats = Stats::default();
+            }
+            if self.seats.iter().all(Option::is_some) {
+                self.close_at = None;
+                self.start_match().await;
+            } else {
+                self.game = None;
+                for o in self.seats.iter_mut().flatten() {
+                    o.ready = o.is_bot();
+                }
+            }
+            self.after_change().await;
+        }
+    }
+
+    /// `room_update` (host only, between matches).
+    async fn on_room_update(&mut self, sink: Sink, id: Option<RequestId>, options: RoomOptions) {
+        if let Err((code, m)) = self.host_may_change(&sink) {
+            return refuse(&sink, id, code, m);
+        }
+        self.options = options;
+        // Everyone agrees to the new options again: ready flags and `play_again` reset.
+        for o in self.seats.iter_mut().flatten() {
+            if !o.is_bot() {
+                o.ready = false;
+            }
+        }
+        if let Some(g) = self.game.as_mut() {
+            g.again.clear();
+        }
+        sink.reply(id, ServerMessage::Ack {});
+        self.emit(TEvent::Msg(ServerMessage::RoomUpdated { options }));
+    }
+
+    /// `room_kick` (host only, between matches).
+    async fn on_room_kick(&mut self, sink: Sink, id: Option<RequestId>, seat: WireSeat) {
+        if let Err((code, m)) = self.host_may_change(&sink) {
+            return refuse(&sink, id, code, m);
+        }
+        let i = seat.0.index();
+        match self.seats[i].as_ref() {
+            None => {
+                return refuse(
+                    &sink,
+                    id,
+                    protocol::errors::INVALID_SEAT,
+                    "That seat is empty.",
+                );
+            }
+            Some(o) if o.user == Some(sink.user_id) => {
+                return refuse(
+                    &sink,
+                    id,
+                    protocol::errors::INVALID_SEAT,
+                    "You cannot remove yourself; leave the room instead.",
+                );
+            }
+            Some(_) => {}
+        }
+        let Some(o) = self.seats[i].take() else {
+            return;
+        };
+        let info = o.info();
+        if let Some(u) = o.user {
+            self.svc.remove_seat(u, self.id.as_str());
+            let until = Instant::now() + ms(self.svc.cfg.room_kick_rejoin_ms);
+            self.kicked.insert(u, until);
+            // The removed player keeps watching the room (it may come back by code later).
+            if let Some(s) = o.sink.filter(|_| !o.left)
+                && self.spectators.len() < self.svc.cfg.spectators_max
+            {
+                self.spectators.insert(s.conn_id, s);
+            }
+        }
+        if let Some(g) = self.game.as_mut() {
+            g.again.remove(&i);
+        }
+        sink.reply(id, ServerMessage::Ack {});
+        self.emit(TEvent::Msg(ServerMessage::PlayerKicked {
+            seat,
+            player: info,
+        }));
+        self.emit(TEvent::Msg(ServerMessage::SeatChanged {
+            seat,
+            player: None,
+        }));
+        self.after_change().await;
     }
 
     /// Host controls (`room_update`, `room_kick`): only the host of a private room, seated at it, and
@@ -1639,6 +1685,11 @@ impl Table {
         self.emit(TEvent::Msg(ServerMessage::TableClosed { reason }));
         self.closed = true;
     }
+}
+
+/// Answers request `id` with the coded error (the request changes nothing).
+fn refuse(sink: &Sink, id: Option<RequestId>, code: &str, message: &str) {
+    sink.error(id, code, message);
 }
 
 /// The serialized table event `ev` number `seq` as `to` may see it.
