@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 export const WEB_DIR = resolve(__dirname, "..");
 export const BIN = resolve(WEB_DIR, process.env.PLAYHOUSE_BIN ?? "../target/debug/playhouse");
@@ -78,9 +79,14 @@ export async function start(): Promise<Harness> {
     log: () => serverLog,
     stop: async () => {
       await browser.close().catch(() => undefined);
-      if (server.exitCode === null) {
+      if (server.exitCode === null && server.signalCode === null) {
+        // Wait for the server to exit (a graceful shutdown flushes its logs) before deleting its
+        // data folder; past 30 s it is killed.
+        const exited = new Promise((r) => server.once("exit", r));
         server.kill("SIGTERM");
-        await new Promise((r) => setTimeout(r, 500));
+        const killer = setTimeout(() => server.kill("SIGKILL"), 30_000);
+        await exited;
+        clearTimeout(killer);
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -109,60 +115,70 @@ export async function createRoomAndStart(page: Page, tag: string): Promise<void>
   const started = Date.now();
   while (Date.now() - started < 60_000) {
     if ((await page.getByTestId("hand").count()) > 0) break;
+    // Only we act on these buttons, so a visible one stays until clicked: a failed click fails the test.
     const sit = page.getByTestId("sit-0");
-    if (await sit.isVisible().catch(() => false)) await sit.click().catch(() => undefined);
+    if (await sit.isVisible()) await sit.click({ timeout: 10_000 });
     const ready = page.getByTestId("ready-button");
-    if (await ready.isVisible().catch(() => false)) await ready.click().catch(() => undefined);
+    if (await ready.isVisible()) await ready.click({ timeout: 10_000 });
     await page.waitForTimeout(300);
   }
   await page.getByTestId("hand").waitFor({ timeout: 60_000 });
   await shot(page, `${tag}-02-deal`);
 }
 
-/** Clicks Hint then Play (or Pass) on every turn until the match result shows; returns the turns. */
+/** The table's numeric data attribute `name` (0 when absent). */
+async function tableNumber(page: Page, name: string): Promise<number> {
+  return Number((await page.getByTestId("table").getAttribute(name)) ?? "0");
+}
+
+/**
+ * Clicks Hint then Play (or Pass) on every turn until the match result shows; returns the number of
+ * moves the server applied for us. Every click must succeed, every move must be applied by the
+ * server (the table's `data-my-moves` counts our seat's plays, passes, tributes and returns as the
+ * server broadcasts them), no request may be refused (`data-errors`), and auto-play must never take
+ * the seat over (`data-auto`): the test fails otherwise instead of letting the bots finish the match.
+ */
 export async function playUntilMatchResult(page: Page, tag: string, timeoutMs: number): Promise<number> {
   const table = page.getByTestId("table");
   const deadline = Date.now() + timeoutMs;
-  let turns = 0;
+  const errorsAtStart = await tableNumber(page, "data-errors");
+  let moves = 0;
   while (Date.now() < deadline) {
-    if (await page.getByTestId("match-result").isVisible().catch(() => false)) break;
-    if ((await table.getAttribute("data-my-turn").catch(() => "0")) !== "1") {
+    if (await page.getByTestId("match-result").isVisible()) break;
+    expect(await table.getAttribute("data-auto"), "auto-play took our seat over").toBe("0");
+    if ((await table.getAttribute("data-my-turn")) !== "1") {
       await page.waitForTimeout(100);
       continue;
     }
     const legalBefore = await table.getAttribute("data-legal");
-    const changed = (before: string | null) => {
-      const t = document.querySelector('[data-testid="table"]');
-      return !t || t.getAttribute("data-my-turn") !== "1" || t.getAttribute("data-legal") !== before;
-    };
-    await page.getByTestId("hint-button").click().catch(() => undefined);
-    // The hint answer selects the cards (or says pass).
-    await page
-      .waitForFunction(
-        (before) => {
-          const t = document.querySelector('[data-testid="table"]');
-          return !t || t.getAttribute("data-hint") !== "" || t.getAttribute("data-my-turn") !== "1" || t.getAttribute("data-legal") !== before;
-        },
-        legalBefore,
-        { timeout: 10_000 },
-      )
-      .catch(() => undefined);
+    const movesBefore = await tableNumber(page, "data-my-moves");
+    await page.getByTestId("hint-button").click();
+    // The hint answer selects the cards (or says pass); the turn may not end meanwhile.
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="table"]')?.getAttribute("data-hint") !== "",
+      undefined,
+      { timeout: 10_000 },
+    );
     const play = page.getByTestId("play-button");
     const pass = page.getByTestId("pass-button");
-    if (await play.isEnabled().catch(() => false)) await play.click().catch(() => undefined);
-    else if (await pass.isEnabled().catch(() => false)) await pass.click().catch(() => undefined);
-    else {
-      await page.waitForTimeout(200);
-      continue;
-    }
+    if (await play.isEnabled()) await play.click();
+    else if (await pass.isEnabled()) await pass.click();
+    else throw new Error(`turn ${moves + 1}: the hint left neither Play nor Pass enabled (legal moves v${legalBefore})`);
     const chooser = page.getByTestId("reading-chooser");
-    if (await chooser.isVisible().catch(() => false)) await chooser.locator("button.reading").first().click();
-    turns++;
-    if (turns === 5) await shot(page, `${tag}-03-midgame`);
-    // Wait until the action is taken: our turn ends, or the next turn's legal moves arrive.
-    await page.waitForFunction(changed, legalBefore, { timeout: 10_000 }).catch(() => undefined);
+    if (await chooser.isVisible()) await chooser.locator("button.reading").first().click();
+    // The server applies the move and broadcasts it: our seat's move count goes up.
+    await page.waitForFunction(
+      (before) => Number(document.querySelector('[data-testid="table"]')?.getAttribute("data-my-moves") ?? "0") > before,
+      movesBefore,
+      { timeout: 10_000 },
+    );
+    expect(await tableNumber(page, "data-my-moves"), "exactly one move applied per click").toBe(movesBefore + 1);
+    expect(await tableNumber(page, "data-errors"), "the server refused a request").toBe(errorsAtStart);
+    moves++;
+    if (moves === 5) await shot(page, `${tag}-03-midgame`);
   }
   await page.getByTestId("match-result").waitFor({ timeout: 5_000 });
+  expect(await table.getAttribute("data-auto"), "auto-play took our seat over").toBe("0");
   await shot(page, `${tag}-04-match-result`);
-  return turns;
+  return moves;
 }

@@ -11,6 +11,8 @@ export interface LiveState {
   /** Tables where the server says we hold a seat (from `welcome`). */
   seatedTables: string[];
   lastError: { code: string; message: string; at: number } | null;
+  /** Errors the server sent since the connection opened (a refused request among them). */
+  errors: number;
   feed: FeedItem[];
   /** Latest pushed balance per currency (minor units). */
   balances: Record<string, number>;
@@ -21,7 +23,7 @@ export interface LiveState {
 const FEED_ITEMS_MAX = 50;
 
 export class LiveStore {
-  state: LiveState = { tables: {}, seatedTables: [], lastError: null, feed: [], balances: {}, queued: false };
+  state: LiveState = { tables: {}, seatedTables: [], lastError: null, errors: 0, feed: [], balances: {}, queued: false };
   private listeners = new Set<() => void>();
   private welcomed = false;
   private userId: string | undefined;
@@ -68,7 +70,7 @@ export class LiveStore {
         return;
       }
       case "error":
-        this.set({ lastError: { code: e.payload.code, message: e.payload.message, at: Date.now() } });
+        this.set({ lastError: { code: e.payload.code, message: e.payload.message, at: Date.now() }, errors: this.state.errors + 1 });
         return;
       case "match_found":
         this.set({ queued: false });

@@ -46,6 +46,8 @@ export interface TableView {
   legal: LegalMoves | null;
   /** Counts `legal_moves` received, so a UI (or a test) can tell a new turn from the last one. */
   legalVersion: number;
+  /** Actions of my seat the server applied (plays, passes, tributes, returns), auto-play included. */
+  myMoves: number;
   hint: SuggestedAction | null;
   handResult: HandResultInfo | null;
   matchWinner: number | null | undefined;
@@ -71,6 +73,7 @@ export function emptyTable(tableId: string): TableView {
     timer: null,
     legal: null,
     legalVersion: 0,
+    myMoves: 0,
     hint: null,
     handResult: null,
     matchWinner: undefined,
@@ -97,6 +100,7 @@ export function fromSnapshot(s: TableSnapshot, prev?: TableView): TableView {
     matchWinner: s.game?.phase === "match_over" ? s.game.winner : undefined,
     handResult: prev?.handResult ?? null,
     legalVersion: prev?.legalVersion ?? 0,
+    myMoves: prev?.myMoves ?? 0,
     bubbles: prev?.bubbles ?? [],
     host: s.host,
     kicked: prev?.kicked ?? false,
@@ -194,7 +198,7 @@ export function applyEvent(view: TableView, env: ServerEnvelope): TableView {
         hand: seat === me && card && g.hand ? removeCards(g.hand, [card]) : g.hand,
         awaiting: g.awaiting.filter((s) => s !== seat),
       }));
-      return seat === me ? { ...v, legal: null, hint: null } : v;
+      return seat === me ? { ...v, legal: null, hint: null, myMoves: v.myMoves + 1 } : v;
     }
     case "tribute_result":
     case "return_result": {
@@ -230,7 +234,7 @@ export function applyEvent(view: TableView, env: ServerEnvelope): TableView {
         hand: seat === me && card && g.hand ? removeCards(g.hand, [card]) : g.hand,
         awaiting: g.awaiting.filter((s) => s !== seat),
       }));
-      return seat === me ? { ...v, legal: null, hint: null } : v;
+      return seat === me ? { ...v, legal: null, hint: null, myMoves: v.myMoves + 1 } : v;
     }
     case "first_lead":
       return withGame(v, () => ({ phase: "play", awaiting: [env.payload.seat], trick: [], top: null }));
@@ -245,12 +249,12 @@ export function applyEvent(view: TableView, env: ServerEnvelope): TableView {
         played: [...g.played, ...play[2]],
         awaiting: [],
       }));
-      return seat === me ? { ...v, legal: null, hint: null } : v;
+      return seat === me ? { ...v, legal: null, hint: null, myMoves: v.myMoves + 1 } : v;
     }
     case "passed": {
       const { seat } = env.payload;
       v = withGame(v, (g) => ({ trick: [...g.trick, { seat, move: PASS }], last_moves: lastMoves(g, seat, PASS), awaiting: [] }));
-      return seat === me ? { ...v, legal: null, hint: null } : v;
+      return seat === me ? { ...v, legal: null, hint: null, myMoves: v.myMoves + 1 } : v;
     }
     case "trick_won":
       return withGame(v, (g) => ({

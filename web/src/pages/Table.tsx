@@ -171,7 +171,7 @@ export function TablePage({ tableId }: { tableId: string }) {
   const showHand = hr && !matchOver && dismissedHand !== hr.hand_no;
 
   return (
-    <div className="table-page" data-testid="table" data-phase={phase ?? "waiting"} data-my-turn={myTurn ? "1" : "0"} data-hint={hint?.kind ?? ""} data-legal={view.legalVersion}>
+    <div className="table-page" data-testid="table" data-phase={phase ?? "waiting"} data-my-turn={myTurn ? "1" : "0"} data-hint={hint?.kind ?? ""} data-legal={view.legalVersion} data-my-moves={view.myMoves} data-errors={state.errors} data-auto={me !== null && view.seats[me]?.auto_play ? "1" : "0"}>
       <div className="table-top">
         <span>{t("table.title", { id: tableId })}</span>
         {view.code && (

@@ -75,7 +75,7 @@ fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
         .local_addr()
         .expect("a")
         .port();
-    let child = playhouse()
+    let mut child = playhouse()
         .current_dir(dir.path())
         .args([
             "serve",
@@ -87,8 +87,13 @@ fn serve_answers_health_on_embedded_defaults_then_stops_on_sigterm() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
+    // Wait for readiness (or the child's early exit), not a fixed start budget: a debug binary on
+    // a busy two-core machine may take long to open its database; the bound only stops a hang.
     let mut ok = false;
-    for _ in 0..100 {
+    for _ in 0..3_000 {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
         std::thread::sleep(std::time::Duration::from_millis(100));
         if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::{Read, Write};
