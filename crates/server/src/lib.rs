@@ -87,6 +87,16 @@ pub async fn build_state_with_store(
     config: Config,
     store: Arc<dyn store::Store>,
 ) -> Result<AppState, StartError> {
+    build_state_with_clock(config, store, api::clock::Clock::system()).await
+}
+
+/// Builds the application state over an opened store, with every service reading time from
+/// `clock` (tests pass an adjustable one and move it instead of sleeping).
+pub async fn build_state_with_clock(
+    config: Config,
+    store: Arc<dyn store::Store>,
+    clock: api::clock::Clock,
+) -> Result<AppState, StartError> {
     let secret = match &config.auth.jwt_secret {
         Some(s) => s.clone(),
         None => {
@@ -107,7 +117,8 @@ pub async fn build_state_with_store(
         secret.as_bytes(),
         config.auth.access_ttl_secs,
         config.auth.refresh_ttl_secs,
-    );
+    )
+    .with_clock(clock.clone());
     let wallet = wallet::Wallet::start(
         store.ledger(),
         config.wallet.signup_chips,
@@ -126,12 +137,12 @@ pub async fn build_state_with_store(
     ));
     let ids = Arc::new(api::ids::IdGenerator::new(config.node.machine_id));
     let operators =
-        operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone())
+        operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone(), clock)
             .map_err(StartError::Config)?;
     let limits = Arc::new(api::ratelimit::RateLimits::new(&config.rate_limit));
     let auth = Arc::new(api::Auth::new(keys, limits.clone(), operators.clone()));
     // Sessions signed out before a restart stay signed out: their access tokens may still be live.
-    let now_ms = api::clock::now_ms();
+    let now_ms = auth.clock.now_ms();
     let ttl_ms = auth
         .keys
         .access_ttl_secs

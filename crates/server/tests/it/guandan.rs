@@ -1205,11 +1205,14 @@ async fn refreshed(base: &str, refresh_token: &str) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expires() {
+    // The node's clock is moved by the test: no step waits for a real deadline.
     let mut config = fast_config();
-    config.auth.access_ttl_secs = 3;
+    config.auth.access_ttl_secs = 60;
     config.guandan.ws_auth_notice_ms = 2_000;
     config.guandan.ws_auth_grace_ms = 1_500;
-    let s = support::start_with(config, support::backends().await.remove(0).1).await;
+    let clock = api::clock::Clock::adjustable();
+    let s = support::start_with_clock(config, support::backends().await.remove(0).1, clock.clone())
+        .await;
     let base = s.url();
     let guest_res: Value = support::client()
         .post(format!("{base}/v1/auth/guest"))
@@ -1225,12 +1228,26 @@ async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expire
     let (other_token, _) = guest(&base).await;
     let mut c = Client::connect(&base, token).await;
 
+    // Ten seconds before the notice is due, nothing is pushed.
+    clock.advance(Duration::from_secs(60 - 2 - 1 - 10));
+    let id = c.req("ping", json!({})).await;
+    assert_eq!(c.reply(&id).await["type"], "pong");
+    assert!(
+        !c.seen.iter().any(|v| v["type"] == "auth_expiring"),
+        "no notice before it is due"
+    );
+
     // Shortly before expiry the server asks for a new token.
+    clock.advance(Duration::from_secs(11));
     let first = c.until_type("auth_expiring").await;
-    let noticed = tokio::time::Instant::now();
     assert!(first["id"].is_null() && first["seq"].is_null(), "{first}");
     assert_eq!(first["payload"]["grace_ms"], 1_500);
     let expires_a = first["payload"]["expires_at_ms"].as_u64().expect("expiry");
+    let expires_a_ms = i64::try_from(expires_a).expect("expiry");
+    assert!(
+        clock.now_ms() >= expires_a_ms - 2_000,
+        "not before the notice"
+    );
 
     // Refusals: another account's token, a forged one. The connection stays.
     expect_code(
@@ -1250,11 +1267,11 @@ async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expire
 
     // Within the grace after the first token expired, a token issued later (so expiring later) keeps
     // the connection open past the first token's expiry and grace.
-    tokio::time::sleep_until(noticed + Duration::from_millis(2_100)).await;
+    support::advance_to(&clock, expires_a_ms + 100);
     let (fresh, _) = refreshed(&base, refresh).await;
     let id = c.req("auth_refresh", json!({"access_token": fresh})).await;
     assert_eq!(c.reply(&id).await["type"], "ack");
-    tokio::time::sleep_until(noticed + Duration::from_millis(2_000 + 1_500 + 700)).await;
+    support::advance_to(&clock, expires_a_ms + 1_500 + 700);
     let id = c.req("ping", json!({})).await;
     assert_eq!(
         c.reply(&id).await["type"],
@@ -1263,6 +1280,7 @@ async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expire
     );
 
     // No further refresh: a notice for the new expiry, then `token_expired` and the close.
+    clock.advance(Duration::from_secs(60 - 2 - 1));
     let later = |v: &Value| {
         v["type"] == "auth_expiring"
             && v["payload"]["expires_at_ms"]
@@ -1275,6 +1293,11 @@ async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expire
     };
     let expires_b = second["payload"]["expires_at_ms"].as_u64().expect("expiry");
     assert!(expires_b > expires_a, "{expires_b} > {expires_a}");
+    let expires_b_ms = i64::try_from(expires_b).expect("expiry");
+    support::advance_to(&clock, expires_b_ms + 1_500 - 200);
+    let id = c.req("ping", json!({})).await;
+    assert_eq!(c.reply(&id).await["type"], "pong", "open within the grace");
+    support::advance_to(&clock, expires_b_ms + 1_500 + 1);
     let e = c.until_type("error").await;
     assert_eq!(e["payload"]["code"], "token_expired", "{e}");
     assert!(c.next().await.is_none(), "closed after token_expired");

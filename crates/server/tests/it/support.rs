@@ -52,6 +52,27 @@ pub async fn start_with(config: Config, store: Arc<dyn store::Store>) -> Server 
     server::serve_state(state, None).await.expect("start")
 }
 
+/// Starts a server over `store` with `config` whose services read time from `clock` (an adjustable
+/// clock the test moves instead of sleeping).
+pub async fn start_with_clock(
+    config: Config,
+    store: Arc<dyn store::Store>,
+    clock: api::clock::Clock,
+) -> Server {
+    let state = server::build_state_with_clock(config, store, clock)
+        .await
+        .expect("state");
+    server::serve_state(state, None).await.expect("start")
+}
+
+/// Moves `clock` forward until it reads unix time `at_ms` (not at all when it already does).
+pub fn advance_to(clock: &api::clock::Clock, at_ms: i64) {
+    let ahead = at_ms.saturating_sub(clock.now_ms());
+    if let Ok(ahead) = u64::try_from(ahead) {
+        clock.advance(std::time::Duration::from_millis(ahead));
+    }
+}
+
 /// Starts a default test server on in-memory SQLite.
 pub async fn start() -> Server {
     server::start(config(), None).await.expect("start")

@@ -302,6 +302,50 @@ fn the_clock_is_read_in_one_module() {
     }
 }
 
+/// Service code reads the time of day from its node's [`api::clock::Clock`] (`auth.clock`), which a
+/// test can move: the free functions `clock::now_ms` and `clock::now_secs` (the system clock
+/// itself) stay in the few places no test moves (ids, the mock operator, the seed fallback).
+#[test]
+fn services_read_the_time_of_day_from_their_node_clock() {
+    let allowed = [
+        "api/src/clock.rs",
+        "api/src/ids.rs",
+        "operator/src/mock.rs",
+        "tables/src/table.rs",
+        "wallet/src/pipeline.rs",
+    ];
+    let mut seen = 0;
+    for (file, text) in rust_files(&crates_dir().join("services")) {
+        // Unit tests below `#[cfg(test)]` may read the system clock.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let calls = ["clock::now_ms()", "clock::now_secs()"]
+            .iter()
+            .map(|c| text.matches(c).count())
+            .sum::<usize>();
+        let rel = file
+            .strip_prefix(crates_dir().join("services"))
+            .expect("under services")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if allowed.contains(&rel.as_str()) {
+            seen += calls;
+            continue;
+        }
+        assert_eq!(
+            calls, 0,
+            "{rel} reads the system clock instead of its node's (`auth.clock`)"
+        );
+    }
+    assert!(seen > 0, "the allowed places were not found");
+    let table = std::fs::read_to_string(crates_dir().join("services/tables/src/table.rs"))
+        .expect("table.rs");
+    assert_eq!(
+        table.matches("api::clock::now_ms()").count(),
+        1,
+        "table.rs reads the system clock only in the seed fallback"
+    );
+}
+
 /// Test-only code (the store's conformance suite and `testing` helpers, the ledger's suite) is
 /// compiled only with the `testing` feature, which only dev-dependencies enable.
 #[test]
@@ -337,4 +381,59 @@ fn test_only_code_stays_out_of_the_server() {
             "{file}: `{feature}` must be behind the testing feature"
         );
     }
+}
+
+/// Every configuration key the docs name (`` `section.key` `` for a section of the configuration
+/// file) exists in the configuration, so a renamed or removed setting cannot linger in the docs.
+#[test]
+fn every_configuration_key_the_docs_name_exists() {
+    let config = serde_json::to_value(server::config::Config::default()).expect("config as JSON");
+    let sections: Vec<String> = config
+        .as_object()
+        .expect("a table")
+        .iter()
+        .filter(|(_, v)| v.is_object())
+        .map(|(k, _)| k.clone())
+        .collect();
+    let mut docs = vec![crates_dir().join("../ARCHITECTURE.md")];
+    for entry in std::fs::read_dir(crates_dir().join("../docs")).expect("docs") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            docs.push(path);
+        }
+    }
+    let mut checked = 0;
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).expect("read doc");
+        for quoted in text.split('`').skip(1).step_by(2) {
+            let Some((section, key)) = quoted.split_once('.') else {
+                continue;
+            };
+            if !sections.iter().any(|s| s == section)
+                || key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+            {
+                continue;
+            }
+            let mut at = &config[section];
+            for part in key.split('.') {
+                at = &at[part];
+            }
+            assert!(
+                !at.is_null()
+                    || config[section]
+                        .as_object()
+                        .is_some_and(|o| o.contains_key(key)),
+                "{} names `{quoted}`, which the configuration does not have",
+                doc.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 20,
+        "only {checked} configuration keys found in the docs"
+    );
 }

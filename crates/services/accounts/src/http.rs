@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
+use api::Auth;
 use api::error::{ApiError, ErrorCode};
 use api::extract::{AuthUser, ClientIp, ValidJson};
 use api::ids::IdGenerator;
 use api::token::{os_random, random_hex, token_hash};
-use api::{Auth, clock};
 use axum::routing::{get, post};
 
 use crate::cookie::{self, CookieMode};
@@ -149,7 +149,7 @@ async fn issue(
     user: store::UserRecord,
     family: Option<String>,
 ) -> Result<AuthResponse, ApiError> {
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     let family = family.unwrap_or_else(|| random_hex(16));
     let access_token = state
         .auth
@@ -214,7 +214,7 @@ pub async fn guest(
             password_hash: None,
             display_name: auth::guest_name(words),
             is_guest: true,
-            now_ms: clock::now_ms(),
+            now_ms: state.auth.clock.now_ms(),
         })
         .await?;
     tracing::info!(user_id = user.id, "guest account created");
@@ -248,7 +248,7 @@ pub async fn register(
             password_hash: Some(hash),
             display_name,
             is_guest: false,
-            now_ms: clock::now_ms(),
+            now_ms: state.auth.clock.now_ms(),
         })
         .await;
     let user = match created {
@@ -286,7 +286,7 @@ pub async fn login(
     let ip = ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     let attempt = state
         .throttle
-        .admit(&email, ip, clock::now_ms())
+        .admit(&email, ip, state.auth.clock.now_ms())
         .map_err(|wait| {
             metrics::counter!("auth_login_throttled_total").increment(1);
             ApiError::too_many_attempts(wait)
@@ -372,7 +372,7 @@ async fn refresh_pair(
         Err(e) if e.is_not_found() => return Err(invalid()),
         Err(e) => return Err(e.into()),
     };
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     if record.used_at_ms.is_some() || record.revoked_at_ms.is_some() {
         let n = state
             .store
@@ -434,7 +434,7 @@ pub async fn logout(
                 })?
         }
     };
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     state.store.revoke_token_family(&family, now_ms).await?;
     // The access tokens of the session stop working now, not at their expiry.
     state.auth.revoke_family(&family, now_ms / 1000);
@@ -474,7 +474,7 @@ pub async fn update_me(
     let name = auth::normalize_display_name(&req.display_name)?;
     match state
         .store
-        .set_display_name(user.user_id, &name, clock::now_ms())
+        .set_display_name(user.user_id, &name, state.auth.clock.now_ms())
         .await
     {
         Ok(u) => Ok(Json(u.into())),

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{AuthUser, SessionScope};
 use crate::ratelimit::RateLimits;
@@ -66,6 +67,8 @@ pub const REVOKED_FAMILIES_MAX: usize = 1_000_000;
 pub struct Auth {
     /// Token signing keys.
     pub keys: TokenKeys,
+    /// The node's clock (the one the keys judge expiry by), for every service that reads time.
+    pub clock: Clock,
     /// Per-IP and per-account limiters.
     pub limits: Arc<RateLimits>,
     sessions: Arc<dyn SessionCheck>,
@@ -86,6 +89,7 @@ impl Auth {
     /// The edge's authentication over `keys`, with operator sessions checked by `sessions`.
     pub fn new(keys: TokenKeys, limits: Arc<RateLimits>, sessions: Arc<dyn SessionCheck>) -> Self {
         Self {
+            clock: keys.clock.clone(),
             keys,
             limits,
             sessions,
@@ -123,7 +127,7 @@ impl Auth {
     pub async fn authenticate(&self, token: &str) -> Result<AuthUser, ApiError> {
         let access = self.keys.verify_access(token)?;
         if let Some(family) = &access.family
-            && self.is_revoked(family, crate::clock::now_secs())
+            && self.is_revoked(family, self.clock.now_secs())
         {
             return Err(ApiError::unauthorized("The session was signed out."));
         }

@@ -29,7 +29,6 @@ use store::{BetRecord, RevealedSeedRecord};
 use tokio::sync::broadcast;
 
 use api::Auth;
-use api::clock;
 use api::error::{ApiError, ErrorCode};
 use api::ids::IdGenerator;
 use wallet::{Credit, Debit, GameWalletError, WalletRouter};
@@ -235,7 +234,7 @@ async fn ensure_pair(state: &GamesState, user_id: i64, p: &mut Player) -> Result
                 .map_err(ApiError::internal)?;
             let text = serde_json::to_string(&pair).map_err(ApiError::internal)?;
             if store
-                .insert_seed_pair(user_id, &text, clock::now_ms())
+                .insert_seed_pair(user_id, &text, state.auth.clock.now_ms())
                 .await?
             {
                 text
@@ -538,7 +537,7 @@ pub async fn place_bet(
     let hash = request_hash(&req);
     let player = state.games.player(user_id);
     let mut p = player.lock().await;
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     p.last_used_ms = now_ms;
     let wallet = state
         .game_wallets
@@ -864,7 +863,7 @@ pub async fn round_action(
     }
     let player = state.games.player(user_id);
     let mut p = player.lock().await;
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     p.last_used_ms = now_ms;
     let mut record = match state.store.bet_by_id(user_id, round_id).await {
         Ok(r) if r.game == game => r,
@@ -988,7 +987,7 @@ pub async fn active_round(state: &GamesState, user_id: i64, game: &str) -> Resul
 pub async fn seeds(state: &GamesState, user_id: i64) -> Result<Value, ApiError> {
     let player = state.games.player(user_id);
     let mut p = player.lock().await;
-    p.last_used_ms = clock::now_ms();
+    p.last_used_ms = state.auth.clock.now_ms();
     ensure_pair(state, user_id, &mut p).await?;
     let (pair, _) = p
         .pair
@@ -1005,7 +1004,7 @@ pub async fn rotate(
 ) -> Result<Value, ApiError> {
     let player = state.games.player(user_id);
     let mut p = player.lock().await;
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     p.last_used_ms = now_ms;
     ensure_pair(state, user_id, &mut p).await?;
     let round_open = !state.store.open_rounds(user_id).await?.is_empty();
@@ -1064,7 +1063,7 @@ pub async fn rotate(
 pub async fn get_limits(state: &GamesState, user_id: i64) -> Result<Value, ApiError> {
     let player = state.games.player(user_id);
     let mut p = player.lock().await;
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     p.last_used_ms = now_ms;
     ensure_limits(state, user_id, &mut p, now_ms).await?;
     Ok(limits_view(state, p.limits.as_ref()))
@@ -1091,7 +1090,7 @@ pub async fn put_limits(
 ) -> Result<Value, ApiError> {
     let player = state.games.player(user_id);
     let mut p = player.lock().await;
-    let now_ms = clock::now_ms();
+    let now_ms = state.auth.clock.now_ms();
     p.last_used_ms = now_ms;
     ensure_limits(state, user_id, &mut p, now_ms).await?;
     let mut limits = p.limits.clone().unwrap_or_default();
@@ -1115,7 +1114,7 @@ pub async fn put_limits(
 pub async fn settle_idle_rounds(state: &GamesState) -> Result<usize, ApiError> {
     let idle_ms =
         i64::try_from(state.games.config.round_idle_secs).unwrap_or(i64::MAX / 2_000) * 1_000;
-    let before = clock::now_ms() - idle_ms;
+    let before = state.auth.clock.now_ms() - idle_ms;
     let rounds = state
         .store
         .idle_rounds(before, IDLE_ROUNDS_PER_SWEEP_MAX)
@@ -1147,7 +1146,7 @@ pub fn spawn_jobs(state: GamesState) -> tokio::task::JoinHandle<()> {
                 Ok(n) => tracing::info!(rounds = n, "idle rounds settled"),
                 Err(e) => tracing::warn!(code = e.code.as_str(), "idle round sweep failed"),
             }
-            state.games.evict_idle(clock::now_ms());
+            state.games.evict_idle(state.auth.clock.now_ms());
         }
     })
 }

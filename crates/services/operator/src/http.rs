@@ -18,7 +18,7 @@ use std::sync::Arc;
 use api::error::{ApiError, ErrorCode};
 use api::extract::{AuthUser, JsonBody, parse_json};
 use api::ids::IdGenerator;
-use api::{Auth, clock, token as auth};
+use api::{Auth, token as auth};
 use wallet::Wallet;
 
 use crate::{Mode, OperatorHub, sign};
@@ -125,7 +125,7 @@ impl FromRequest<OperatorState> for Signed {
                 "X-Timestamp must be the unix time in seconds.",
             )
         })?;
-        let now = clock::now_secs();
+        let now = state.auth.clock.now_secs();
         let window = i64::try_from(cfg.signature_window_secs).unwrap_or(300);
         let skew = i64::try_from(cfg.clock_skew_secs).unwrap_or(30);
         if now.saturating_sub(ts) > window {
@@ -176,7 +176,7 @@ impl FromRequest<OperatorState> for Signed {
             path_and_query: &path_and_query,
             body: &body,
         };
-        let now_ms = clock::now_ms();
+        let now_ms = state.auth.clock.now_ms();
         let current = signed.verify(&operator.secret, &signature);
         let previous = !current
             && operator.previous_valid_until_ms.is_some_and(|t| now_ms < t)
@@ -378,7 +378,7 @@ pub async fn create_operator(
             wallet_url,
             currencies,
             secret,
-            now_ms: clock::now_ms(),
+            now_ms: state.auth.clock.now_ms(),
         })
         .await
         .map_err(|e| {
@@ -426,7 +426,7 @@ pub async fn rotate_secret(
         ));
     }
     let secret = valid_secret(req.secret.as_deref())?;
-    let now = clock::now_ms();
+    let now = state.auth.clock.now_ms();
     let until = now.saturating_add(i64::try_from(overlap).unwrap_or(0).saturating_mul(1000));
     let op = state
         .store
@@ -518,7 +518,7 @@ async fn link(
                 password_hash: None,
                 display_name: display,
                 is_guest: false,
-                now_ms: clock::now_ms(),
+                now_ms: state.auth.clock.now_ms(),
             },
         )
         .await?;
@@ -573,7 +573,7 @@ pub async fn create_session(
             .open_wallet(player.user_id, ledger_code)
             .await?;
     }
-    let now = clock::now_secs();
+    let now = state.auth.clock.now_secs();
     let token = state
         .auth
         .keys
@@ -645,7 +645,7 @@ pub async fn revoke_session(
         Err(e) if e.is_not_found() => return Err(not_found()),
         Err(e) => return Err(e.into()),
     }
-    let session = ops.revoke_session(&hash, clock::now_ms()).await?;
+    let session = ops.revoke_session(&hash, state.auth.clock.now_ms()).await?;
     state.operators.forget_session(&hash);
     let player = ops.player_by_user(session.user_id).await?;
     tracing::info!(

@@ -21,7 +21,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use store::operator::{OperatorPlayer, OperatorRecord, OperatorSession, OperatorTx, OutboxRecord};
 
-use api::clock;
+use api::clock::Clock;
 use api::error::{ApiError, ErrorCode};
 use api::extract::SessionScope;
 use api::ids::IdGenerator;
@@ -177,6 +177,8 @@ pub struct OperatorHub {
     pub ids: Arc<IdGenerator>,
     /// Settings.
     pub config: OperatorConfig,
+    /// The node's clock.
+    pub clock: Clock,
     http: reqwest::Client,
     operators: Mutex<HashMap<String, (OperatorRecord, i64)>>,
     players: Mutex<HashMap<i64, Option<OperatorPlayer>>>,
@@ -200,12 +202,14 @@ impl OperatorHub {
         store: Arc<dyn store::Store>,
         ids: Arc<IdGenerator>,
         config: OperatorConfig,
+        clock: Clock,
     ) -> Result<Arc<Self>, String> {
         let http = wallet_client(&config)?;
         Ok(Arc::new(Self {
             store,
             ids,
             config,
+            clock,
             http,
             operators: Mutex::new(HashMap::new()),
             players: Mutex::new(HashMap::new()),
@@ -221,15 +225,16 @@ impl OperatorHub {
         store: Arc<dyn store::Store>,
         ids: Arc<IdGenerator>,
         config: OperatorConfig,
+        clock: Clock,
     ) -> Result<Arc<Self>, String> {
-        let hub = Self::new(store, ids, config)?;
+        let hub = Self::new(store, ids, config, clock)?;
         tokio::spawn(worker(Arc::downgrade(&hub), hub.wake.clone()));
         Ok(hub)
     }
 
     /// The operator's record, cached for a few seconds.
     pub async fn operator(&self, id: &str) -> Result<OperatorRecord, store::StoreError> {
-        let now = clock::now_ms();
+        let now = self.clock.now_ms();
         if let Some((op, at)) = lock(&self.operators).get(id)
             && now - at < OPERATOR_CACHE_MS
         {
@@ -242,7 +247,7 @@ impl OperatorHub {
 
     /// An operator session by the SHA-256 of its token, cached for [`SESSION_CACHE_MS`].
     pub async fn session(&self, token_hash: &str) -> Result<OperatorSession, store::StoreError> {
-        let now = clock::now_ms();
+        let now = self.clock.now_ms();
         if let Some((session, at)) = lock(&self.sessions).get(token_hash)
             && now - at < SESSION_CACHE_MS
         {
@@ -336,7 +341,7 @@ impl OperatorHub {
             Some(q) => format!("{}?{q}", parsed.path()),
             None => parsed.path().to_owned(),
         };
-        let ts = clock::now_secs();
+        let ts = self.clock.now_secs();
         let nonce = sign::new_nonce();
         let sig = sign::Signed {
             timestamp: ts,
@@ -421,7 +426,7 @@ impl OperatorHub {
                 if let Err(e) = self
                     .store
                     .operators()
-                    .outbox_delivered(row.tx_id, stored, clock::now_ms())
+                    .outbox_delivered(row.tx_id, stored, self.clock.now_ms())
                     .await
                 {
                     // Delivered but not recorded: the next attempt repeats the id and the
@@ -449,7 +454,7 @@ impl OperatorHub {
 
     async fn attempt_failed(&self, row: &OutboxRecord, reason: &str) {
         let attempts = row.attempts + 1;
-        let next = clock::now_ms() + self.backoff_ms(attempts);
+        let next = self.clock.now_ms() + self.backoff_ms(attempts);
         tracing::debug!(
             tx_id = row.tx_id,
             attempts,
@@ -469,7 +474,7 @@ impl OperatorHub {
     /// Rolls back a bet whose outcome is unknown: records it as `unknown` and enqueues its
     /// rollback (once per bet). Returns the rollback's transaction id when one was enqueued now.
     pub async fn fail_bet(&self, bet: &OperatorTx, reason: &str) -> Option<i64> {
-        let now = clock::now_ms();
+        let now = self.clock.now_ms();
         let rollback = OperatorTx {
             tx_id: self.ids.next_id(),
             kind: "rollback".into(),
@@ -503,7 +508,7 @@ impl OperatorHub {
 
     /// One pass of the worker: recover bets left pending, deliver every due outbox row.
     pub async fn run_once(&self) {
-        let now = clock::now_ms();
+        let now = self.clock.now_ms();
         let grace = i64::try_from(self.config.wallet_timeout_ms + self.config.pending_bet_grace_ms)
             .unwrap_or(i64::MAX / 2);
         match self
@@ -521,7 +526,7 @@ impl OperatorHub {
             Err(e) => tracing::warn!(error = %e, "cannot read pending bets"),
         }
         loop {
-            let now = clock::now_ms();
+            let now = self.clock.now_ms();
             let due = match self.store.operators().due_outbox(now, OUTBOX_BATCH).await {
                 Ok(d) => d,
                 Err(e) => {
@@ -536,7 +541,7 @@ impl OperatorHub {
             use futures::StreamExt;
             futures::stream::iter(due)
                 .for_each_concurrent(OUTBOX_CONCURRENCY, |row| async move {
-                    let lease = clock::now_ms() + self.lease_ms();
+                    let lease = self.clock.now_ms() + self.lease_ms();
                     match self
                         .store
                         .operators()
@@ -565,7 +570,7 @@ async fn worker(hub: std::sync::Weak<OperatorHub>, wake: Arc<tokio::sync::Notify
     loop {
         let Some(h) = hub.upgrade() else { return };
         let poll = Duration::from_millis(h.config.outbox_poll_ms.max(1));
-        let now = clock::now_ms();
+        let now = h.clock.now_ms();
         if now - last_purge >= NONCE_PURGE_MS {
             last_purge = now;
             if let Err(e) = h.store.operators().purge_nonces(now).await {
@@ -610,7 +615,7 @@ impl api::SessionCheck for OperatorHub {
         if session.revoked_at_ms.is_some() {
             return Err(ApiError::new(ErrorCode::SessionRevoked));
         }
-        if clock::now_ms() >= session.expires_at_ms {
+        if self.clock.now_ms() >= session.expires_at_ms {
             return Err(ApiError::new(ErrorCode::SessionExpired));
         }
         let currency = ledger::currency::by_symbol(&session.currency)

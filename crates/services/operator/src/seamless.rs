@@ -17,7 +17,6 @@ use serde_json::json;
 use store::operator::{OperatorRecord, OperatorTx};
 
 use super::{CallOutcome, Mode, OperatorHub};
-use api::clock;
 use wallet::{Credit, Debit, GameWallet, GameWalletError, Rollback, WalletRouter};
 
 /// The `GameWallet` of one seamless operator.
@@ -156,7 +155,7 @@ impl SeamlessWallet {
         payload: String,
     ) -> Result<Option<u64>, GameWalletError> {
         let ops = self.hub.store.operators();
-        let lease = clock::now_ms() + self.hub.lease_ms();
+        let lease = self.hub.clock.now_ms() + self.hub.lease_ms();
         let created = ops
             .enqueue_operator_tx(&rec, &payload, lease)
             .await
@@ -200,7 +199,7 @@ impl GameWallet for SeamlessWallet {
 
     async fn bet(&self, debit: &Debit) -> Result<u64, GameWalletError> {
         let (op, player_id) = self.context(debit.user_id, &debit.currency).await?;
-        let now = clock::now_ms();
+        let now = self.hub.clock.now_ms();
         let rec = OperatorTx {
             tx_id: debit.tx_id,
             operator_id: op.id.clone(),
@@ -253,7 +252,7 @@ impl GameWallet for SeamlessWallet {
             CallOutcome::Ok { balance } => {
                 let stored = i64::try_from(balance).ok();
                 if let Err(e) = ops
-                    .update_operator_tx(rec.tx_id, "ok", stored, None, clock::now_ms())
+                    .update_operator_tx(rec.tx_id, "ok", stored, None, self.hub.clock.now_ms())
                     .await
                 {
                     // The debit stood but we could not record it: undo it rather than risk a
@@ -265,7 +264,13 @@ impl GameWallet for SeamlessWallet {
             }
             CallOutcome::Refused { code, message, .. } => {
                 if let Err(e) = ops
-                    .update_operator_tx(rec.tx_id, "refused", None, Some(&code), clock::now_ms())
+                    .update_operator_tx(
+                        rec.tx_id,
+                        "refused",
+                        None,
+                        Some(&code),
+                        self.hub.clock.now_ms(),
+                    )
                     .await
                 {
                     tracing::warn!(tx_id = rec.tx_id, error = %e, "bet refusal not recorded");
@@ -300,7 +305,7 @@ impl GameWallet for SeamlessWallet {
                 bet.tx_id, bet.status
             )));
         }
-        let now = clock::now_ms();
+        let now = self.hub.clock.now_ms();
         let rec = OperatorTx {
             tx_id: credit.tx_id,
             operator_id: op.id,
@@ -335,7 +340,7 @@ impl GameWallet for SeamlessWallet {
         {
             return Ok(());
         }
-        let now = clock::now_ms();
+        let now = self.hub.clock.now_ms();
         let rec = OperatorTx {
             tx_id: rb.tx_id,
             operator_id: op.id,

@@ -156,26 +156,28 @@ struct AuthClock {
     expires_at_ms: i64,
     /// `auth_expiring` was pushed for this expiry.
     notified: bool,
-    /// When to act next.
-    wake: tokio::time::Instant,
+    /// When to act next, unix milliseconds on the node's clock.
+    wake_at_ms: i64,
 }
 
 impl AuthClock {
     fn new(expires_at_ms: i64, cfg: &super::GuandanConfig) -> AuthClock {
-        let mut a = AuthClock {
+        AuthClock {
             expires_at_ms,
             notified: false,
-            wake: tokio::time::Instant::now(),
-        };
-        a.wake = a.at(expires_at_ms.saturating_sub(ms_i64(cfg.ws_auth_notice_ms)));
-        a
+            wake_at_ms: expires_at_ms.saturating_sub(ms_i64(cfg.ws_auth_notice_ms)),
+        }
     }
+}
 
-    /// The monotonic instant of unix time `at_ms` (now when it has passed).
-    fn at(&self, at_ms: i64) -> tokio::time::Instant {
-        let ahead = u64::try_from(at_ms.saturating_sub(api::clock::now_ms())).unwrap_or(0);
-        tokio::time::Instant::now() + std::time::Duration::from_millis(ahead)
+/// Resolves when an adjustable clock is moved (never for the system clock).
+async fn clock_moved(moved: &mut Option<tokio::sync::watch::Receiver<i64>>) {
+    if let Some(m) = moved
+        && m.changed().await.is_ok()
+    {
+        return;
     }
+    std::future::pending().await
 }
 
 fn ms_i64(v: u64) -> i64 {
@@ -215,7 +217,7 @@ async fn run(
         None,
         ServerMessage::Welcome(Welcome::new(
             user_id_wire(user_id),
-            u64::try_from(api::clock::now_ms()).unwrap_or(0),
+            u64::try_from(state.auth.clock.now_ms()).unwrap_or(0),
             seated
                 .iter()
                 .filter_map(|t| protocol::TableId::new(t.clone()).ok())
@@ -251,16 +253,21 @@ async fn run(
         let mut balances = state.balance_changes.subscribe();
         let mut feed = state.bet_feed.subscribe();
         let (mut balances_open, mut feed_open) = (true, true);
-        // One timer for the token clock, reset only when its deadline moves (not once per frame).
-        let auth_sleep = tokio::time::sleep_until(conn.auth.wake);
+        // One timer for the token clock, reset only when its deadline or the clock moves (not once
+        // per frame).
+        let clock = state.auth.clock.clone();
+        let mut moved = clock.moved();
+        let mut wake_at = conn.auth.wake_at_ms;
+        let auth_sleep = tokio::time::sleep_until(clock.deadline(wake_at));
         tokio::pin!(auth_sleep);
         let check_every = std::time::Duration::from_millis(cfg.ws_session_check_ms.max(10));
         let mut session_tick =
             tokio::time::interval_at(tokio::time::Instant::now() + check_every, check_every);
         session_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            if auth_sleep.deadline() != conn.auth.wake {
-                auth_sleep.as_mut().reset(conn.auth.wake);
+            if wake_at != conn.auth.wake_at_ms {
+                wake_at = conn.auth.wake_at_ms;
+                auth_sleep.as_mut().reset(clock.deadline(wake_at));
             }
             tokio::select! {
                 biased;
@@ -300,6 +307,9 @@ async fn run(
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => feed_open = false,
                 },
+                () = clock_moved(&mut moved) => {
+                    auth_sleep.as_mut().reset(clock.deadline(wake_at));
+                }
                 () = &mut auth_sleep => {
                     if let Flow::Close(code, reason) = conn.on_auth_clock() {
                         while let Ok(Out::Text(t)) = rx.try_recv() {
@@ -437,10 +447,10 @@ impl Conn {
         let cfg = &self.state.guandan.cfg;
         if !self.auth.notified {
             self.auth.notified = true;
-            self.auth.wake = self.auth.at(self
+            self.auth.wake_at_ms = self
                 .auth
                 .expires_at_ms
-                .saturating_add(ms_i64(cfg.ws_auth_grace_ms)));
+                .saturating_add(ms_i64(cfg.ws_auth_grace_ms));
             self.sink.reply(
                 None,
                 ServerMessage::AuthExpiring {
@@ -508,7 +518,7 @@ impl Conn {
                 self.sink.reply(
                     id,
                     ServerMessage::Pong {
-                        server_time_ms: u64::try_from(api::clock::now_ms()).unwrap_or(0),
+                        server_time_ms: u64::try_from(self.state.auth.clock.now_ms()).unwrap_or(0),
                     },
                 );
             }
@@ -603,7 +613,7 @@ impl Conn {
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_else(|| "other".into()),
                     table_id: table_id.map(String::from),
-                    created_at_ms: api::clock::now_ms(),
+                    created_at_ms: self.state.auth.clock.now_ms(),
                 };
                 if reported == self.sink.user_id || reported < 0 {
                     return self.refused(

@@ -254,7 +254,7 @@ pub async fn flagged(
     user: AuthUser,
 ) -> Result<Json<Value>, ApiError> {
     require_admin(&state, user).await?;
-    let since = api::clock::now_ms() - FLAG_WINDOW_MS;
+    let since = state.auth.clock.now_ms() - FLAG_WINDOW_MS;
     let signals = state
         .store
         .guandan_signals_since(since, FLAG_ROWS_MAX)

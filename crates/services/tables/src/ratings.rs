@@ -18,7 +18,6 @@ use store::ratings::{
 };
 
 use crate::TablesState;
-use api::clock;
 use api::error::{ApiError, ErrorCode};
 use api::extract::AuthUser;
 
@@ -96,7 +95,7 @@ pub async fn on_match_finished(
         started_at_ms: finished.started_at_ms,
         ended_at_ms: finished.ended_at_ms,
         rated,
-        recorded_at_ms: clock::now_ms(),
+        recorded_at_ms: state.auth.clock.now_ms(),
     };
     let seats_of_users: Vec<(usize, i64)> = humans.clone();
     let apply = move |current: &[RatingRecord]| -> Vec<RatingChange> {
@@ -359,7 +358,7 @@ pub async fn leaderboard(
                 )
             })?,
     };
-    let now = clock::now_ms();
+    let now = state.auth.clock.now_ms();
     let since = match period {
         "all" => None,
         "week" => Some(week_start_ms(now)),

@@ -746,7 +746,7 @@ impl Table {
                 };
                 let d = Deadline {
                     at: Instant::now() + ms(u64::from(duration_ms)),
-                    at_ms: u64::try_from(api::clock::now_ms()).unwrap_or(0)
+                    at_ms: u64::try_from(self.state.auth.clock.now_ms()).unwrap_or(0)
                         + u64::from(duration_ms),
                     duration_ms,
                 };
@@ -1440,7 +1440,7 @@ impl Table {
         let seed = Seed(os_seed());
         let (m, events) = Match::new(seed, self.options.rules.rules());
         let match_id = self.state.ids.next_id();
-        let now_ms = api::clock::now_ms();
+        let now_ms = self.state.auth.clock.now_ms();
         let seats: Vec<SeatRecord> = (0..4)
             .filter_map(|i| {
                 self.seats[i].as_ref().map(|o| SeatRecord {
@@ -1547,7 +1547,7 @@ impl Table {
             match_id: g.match_id,
             idx: g.next_idx,
             action_json: serde_json::to_string(&action).unwrap_or_default(),
-            at_ms: api::clock::now_ms(),
+            at_ms: self.state.auth.clock.now_ms(),
         };
         g.next_idx += 1;
         let over = g.m.phase() == Phase::MatchOver;
@@ -1589,7 +1589,7 @@ impl Table {
             return;
         }
         g.finished = true;
-        let ended = api::clock::now_ms();
+        let ended = self.state.auth.clock.now_ms();
         let m = &g.m;
         let winner = m.winner().map(u8::from);
         let levels = m.levels.map(|r| r.to_string());
@@ -1677,7 +1677,7 @@ impl Table {
                 match_id,
                 status: "abandoned",
                 result_json: None,
-                ended_at_ms: api::clock::now_ms(),
+                ended_at_ms: self.state.auth.clock.now_ms(),
                 signals: Vec::new(),
             })
             .await;
