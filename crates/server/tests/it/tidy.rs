@@ -17,6 +17,8 @@ const IO_CRATES: &[&str] = &[
     "libsqlite3-sys",
     "reqwest",
     "tokio-tungstenite",
+    "redis",
+    "async-nats",
     "tokio-rustls",
     "getrandom",
     "tracing",
@@ -93,7 +95,7 @@ fn the_layers_hold_the_expected_crates() {
             "slots"
         ]
     );
-    assert_eq!(crates_in(&all, "adapters"), ["store"]);
+    assert_eq!(crates_in(&all, "adapters"), ["bus", "kv", "store"]);
     assert_eq!(
         crates_in(&all, "services"),
         ["accounts", "api", "games", "operator", "tables", "wallet"]

@@ -1,0 +1,278 @@
+//! The in-memory adapter: one process's shared state (the embedded default). Expiry runs on the
+//! runtime's monotonic clock (`tokio::time`), so tests may pause and advance it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use crate::{
+    Admit, Kv, KvError, Lease, Limit, check_limit, check_name, check_score, check_ttl, gcra,
+};
+
+/// Buckets kept before the idle ones (full again) are dropped.
+const BUCKETS_PRUNE_AT: usize = 100_000;
+
+/// The in-memory kv.
+#[derive(Debug)]
+pub struct MemoryKv {
+    base: Instant,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    leases: HashMap<String, Held>,
+    fences: HashMap<String, u64>,
+    counters: HashMap<String, i64>,
+    buckets: HashMap<String, i64>,
+    sets: HashMap<String, Set>,
+}
+
+#[derive(Debug)]
+struct Held {
+    holder: String,
+    token: u64,
+    until: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Set {
+    scores: HashMap<String, i64>,
+    /// Ascending by (score, member): reversed, the order of `ztop`.
+    order: BTreeSet<(i64, String)>,
+}
+
+impl Set {
+    fn put(&mut self, member: &str, score: i64) {
+        if let Some(old) = self.scores.insert(member.to_owned(), score) {
+            self.order.remove(&(old, member.to_owned()));
+        }
+        self.order.insert((score, member.to_owned()));
+    }
+}
+
+impl Default for MemoryKv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryKv {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self {
+            base: Instant::now(),
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now_us(&self) -> i64 {
+        i64::try_from(Instant::now().duration_since(self.base).as_micros()).unwrap_or(i64::MAX)
+    }
+}
+
+impl Inner {
+    fn live(&mut self, name: &str, now: Instant) -> Option<&Held> {
+        if self.leases.get(name).is_some_and(|h| h.until <= now) {
+            self.leases.remove(name);
+        }
+        self.leases.get(name)
+    }
+}
+
+#[async_trait]
+impl Kv for MemoryKv {
+    fn backend_name(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn ping(&self) -> Result<(), KvError> {
+        Ok(())
+    }
+
+    async fn acquire(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, KvError> {
+        check_name("a lease name", name)?;
+        check_name("a holder", holder)?;
+        check_ttl(ttl)?;
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let token = match inner.live(name, now) {
+            Some(h) if h.holder == holder => h.token,
+            Some(_) => return Ok(None),
+            None => {
+                let fence = inner.fences.entry(name.to_owned()).or_insert(0);
+                *fence += 1;
+                *fence
+            }
+        };
+        inner.leases.insert(
+            name.to_owned(),
+            Held {
+                holder: holder.to_owned(),
+                token,
+                until: now + ttl,
+            },
+        );
+        Ok(Some(Lease {
+            name: name.to_owned(),
+            holder: holder.to_owned(),
+            token,
+        }))
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, KvError> {
+        check_ttl(ttl)?;
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let held = inner
+            .live(&lease.name, now)
+            .is_some_and(|h| h.holder == lease.holder && h.token == lease.token);
+        if held && let Some(h) = inner.leases.get_mut(&lease.name) {
+            h.until = now + ttl;
+        }
+        Ok(held)
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<bool, KvError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let held = inner
+            .live(&lease.name, now)
+            .is_some_and(|h| h.holder == lease.holder && h.token == lease.token);
+        if held {
+            inner.leases.remove(&lease.name);
+        }
+        Ok(held)
+    }
+
+    async fn holder(&self, name: &str) -> Result<Option<Lease>, KvError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        Ok(inner.live(name, now).map(|h| Lease {
+            name: name.to_owned(),
+            holder: h.holder.clone(),
+            token: h.token,
+        }))
+    }
+
+    async fn incr(&self, key: &str, by: i64) -> Result<i64, KvError> {
+        check_name("a counter", key)?;
+        let mut inner = self.lock();
+        let v = inner.counters.entry(key.to_owned()).or_insert(0);
+        *v = v
+            .checked_add(by)
+            .ok_or_else(|| KvError::Invalid(format!("counter {key} would overflow")))?;
+        Ok(*v)
+    }
+
+    async fn counter(&self, key: &str) -> Result<i64, KvError> {
+        Ok(self.lock().counters.get(key).copied().unwrap_or(0))
+    }
+
+    async fn take(&self, key: &str, limit: Limit, cost: u32) -> Result<Admit, KvError> {
+        check_name("a bucket", key)?;
+        check_limit(limit, cost)?;
+        let now = self.now_us();
+        let mut inner = self.lock();
+        if inner.buckets.len() >= BUCKETS_PRUNE_AT {
+            inner.buckets.retain(|_, tat| *tat > now);
+        }
+        let tat = inner.buckets.get(key).copied();
+        match gcra(now, tat, limit, cost) {
+            Ok(new_tat) => {
+                inner.buckets.insert(key.to_owned(), new_tat);
+                Ok(Admit::Allowed)
+            }
+            Err(wait) => Ok(Admit::Retry(wait)),
+        }
+    }
+
+    async fn zincr(&self, set: &str, member: &str, by: i64) -> Result<i64, KvError> {
+        check_name("a set", set)?;
+        check_name("a member", member)?;
+        let mut inner = self.lock();
+        let s = inner.sets.entry(set.to_owned()).or_default();
+        let old = s.scores.get(member).copied().unwrap_or(0);
+        let new = check_score(
+            old.checked_add(by)
+                .ok_or_else(|| KvError::Invalid("score overflow".into()))?,
+        )?;
+        s.put(member, new);
+        Ok(new)
+    }
+
+    async fn zset(&self, set: &str, member: &str, score: i64) -> Result<(), KvError> {
+        check_name("a set", set)?;
+        check_name("a member", member)?;
+        let score = check_score(score)?;
+        self.lock()
+            .sets
+            .entry(set.to_owned())
+            .or_default()
+            .put(member, score);
+        Ok(())
+    }
+
+    async fn ztop(
+        &self,
+        set: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, KvError> {
+        let inner = self.lock();
+        Ok(inner
+            .sets
+            .get(set)
+            .map(|s| {
+                s.order
+                    .iter()
+                    .rev()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|(score, m)| (m.clone(), *score))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn zrank(&self, set: &str, member: &str) -> Result<Option<(u64, i64)>, KvError> {
+        let inner = self.lock();
+        let Some(s) = inner.sets.get(set) else {
+            return Ok(None);
+        };
+        let Some(score) = s.scores.get(member).copied() else {
+            return Ok(None);
+        };
+        let above = s.order.range((score, member.to_owned())..).count() - 1;
+        Ok(Some((u64::try_from(above).unwrap_or(u64::MAX), score)))
+    }
+
+    async fn zremove(&self, set: &str, member: &str) -> Result<bool, KvError> {
+        let mut inner = self.lock();
+        let Some(s) = inner.sets.get_mut(set) else {
+            return Ok(false);
+        };
+        match s.scores.remove(member) {
+            Some(score) => {
+                s.order.remove(&(score, member.to_owned()));
+                if s.scores.is_empty() {
+                    inner.sets.remove(set);
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! The Redis adapter (a cluster's shared fast state). Every read-modify-write is one Lua script, so
+//! each call is one round trip and atomic; expiry and bucket time are Redis's own (`PEXPIRE`,
+//! `TIME`), never a node's clock.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, Script};
+
+use crate::{
+    Admit, Kv, KvError, Lease, Limit, SCORE_MAX, check_limit, check_name, check_score, check_ttl,
+};
+
+/// How long one call may wait for Redis before it fails as `Unavailable`.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Takes a free lease (a new fencing token from the name's counter) or renews the holder's own.
+/// KEYS: lease, fence. ARGV: holder, ttl ms. Returns the token, or -1 when held by another.
+const ACQUIRE: &str = r"
+local h = redis.call('HMGET', KEYS[1], 'holder', 'token')
+if h[1] then
+  if h[1] == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return tonumber(h[2])
+  end
+  return -1
+end
+local t = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'token', t)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return t
+";
+
+/// KEYS: lease. ARGV: holder, token, ttl ms. Returns 1 when renewed.
+const RENEW: &str = r"
+local h = redis.call('HMGET', KEYS[1], 'holder', 'token')
+if h[1] == ARGV[1] and h[2] == ARGV[2] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+return 0
+";
+
+/// KEYS: lease. ARGV: holder, token. Returns 1 when released.
+const RELEASE: &str = r"
+local h = redis.call('HMGET', KEYS[1], 'holder', 'token')
+if h[1] == ARGV[1] and h[2] == ARGV[2] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+";
+
+/// GCRA on Redis's clock (the same arithmetic as `crate::gcra`). KEYS: bucket. ARGV: per_sec,
+/// burst, cost. Returns 0 when taken, else the wait in microseconds.
+const TAKE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = math.floor(1000000 / tonumber(ARGV[1]))
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval * tonumber(ARGV[3])
+local over = new_tat - now - interval * tonumber(ARGV[2])
+if over > 0 then return over end
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 1)
+return 0
+";
+
+/// KEYS: set. ARGV: member, by, bound. Returns the new score as a string, or an error beyond ±bound.
+const ZINCR: &str = r"
+local s = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0') + tonumber(ARGV[2])
+if s > tonumber(ARGV[3]) or s < -tonumber(ARGV[3]) then
+  return redis.error_reply('ERANGE score out of range')
+end
+redis.call('ZADD', KEYS[1], string.format('%.0f', s), ARGV[1])
+return string.format('%.0f', s)
+";
+
+/// The Redis kv.
+#[derive(Clone)]
+pub struct RedisKv {
+    conn: ConnectionManager,
+    namespace: String,
+    acquire: Script,
+    renew: Script,
+    release: Script,
+    take: Script,
+    zincr: Script,
+}
+
+impl std::fmt::Debug for RedisKv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisKv")
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable_or_protocol(e: &RedisError) -> KvError {
+    if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal() {
+        KvError::Unavailable(e.to_string())
+    } else if e.code() == Some("ERANGE") {
+        KvError::Invalid("a score lies within ±(2^53 - 1)".into())
+    } else {
+        KvError::Protocol(e.to_string())
+    }
+}
+
+fn err(e: RedisError) -> KvError {
+    unavailable_or_protocol(&e)
+}
+
+impl RedisKv {
+    /// Connects to Redis at `url` (`redis://host:port[/db]`), with every key under `namespace:`.
+    /// Fails when Redis does not answer.
+    pub async fn connect(url: &str, namespace: &str) -> Result<Self, KvError> {
+        let client =
+            redis::Client::open(url).map_err(|e| KvError::Invalid(format!("{url}: {e}")))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(RESPONSE_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(2);
+        let conn = tokio::time::timeout(
+            RESPONSE_TIMEOUT * 2,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| KvError::Unavailable(format!("{url}: no answer")))?
+        .map_err(err)?;
+        let kv = Self {
+            conn,
+            namespace: namespace.to_owned(),
+            acquire: Script::new(ACQUIRE),
+            renew: Script::new(RENEW),
+            release: Script::new(RELEASE),
+            take: Script::new(TAKE),
+            zincr: Script::new(ZINCR),
+        };
+        kv.ping().await?;
+        Ok(kv)
+    }
+
+    fn key(&self, kind: &str, name: &str) -> String {
+        format!("{}:{kind}:{name}", self.namespace)
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+}
+
+fn ms(ttl: Duration) -> Result<u64, KvError> {
+    check_ttl(ttl)
+}
+
+#[async_trait]
+impl Kv for RedisKv {
+    fn backend_name(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn ping(&self) -> Result<(), KvError> {
+        let pong: String = redis::cmd("PING")
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        if pong == "PONG" {
+            Ok(())
+        } else {
+            Err(KvError::Protocol(format!("PING answered {pong}")))
+        }
+    }
+
+    async fn acquire(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, KvError> {
+        check_name("a lease name", name)?;
+        check_name("a holder", holder)?;
+        let ttl = ms(ttl)?;
+        let token: i64 = self
+            .acquire
+            .key(self.key("lease", name))
+            .key(self.key("fence", name))
+            .arg(holder)
+            .arg(ttl)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(u64::try_from(token).ok().map(|token| Lease {
+            name: name.to_owned(),
+            holder: holder.to_owned(),
+            token,
+        }))
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, KvError> {
+        let ttl = ms(ttl)?;
+        let n: i64 = self
+            .renew
+            .key(self.key("lease", &lease.name))
+            .arg(&lease.holder)
+            .arg(lease.token)
+            .arg(ttl)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(n == 1)
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<bool, KvError> {
+        let n: i64 = self
+            .release
+            .key(self.key("lease", &lease.name))
+            .arg(&lease.holder)
+            .arg(lease.token)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(n == 1)
+    }
+
+    async fn holder(&self, name: &str) -> Result<Option<Lease>, KvError> {
+        let (holder, token): (Option<String>, Option<u64>) = redis::cmd("HMGET")
+            .arg(self.key("lease", name))
+            .arg("holder")
+            .arg("token")
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(match (holder, token) {
+            (Some(holder), Some(token)) => Some(Lease {
+                name: name.to_owned(),
+                holder,
+                token,
+            }),
+            _ => None,
+        })
+    }
+
+    async fn incr(&self, key: &str, by: i64) -> Result<i64, KvError> {
+        check_name("a counter", key)?;
+        redis::cmd("INCRBY")
+            .arg(self.key("n", key))
+            .arg(by)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)
+    }
+
+    async fn counter(&self, key: &str) -> Result<i64, KvError> {
+        let v: Option<i64> = redis::cmd("GET")
+            .arg(self.key("n", key))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn take(&self, key: &str, limit: Limit, cost: u32) -> Result<Admit, KvError> {
+        check_name("a bucket", key)?;
+        check_limit(limit, cost)?;
+        let wait_us: i64 = self
+            .take
+            .key(self.key("bucket", key))
+            .arg(limit.per_sec)
+            .arg(limit.burst)
+            .arg(cost)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(if wait_us > 0 {
+            Admit::Retry(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)))
+        } else {
+            Admit::Allowed
+        })
+    }
+
+    async fn zincr(&self, set: &str, member: &str, by: i64) -> Result<i64, KvError> {
+        check_name("a set", set)?;
+        check_name("a member", member)?;
+        // Beyond twice the bound no sum can be in range; within it the script's doubles are exact
+        // enough to compare with the bound.
+        if by.unsigned_abs() > 2 * SCORE_MAX.unsigned_abs() {
+            return Err(KvError::Invalid(format!(
+                "an increment of {by} leaves every score out of range"
+            )));
+        }
+        let s: String = self
+            .zincr
+            .key(self.key("z", set))
+            .arg(member)
+            .arg(by)
+            .arg(SCORE_MAX)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        s.parse()
+            .map_err(|_| KvError::Protocol(format!("score {s}")))
+    }
+
+    async fn zset(&self, set: &str, member: &str, score: i64) -> Result<(), KvError> {
+        check_name("a set", set)?;
+        check_name("a member", member)?;
+        let score = check_score(score)?;
+        let _: i64 = redis::cmd("ZADD")
+            .arg(self.key("z", set))
+            .arg(score)
+            .arg(member)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn ztop(
+        &self,
+        set: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, KvError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, f64)> = redis::cmd("ZRANGE")
+            .arg(self.key("z", set))
+            .arg(offset)
+            .arg(offset.saturating_add(limit - 1))
+            .arg("REV")
+            .arg("WITHSCORES")
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|(m, s)| Ok((m, score_of(s)?)))
+            .collect()
+    }
+
+    async fn zrank(&self, set: &str, member: &str) -> Result<Option<(u64, i64)>, KvError> {
+        let (rank, score): (Option<u64>, Option<f64>) = redis::pipe()
+            .atomic()
+            .cmd("ZREVRANK")
+            .arg(self.key("z", set))
+            .arg(member)
+            .cmd("ZSCORE")
+            .arg(self.key("z", set))
+            .arg(member)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        match (rank, score) {
+            (Some(rank), Some(score)) => Ok(Some((rank, score_of(score)?))),
+            _ => Ok(None),
+        }
+    }
+
+    async fn zremove(&self, set: &str, member: &str) -> Result<bool, KvError> {
+        let n: i64 = redis::cmd("ZREM")
+            .arg(self.key("z", set))
+            .arg(member)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(n == 1)
+    }
+}
+
+/// A score as stored (a double holding an integer within ±(2^53 − 1)).
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    reason = "the bound 2^53 - 1 is exact as a double, and a value within it is an exact integer"
+)]
+fn score_of(s: f64) -> Result<i64, KvError> {
+    if s.fract() != 0.0 || s.abs() > SCORE_MAX as f64 {
+        return Err(KvError::Protocol(format!("score {s} is not an integer")));
+    }
+    Ok(s as i64)
+}
