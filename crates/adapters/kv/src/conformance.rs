@@ -260,54 +260,14 @@ async fn bad_arguments(kv: &dyn Kv, run: &str) {
             .map(drop),
     );
     let key = format!("{run}:b");
-    invalid(
-        kv.take(
-            &key,
-            Limit {
-                per_sec: 0,
-                burst: 1,
-            },
-            1,
-        )
-        .await
-        .map(drop),
-    );
-    invalid(
-        kv.take(
-            &key,
-            Limit {
-                per_sec: 1,
-                burst: 0,
-            },
-            1,
-        )
-        .await
-        .map(drop),
-    );
-    invalid(
-        kv.take(
-            &key,
-            Limit {
-                per_sec: 1,
-                burst: 2,
-            },
-            3,
-        )
-        .await
-        .map(drop),
-    );
-    invalid(
-        kv.take(
-            &key,
-            Limit {
-                per_sec: 1,
-                burst: 2,
-            },
-            0,
-        )
-        .await
-        .map(drop),
-    );
+    // A zero rate or burst, and a cost of nothing or of more than the burst.
+    for (per_sec, burst, cost) in [(0, 1, 1), (1, 0, 1), (1, 2, 3), (1, 2, 0)] {
+        invalid(
+            kv.take(&key, Limit { per_sec, burst }, cost)
+                .await
+                .map(drop),
+        );
+    }
     assert_eq!(
         kv.holder(&format!("{run}:x")).await.unwrap(),
         None,

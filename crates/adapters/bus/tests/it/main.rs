@@ -38,14 +38,13 @@ async fn nats_passes_the_conformance_suite() {
         .expect("in time")
         .expect("message");
     assert_eq!(m.subject, "presence.7");
-    let dup = other
-        .append(&bus::Event {
-            id: "dedupe-1".into(),
-            kind: "bet_settled".into(),
-            payload: bus::Bytes::new(),
-        })
-        .await
-        .expect("append");
+    // The conformance suite appended `dedupe-1` of kind `bet_settled`.
+    let settled = bus::Event {
+        id: "dedupe-1".into(),
+        kind: "bet_settled".into(),
+        payload: bus::Bytes::new(),
+    };
+    let dup = other.append(&settled).await.expect("append");
     assert!(
         dup.duplicate,
         "another node's append of the same id is a duplicate"
@@ -54,14 +53,7 @@ async fn nats_passes_the_conformance_suite() {
     let elsewhere = NatsBus::connect(&url, &fresh_namespace())
         .await
         .expect("nats");
-    let fresh = elsewhere
-        .append(&bus::Event {
-            id: "dedupe-1".into(),
-            kind: "bet_settled".into(),
-            payload: bus::Bytes::new(),
-        })
-        .await
-        .expect("append");
+    let fresh = elsewhere.append(&settled).await.expect("append");
     assert!(!fresh.duplicate);
     elsewhere.drop_namespace().await.expect("drop");
     bus.drop_namespace().await.expect("drop");
