@@ -27,6 +27,10 @@ pub struct Config {
     pub listen: String,
     /// `sqlite://path` (embedded default) or `postgres://…`.
     pub database_url: String,
+    /// NATS (with JetStream) of a cluster, `nats://host:4222`; unset: the in-process bus.
+    pub nats_url: Option<String>,
+    /// Redis of a cluster, `redis://host:6379`; unset: in-memory shared state.
+    pub redis_url: Option<String>,
     /// `text` or `json` logs.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `server=debug,info`.
@@ -37,7 +41,7 @@ pub struct Config {
     pub http: HttpConfig,
     /// Request rate limits.
     pub rate_limit: RateLimitConfig,
-    /// Identity of this node.
+    /// Identity of this node, and the cluster it belongs to.
     pub node: NodeConfig,
     /// Wallet and ledger settings.
     pub wallet: WalletConfig,
@@ -78,8 +82,12 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct NodeConfig {
-    /// Machine id embedded in generated ids; unique per node in a cluster.
+    /// Machine id embedded in generated ids. A cluster node leases a free one through Redis,
+    /// trying this one first, so nodes never share one.
     pub machine_id: u16,
+    /// The cluster's name: every NATS subject and stream and every Redis key is under it, so
+    /// clusters can share a NATS and a Redis (one token: letters, digits, `_`, `-`).
+    pub cluster: String,
 }
 
 impl Default for Config {
@@ -87,6 +95,8 @@ impl Default for Config {
         Self {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://./data/playhouse.db".into(),
+            nats_url: None,
+            redis_url: None,
             log_format: LogFormat::Text,
             log_level: "info".into(),
             auth: AuthConfig::default(),
@@ -114,7 +124,10 @@ impl Default for HttpConfig {
 
 impl Default for NodeConfig {
     fn default() -> Self {
-        Self { machine_id: 1 }
+        Self {
+            machine_id: 1,
+            cluster: "playhouse".into(),
+        }
     }
 }
 
@@ -137,7 +150,7 @@ pub enum ConfigError {
 impl Config {
     /// Loads the layered configuration. `file` is read if given (it must exist); otherwise
     /// `./playhouse.toml` is read when present. `env` is the process environment (passed in for tests).
-    pub fn load(
+    pub fn load_unvalidated(
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
@@ -170,8 +183,39 @@ impl Config {
         let config: Config = toml::Value::Table(root)
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        Ok(config)
+    }
+
+    /// [`Config::load_unvalidated`], then [`Config::validate`].
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let config = Self::load_unvalidated(file, env)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Whether this node is part of a cluster (NATS and Redis configured).
+    pub fn is_cluster(&self) -> bool {
+        self.nats_url.is_some() && self.redis_url.is_some()
+    }
+
+    /// Why the cluster settings do not fit together, if they do not.
+    fn cluster_mismatch(&self) -> Option<&'static str> {
+        let sqlite = self.database_url.starts_with("sqlite:");
+        match (self.nats_url.is_some(), self.redis_url.is_some()) {
+            (false, false) => None,
+            (true, false) | (false, true) => Some(
+                "a cluster node needs both --nats-url and --redis-url (PLAYHOUSE_NATS_URL, \
+                 PLAYHOUSE_REDIS_URL); set neither for one embedded node",
+            ),
+            (true, true) if sqlite => Some(
+                "a cluster node needs a postgres:// database: SQLite serves one embedded node \
+                 (leave out --nats-url and --redis-url, or pass --database-url postgres://…)",
+            ),
+            (true, true) => None,
+        }
     }
 
     /// Checks values that the types cannot express.
@@ -185,6 +229,33 @@ impl Config {
             || self.database_url.starts_with("postgresql://"))
         {
             return bad("database_url: expected sqlite://… or postgres://…");
+        }
+        if let Some(m) = self.cluster_mismatch() {
+            return bad(m);
+        }
+        if self
+            .nats_url
+            .as_ref()
+            .is_some_and(|u| !u.starts_with("nats://"))
+        {
+            return bad("nats_url: expected nats://host:port");
+        }
+        if self
+            .redis_url
+            .as_ref()
+            .is_some_and(|u| !(u.starts_with("redis://") || u.starts_with("rediss://")))
+        {
+            return bad("redis_url: expected redis://host:port");
+        }
+        if self.node.cluster.is_empty()
+            || self.node.cluster.len() > 64
+            || !self
+                .node
+                .cluster
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return bad("node.cluster: 1 to 64 letters, digits, `_` or `-`");
         }
         if self.auth.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return bad("auth.jwt_secret: must be at least 32 characters");
@@ -229,14 +300,22 @@ impl Config {
         if c.auth.jwt_secret.is_some() {
             c.auth.jwt_secret = Some("<redacted>".into());
         }
-        if let Some((scheme, rest)) = c.database_url.split_once("://")
-            && let Some((creds, host)) = rest.split_once('@')
-            && let Some((user, _password)) = creds.split_once(':')
-        {
-            c.database_url = format!("{scheme}://{user}:<redacted>@{host}");
-        }
+        c.database_url = redact_url(&c.database_url);
+        c.nats_url = c.nats_url.as_deref().map(redact_url);
+        c.redis_url = c.redis_url.as_deref().map(redact_url);
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
     }
+}
+
+/// `url` with the password of its `user:password@` part replaced.
+fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((creds, host)) = rest.split_once('@')
+        && let Some((user, _password)) = creds.split_once(':')
+    {
+        return format!("{scheme}://{user}:<redacted>@{host}");
+    }
+    url.to_owned()
 }
 
 fn merge(into: &mut toml::Table, from: toml::Table) {
@@ -376,9 +455,61 @@ mod tests {
         let mut c = Config::default();
         c.auth.jwt_secret = Some("s".repeat(40));
         c.database_url = "postgres://user:pw@db:5432/x".into();
+        c.nats_url = Some("nats://app:natspw@nats:4222".into());
+        c.redis_url = Some("redis://:redispw@cache:6379".into());
         let t = c.to_redacted_toml();
+        assert!(!t.contains("natspw") && !t.contains("redispw"), "{t}");
+        assert!(t.contains("nats://app:<redacted>@nats:4222"), "{t}");
         assert!(!t.contains(&"s".repeat(40)));
         assert!(!t.contains("pw@"));
         assert!(t.contains("postgres://user:<redacted>@db:5432/x"));
+    }
+
+    #[test]
+    fn a_cluster_node_needs_nats_redis_and_postgres() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("PLAYHOUSE_NATS_URL", "nats://127.0.0.1:4222"),
+                ("PLAYHOUSE_REDIS_URL", "redis://127.0.0.1:6379"),
+                (
+                    "PLAYHOUSE_DATABASE_URL",
+                    "postgres://postgres@127.0.0.1/test",
+                ),
+            ]),
+        )
+        .expect("a cluster node");
+        assert!(c.is_cluster());
+        assert_eq!(c.nats_url.as_deref(), Some("nats://127.0.0.1:4222"));
+        assert_eq!(c.node.cluster, "playhouse");
+        assert!(!Config::default().is_cluster(), "embedded by default");
+
+        let refused = |vars: &[(&str, &str)], says: &str| {
+            let e = Config::load(None, env(vars)).expect_err("refused");
+            assert!(e.to_string().contains(says), "{e}");
+        };
+        refused(
+            &[
+                ("PLAYHOUSE_NATS_URL", "nats://127.0.0.1:4222"),
+                ("PLAYHOUSE_REDIS_URL", "redis://127.0.0.1:6379"),
+            ],
+            "needs a postgres:// database",
+        );
+        refused(
+            &[("PLAYHOUSE_NATS_URL", "nats://127.0.0.1:4222")],
+            "needs both --nats-url and --redis-url",
+        );
+        refused(
+            &[
+                ("PLAYHOUSE_NATS_URL", "http://x"),
+                ("PLAYHOUSE_REDIS_URL", "redis://127.0.0.1:6379"),
+                (
+                    "PLAYHOUSE_DATABASE_URL",
+                    "postgres://postgres@127.0.0.1/test",
+                ),
+            ],
+            "nats_url",
+        );
+        refused(&[("PLAYHOUSE_NODE__CLUSTER", "a.b")], "node.cluster");
     }
 }

@@ -4,6 +4,7 @@
 //! [`start`] runs a server on any address (tests use `127.0.0.1:0`); [`cli::main`] is the binary.
 
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod state;
@@ -50,6 +51,41 @@ pub struct Server {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The lock that keeps a second node off this node's SQLite file (held while it serves).
+    _file_lock: Option<std::fs::File>,
+}
+
+/// Takes the serve lock beside a SQLite database file: one node per file (a second one would
+/// share neither its caches nor its nonces). Cluster nodes run on PostgreSQL.
+fn lock_sqlite_file(database_url: &str) -> Result<Option<std::fs::File>, StartError> {
+    let Some(db) = store::SqliteStore::file_of(database_url) else {
+        return Ok(None);
+    };
+    let mut name = db.clone().into_os_string();
+    name.push(".serve-lock");
+    let path = std::path::PathBuf::from(name);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StartError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StartError::Config(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::Config(format!(
+            "another playhouse node is serving the SQLite database {}: SQLite serves one node; \
+             run a cluster on PostgreSQL (--database-url postgres://… --nats-url … --redis-url …)",
+            db.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StartError::Config(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 impl Server {
@@ -135,7 +171,8 @@ pub async fn build_state_with_clock(
         bet_feed.clone(),
         balance_changes.clone(),
     ));
-    let ids = Arc::new(api::ids::IdGenerator::new(config.node.machine_id));
+    let cluster = Arc::new(cluster::Cluster::connect(&config).await?);
+    let ids = Arc::new(api::ids::IdGenerator::new(cluster.machine_id()));
     let operators =
         operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone(), clock)
             .map_err(StartError::Config)?;
@@ -208,6 +245,7 @@ pub async fn build_state_with_clock(
         operators,
         auth,
         store,
+        cluster,
         metrics: telemetry::metrics_handle(),
         config: Arc::new(config),
     }))
@@ -219,8 +257,11 @@ pub async fn start(
     config: Config,
     shutdown_signal: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
 ) -> Result<Server, StartError> {
+    let lock = lock_sqlite_file(&config.database_url)?;
     let state = build_state(config).await?;
-    serve_state(state, shutdown_signal).await
+    let mut server = serve_state(state, shutdown_signal).await?;
+    server._file_lock = lock;
+    Ok(server)
 }
 
 /// Starts serving an already built state.
@@ -242,6 +283,8 @@ pub async fn serve_state(
     let app = http::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = spawn_housekeeping(state.clone());
+    let identity = state.cluster.spawn_identity(state.ids.clone());
+    let cluster = state.cluster.clone();
     tables::Service::start(&state.tables).await;
     let guandan_svc = state.tables.guandan.clone();
     let game_jobs = games::spawn_jobs(state.games.clone());
@@ -271,6 +314,8 @@ pub async fn serve_state(
         .await;
         housekeeping.abort();
         game_jobs.abort();
+        identity.abort();
+        cluster.release().await;
         res
     });
     tracing::info!(%addr, database = state.store.backend_name(), "playhouse listening");
@@ -279,6 +324,7 @@ pub async fn serve_state(
         state,
         shutdown: Some(tx),
         task,
+        _file_lock: None,
     })
 }
 

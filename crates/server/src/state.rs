@@ -34,6 +34,8 @@ pub struct Services {
     pub config: Arc<Config>,
     /// The database.
     pub store: Arc<dyn store::Store>,
+    /// The node's bus, kv and identity (in process when embedded).
+    pub cluster: Arc<crate::cluster::Cluster>,
     /// Token keys, the session check and the admin list (every service's edge).
     pub auth: Arc<Auth>,
     /// Id generator for this node.

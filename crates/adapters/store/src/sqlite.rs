@@ -44,6 +44,16 @@ impl SqliteStore {
     /// Bind parameters of run-time built statements.
     pub(crate) const PARAMS: crate::common::Params = crate::common::Params::Anonymous;
 
+    /// The file a `sqlite:` URL names (`None` for an in-memory database or a URL that is not one).
+    pub fn file_of(url: &str) -> Option<std::path::PathBuf> {
+        if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+            return None;
+        }
+        SqliteConnectOptions::from_str(url)
+            .ok()
+            .map(|o| o.get_filename().to_path_buf())
+    }
+
     /// Opens (creating if needed) the database a `sqlite:` URL names and applies migrations.
     ///
     /// `sqlite::memory:` gives a private in-memory database (one connection, so every query sees it).

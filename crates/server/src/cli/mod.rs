@@ -133,6 +133,28 @@ pub struct ServeArgs {
     /// Database URL [default: sqlite://./data/playhouse.db]; postgres://… selects PostgreSQL.
     #[arg(long)]
     pub database_url: Option<String>,
+    /// NATS (JetStream) of a cluster, nats://host:4222 [env: PLAYHOUSE_NATS_URL]. With
+    /// --redis-url and a postgres:// database this node joins a cluster.
+    #[arg(long)]
+    pub nats_url: Option<String>,
+    /// Redis of a cluster, redis://host:6379 [env: PLAYHOUSE_REDIS_URL].
+    #[arg(long)]
+    pub redis_url: Option<String>,
+}
+
+impl ServeArgs {
+    /// The configuration these flags select.
+    fn config(&self, cli: &Cli) -> Result<Config, String> {
+        let mut config = load_unchecked(cli, self.listen.as_ref(), self.database_url.as_ref())?;
+        if let Some(u) = &self.nats_url {
+            config.nats_url = Some(u.clone());
+        }
+        if let Some(u) = &self.redis_url {
+            config.redis_url = Some(u.clone());
+        }
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
 }
 
 /// Flags of commands that only need the database.
@@ -155,8 +177,19 @@ pub(crate) fn load_config(
     listen: Option<&String>,
     db: Option<&String>,
 ) -> Result<Config, String> {
-    let mut config =
-        Config::load(cli.config.as_deref(), std::env::vars()).map_err(|e| e.to_string())?;
+    let config = load_unchecked(cli, listen, db)?;
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
+}
+
+/// The configuration with the flags applied, not yet validated as a whole.
+fn load_unchecked(
+    cli: &Cli,
+    listen: Option<&String>,
+    db: Option<&String>,
+) -> Result<Config, String> {
+    let mut config = Config::load_unvalidated(cli.config.as_deref(), std::env::vars())
+        .map_err(|e| e.to_string())?;
     if let Some(l) = listen {
         config.listen.clone_from(l);
     }
@@ -166,7 +199,6 @@ pub(crate) fn load_config(
     if let Some(f) = cli.log_format {
         config.log_format = f;
     }
-    config.validate().map_err(|e| e.to_string())?;
     Ok(config)
 }
 
@@ -217,7 +249,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve(args) => {
-            let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
+            let config = args.config(cli)?;
             let _logs = crate::telemetry::init_logging(config.log_format, &config.log_level);
             runtime()?.block_on(async {
                 let server = crate::start(config, Some(Box::pin(crate::os_shutdown_signal())))
@@ -244,7 +276,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Config {
             action: ConfigAction::Print(args),
         } => {
-            let config = load_config(cli, args.listen.as_ref(), args.database_url.as_ref())?;
+            let config = args.config(cli)?;
             print!("{}", config.to_redacted_toml());
             Ok(())
         }

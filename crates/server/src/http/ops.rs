@@ -38,15 +38,25 @@ pub struct Ready {
     pub ledger_writer: &'static str,
     /// Ledger batches that panicked since start (each failed its own requests; the writer went on).
     pub ledger_writer_panics: u64,
+    /// `ok` when the bus (NATS, or in process) answers, else `down`.
+    pub bus: &'static str,
+    /// `ok` when the shared state (Redis, or in memory) answers, else `down`.
+    pub kv: &'static str,
     /// `sqlite` or `postgres`.
     pub backend: &'static str,
+    /// `local` or `nats`.
+    pub bus_backend: &'static str,
+    /// `memory` or `redis`.
+    pub kv_backend: &'static str,
+    /// The machine id this node leased (in every id it generates).
+    pub machine_id: u16,
 }
 
 fn part(ok: bool) -> &'static str {
     if ok { "ok" } else { "down" }
 }
 
-/// Readiness: the database answers and the ledger writer runs.
+/// Readiness: the database, the bus and the kv answer and the ledger writer runs.
 #[utoipa::path(get, path = "/ready", tag = "ops", responses(
     (status = 200, body = Ready),
     (status = 503, description = "A part is down; the body names it", body = Ready)))]
@@ -62,13 +72,26 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     if !writer.running {
         tracing::warn!("readiness: the ledger writer has stopped");
     }
-    let all = database && writer.running;
+    let (bus, kv) = tokio::join!(state.cluster.bus.ping(), state.cluster.kv.ping());
+    if let Err(e) = &bus {
+        tracing::warn!(error = %e, "readiness: the bus does not answer");
+    }
+    if let Err(e) = &kv {
+        tracing::warn!(error = %e, "readiness: the kv does not answer");
+    }
+    let (bus, kv) = (bus.is_ok(), kv.is_ok());
+    let all = database && writer.running && bus && kv;
     let body = Ready {
         status: if all { "ok" } else { "unavailable" },
         database: part(database),
         ledger_writer: part(writer.running),
         ledger_writer_panics: writer.panics,
+        bus: part(bus),
+        kv: part(kv),
         backend: state.store.backend_name(),
+        bus_backend: state.cluster.bus.backend_name(),
+        kv_backend: state.cluster.kv.backend_name(),
+        machine_id: state.ids.machine_id(),
     };
     let status = if all {
         StatusCode::OK

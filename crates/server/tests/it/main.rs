@@ -8,6 +8,7 @@
 
 mod accounts;
 mod cli;
+mod cluster;
 mod crash;
 mod errors;
 mod games;

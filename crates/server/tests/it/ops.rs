@@ -24,6 +24,11 @@ async fn health_ready_metrics_openapi() {
     assert_eq!(body["database"], "ok", "{body}");
     assert_eq!(body["ledger_writer"], "ok", "{body}");
     assert_eq!(body["backend"], "sqlite", "{body}");
+    assert_eq!(body["bus"], "ok", "{body}");
+    assert_eq!(body["kv"], "ok", "{body}");
+    assert_eq!(body["bus_backend"], "local", "embedded: {body}");
+    assert_eq!(body["kv_backend"], "memory", "embedded: {body}");
+    assert_eq!(body["machine_id"], 1, "{body}");
 
     let metrics = c
         .get(format!("{}/metrics", s.url()))

@@ -61,6 +61,26 @@ impl IdGenerator {
         Self(Mutex::new(IdState::new(machine_id)))
     }
 
+    /// Switches to `machine_id` (a node that had to lease another one). Ids stay increasing: the
+    /// next one starts a new tick.
+    pub fn set_machine_id(&self, machine_id: u16) {
+        let mut state = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.machine_id = machine_id;
+        state.last_tick += 1;
+        state.sequence = 0;
+    }
+
+    /// The machine id in the ids issued now.
+    pub fn machine_id(&self) -> u16 {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .machine_id
+    }
+
     /// The next id.
     pub fn next_id(&self) -> i64 {
         let now = crate::clock::now_ms();
