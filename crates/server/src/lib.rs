@@ -176,7 +176,11 @@ pub async fn build_state_with_clock(
     let operators =
         operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone(), clock)
             .map_err(StartError::Config)?;
-    let limits = Arc::new(api::ratelimit::RateLimits::new(&config.rate_limit));
+    let limits = Arc::new(if config.is_cluster() {
+        api::ratelimit::RateLimits::shared(&config.rate_limit, cluster.kv.clone())
+    } else {
+        api::ratelimit::RateLimits::new(&config.rate_limit)
+    });
     let auth = Arc::new(api::Auth::new(keys, limits.clone(), operators.clone()));
     // Sessions signed out before a restart stay signed out: their access tokens may still be live.
     let now_ms = auth.clock.now_ms();

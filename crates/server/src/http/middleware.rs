@@ -136,7 +136,7 @@ pub async fn ip_rate_limit(State(state): State<AppState>, req: Request, next: Ne
         state.config.rate_limit.trust_forwarded_for,
     );
     if let Some(ip) = ip
-        && let Err(e) = state.limits.check_ip(ip)
+        && let Err(e) = state.limits.check_ip(ip).await
     {
         metrics::counter!("http_rate_limited_total", "scope" => "ip").increment(1);
         return e.into_response();

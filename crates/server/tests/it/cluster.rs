@@ -119,6 +119,50 @@ async fn three_nodes_lease_distinct_machine_ids_and_their_ids_never_collide() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_hold_across_nodes() {
+    let Some(svc) = services() else { return };
+    let store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
+        store::testing::fresh_postgres(&svc.database)
+            .await
+            .expect("postgres"),
+    );
+    let mut config = config();
+    config.database_url = svc.database.clone();
+    config.nats_url = Some(svc.nats.clone());
+    config.redis_url = Some(svc.redis.clone());
+    config.node.cluster = fresh_cluster();
+    config.rate_limit.per_ip_per_sec = 1;
+    config.rate_limit.per_ip_burst = 3;
+    let a = start_with(config.clone(), store.clone()).await;
+    let b = start_with(config, store).await;
+    // One client alternating between the nodes meets one bucket of 3, not one per node.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let res = client()
+            .post(format!("{}/v1/auth/guest", node.url()))
+            .send()
+            .await
+            .expect("guest");
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            let retry: u64 = res.headers()["retry-after"]
+                .to_str()
+                .expect("header")
+                .parse()
+                .expect("seconds");
+            assert!((1..=2).contains(&retry), "retry-after {retry}");
+            expect_error(res, 429, "rate_limited", None).await;
+        }
+    }
+    assert_eq!(&statuses[..3], &[200, 200, 200], "{statuses:?}");
+    // Per node, each would have let all three of its requests through.
+    assert!(statuses[3..].contains(&429), "{statuses:?}");
+    a.shutdown().await.expect("shutdown");
+    b.shutdown().await.expect("shutdown");
+}
+
 #[tokio::test]
 async fn a_second_node_on_one_sqlite_file_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -246,7 +246,7 @@ where
         })?;
         let auth = Arc::<Auth>::from_ref(state);
         let user = auth.authenticate(token).await?;
-        auth.limits.check_account(user.user_id)?;
+        auth.limits.check_account(user.user_id).await?;
         Ok(user)
     }
 }
