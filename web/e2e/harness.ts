@@ -161,6 +161,18 @@ export async function playUntilMatchResult(page: Page, tag: string, timeoutMs: n
     );
     const play = page.getByTestId("play-button");
     const pass = page.getByTestId("pass-button");
+    // The hint selects its cards in the render after it arrives: wait for that render to enable a
+    // button (the check below still fails the test when none ever is).
+    await page
+      .waitForFunction(
+        () =>
+          ["play-button", "pass-button"].some(
+            (id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLButtonElement | null)?.disabled === false,
+          ),
+        undefined,
+        { timeout: 5_000 },
+      )
+      .catch(() => undefined);
     if (await play.isEnabled()) await play.click();
     else if (await pass.isEnabled()) await pass.click();
     else throw new Error(`turn ${moves + 1}: the hint left neither Play nor Pass enabled (legal moves v${legalBefore})`);
