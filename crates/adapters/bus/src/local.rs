@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Events kept in memory; older ones are dropped (with their dedupe ids).
-pub const LOG_MAX: usize = 1_000_000;
+pub const LOG_MAX: usize = 100_000;
 
 /// The in-process bus.
 #[derive(Clone)]

@@ -93,8 +93,8 @@ impl NatsBus {
         Ok(bus)
     }
 
-    /// Deletes the namespace's streams (their events and consumers): for tests that share a server.
-    #[cfg(any(test, feature = "testing"))]
+    /// Deletes the namespace's streams (their events and consumers): for tests and benchmarks that
+    /// share a server.
     pub async fn drop_namespace(&self) -> Result<(), BusError> {
         for name in ["events", "dead"] {
             within(

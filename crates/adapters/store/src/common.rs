@@ -274,6 +274,10 @@ macro_rules! impl_store {
             fn ratings(&self) -> &dyn $crate::ratings::RatingStore {
                 self
             }
+
+            fn events(&self) -> &dyn $crate::events::EventStore {
+                self
+            }
         }
     };
 }

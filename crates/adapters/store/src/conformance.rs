@@ -396,6 +396,13 @@ pub async fn games_rotation_is_compare_and_set(s: &dyn Store) {
         s.bet_by_id(7, 1).await.expect("bet").server_seed.as_deref(),
         Some("s1")
     );
+    // A bet on the revealed seed (a node that drew on a stale cached pair) is refused.
+    let err = s
+        .insert_bets(&[bet(2, 7, "dice", 1, None, 1)])
+        .await
+        .expect_err("a bet on a revealed seed");
+    assert_eq!(err.kind, StoreErrorKind::Conflict);
+    assert_eq!(s.max_nonce("h1").await.expect("max"), Some(0));
     assert_eq!(s.player_limits(7).await.expect("limits"), None);
     s.put_player_limits(7, "{\"a\":1}", 4).await.expect("put");
     s.put_player_limits(7, "{\"a\":2}", 5)
@@ -821,6 +828,65 @@ pub async fn guandan_match_log(s: &dyn Store) {
     );
 }
 
+/// The event outbox: a settled bet (instant) or a finished round adds exactly one event in the
+/// transaction of its row, an open round none, a refused batch none; removed rows are gone; a
+/// relay's position only moves forward.
+pub async fn events_come_with_their_facts(s: &dyn Store) {
+    let ev = s.events();
+    assert!(ev.outbox_head(10).await.expect("head").is_empty());
+    s.insert_bets(&[bet(1, 7, "dice", 0, None, 1)])
+        .await
+        .expect("settled");
+    let mut open = bet(2, 7, "mines", 1, None, 0);
+    open.round_state = Some("{}".to_owned());
+    s.insert_bets(&[open.clone()]).await.expect("open");
+    // A batch with a repeated nonce fails whole: neither row, nor its event, is stored.
+    s.insert_bets(&[bet(3, 7, "dice", 2, None, 1), bet(4, 7, "dice", 0, None, 1)])
+        .await
+        .expect_err("duplicate nonce");
+    let head = ev.outbox_head(10).await.expect("head");
+    assert_eq!(head.len(), 1, "{head:?}");
+    assert_eq!(
+        (head[0].event_id.as_str(), head[0].kind.as_str()),
+        ("bet:1", "bet_settled")
+    );
+    let body: serde_json::Value = serde_json::from_str(&head[0].payload).expect("json");
+    assert_eq!(
+        (
+            &body["bet_id"],
+            &body["user_id"],
+            &body["amount"],
+            &body["payout"]
+        ),
+        (&"1".into(), &"7".into(), &100.into(), &40.into()),
+        "{body}"
+    );
+    open.status = crate::games::BET_SETTLED;
+    open.payout = 250;
+    s.update_round(&open).await.expect("settle the round");
+    let head = ev.outbox_head(10).await.expect("head");
+    assert_eq!(head.len(), 2, "{head:?}");
+    assert_eq!(
+        (head[1].event_id.as_str(), head[1].kind.as_str()),
+        ("bet:2", "round_finished")
+    );
+    assert!(head[0].seq < head[1].seq);
+    ev.outbox_remove(&[head[0].seq]).await.expect("remove");
+    let rest = ev.outbox_head(10).await.expect("head");
+    assert_eq!(rest, vec![head[1].clone()]);
+
+    assert_eq!(ev.event_cursor("transfers").await.expect("cursor"), None);
+    ev.set_event_cursor("transfers", 5).await.expect("set");
+    ev.set_event_cursor("transfers", 3).await.expect("back");
+    assert_eq!(ev.event_cursor("transfers").await.expect("cursor"), Some(5));
+    assert!(
+        ev.player_transfers_after(0, 10)
+            .await
+            .expect("transfers")
+            .is_empty()
+    );
+}
+
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression yielding
 /// `Option<Arc<dyn Store>>` (None = backend not configured; the test says it is skipped).
 #[macro_export]
@@ -832,7 +898,7 @@ macro_rules! store_conformance {
             settings_first_writer_wins, migrate_twice_and_ping,
             games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set,
             operators_signatures_and_links, operator_call_log_and_outbox,
-            operator_sessions_revoke, guandan_match_log);
+            operator_sessions_revoke, guandan_match_log, events_come_with_their_facts);
     };
     (@cases $backend:literal, $make:expr, $($case:ident),+) => {
         $(

@@ -63,6 +63,10 @@ impl From<sqlx::Error> for StoreError {
         let kind = match &err {
             sqlx::Error::RowNotFound => StoreErrorKind::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreErrorKind::Conflict,
+            // SQLite's SQLITE_CONSTRAINT_TRIGGER: a trigger refused the row (a bet on a revealed seed).
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("1811") => {
+                StoreErrorKind::Conflict
+            }
             sqlx::Error::Database(db)
                 if db.code().as_deref() == Some("40001")
                     || db.code().as_deref() == Some("40P01") =>
@@ -89,9 +93,9 @@ impl From<rusqlite::Error> for StoreError {
         let kind = match &err {
             rusqlite::Error::QueryReturnedNoRows => StoreErrorKind::NotFound,
             rusqlite::Error::SqliteFailure(e, _) => match e.extended_code {
-                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                    StoreErrorKind::Conflict
-                }
+                ffi::SQLITE_CONSTRAINT_UNIQUE
+                | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                | ffi::SQLITE_CONSTRAINT_TRIGGER => StoreErrorKind::Conflict,
                 _ => match e.code {
                     rusqlite::ErrorCode::DatabaseBusy
                     | rusqlite::ErrorCode::DatabaseLocked

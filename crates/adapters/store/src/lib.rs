@@ -7,6 +7,7 @@ mod common;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 mod error;
+pub mod events;
 pub mod games;
 pub mod guandan;
 pub mod ledger;
@@ -96,6 +97,8 @@ pub trait Store: UserStore + TokenStore + SettingsStore + GamesStore + GuandanSt
     fn operators(&self) -> &dyn OperatorStore;
     /// Finished Guandan matches, ratings and leaderboards.
     fn ratings(&self) -> &dyn crate::ratings::RatingStore;
+    /// The event outbox and the ledger tail's position.
+    fn events(&self) -> &dyn crate::events::EventStore;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.

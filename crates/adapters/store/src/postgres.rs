@@ -56,6 +56,8 @@ crate::common::impl_account_traits!(PgStore);
 crate::guandan::impl_guandan_store!(PgStore);
 crate::games::impl_games_store!(PgStore);
 
+crate::events::impl_event_store!(PgStore);
+
 crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);
 
 crate::ratings::impl_rating_store!(PgStore, "BEGIN", " FOR UPDATE");

@@ -247,6 +247,8 @@ crate::common::impl_account_traits!(SqliteStore);
 crate::guandan::impl_guandan_store!(SqliteStore);
 crate::games::impl_games_store!(SqliteStore);
 
+crate::events::impl_event_store!(SqliteStore);
+
 crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);
 
 crate::ratings::impl_rating_store!(SqliteStore, "BEGIN IMMEDIATE", "");

@@ -63,6 +63,33 @@ pub trait SessionCheck: Send + Sync {
 /// Revoked refresh-token families kept at most (each for one access-token lifetime).
 pub const REVOKED_FAMILIES_MAX: usize = 1_000_000;
 
+/// What a node tells the other nodes of its cluster so their caches stay true: sign-outs and
+/// revocations it applied. (An embedded node has no one to tell; the notes go nowhere.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "note", rename_all = "snake_case")]
+pub enum PeerNote {
+    /// A refresh family was signed out or revoked: refuse its access tokens until `until_secs`.
+    FamilyRevoked {
+        /// The family.
+        family: String,
+        /// The unix second after which none of its access tokens can be live.
+        until_secs: i64,
+    },
+    /// An operator session was revoked: forget its cached row (by the SHA-256 of its token).
+    SessionRevoked {
+        /// [`token_hash`] of the session's token.
+        token_hash: String,
+    },
+    /// An operator's record changed (secret, wallet URL, status): forget its cached record.
+    OperatorChanged {
+        /// The operator's id.
+        operator_id: String,
+    },
+}
+
+/// Notes a slow bridge may lag behind before it misses some.
+const PEER_NOTES_DEPTH: usize = 1_024;
+
 /// Token keys, the per-account limiter, the session check and the revoked families.
 pub struct Auth {
     /// Token signing keys.
@@ -75,6 +102,8 @@ pub struct Auth {
     /// Families signed out or revoked for reuse, with the unix second after which none of their
     /// access tokens can still be live.
     revoked: Mutex<HashMap<String, i64>>,
+    /// What this node announces to its peers (the cluster's bridge forwards it over the bus).
+    notes: tokio::sync::broadcast::Sender<PeerNote>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -94,18 +123,40 @@ impl Auth {
             limits,
             sessions,
             revoked: Mutex::new(HashMap::new()),
+            notes: tokio::sync::broadcast::channel(PEER_NOTES_DEPTH).0,
         }
+    }
+
+    /// Tells the other nodes of the cluster (if any) what this node just applied.
+    pub fn announce(&self, note: PeerNote) {
+        // No receiver (an embedded node) is not an error.
+        let _ = self.notes.send(note);
+    }
+
+    /// What this node announces, from now on (for the cluster's bridge).
+    pub fn notes(&self) -> tokio::sync::broadcast::Receiver<PeerNote> {
+        self.notes.subscribe()
     }
 
     /// Refuses every live access token of `family` from now on (they expire within one access
     /// lifetime, after which the entry is dropped).
     pub fn revoke_family(&self, family: &str, now_secs: i64) {
         let until = now_secs.saturating_add(self.keys.access_ttl_secs + 5);
+        self.refuse_family_until(family, until);
+        self.announce(PeerNote::FamilyRevoked {
+            family: family.to_owned(),
+            until_secs: until,
+        });
+    }
+
+    /// Refuses `family`'s access tokens until `until` (a revocation, here or on another node).
+    pub fn refuse_family_until(&self, family: &str, until: i64) {
         let mut revoked = self
             .revoked
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if revoked.len() >= REVOKED_FAMILIES_MAX {
+            let now_secs = self.clock.now_secs();
             revoked.retain(|_, u| *u > now_secs);
         }
         if revoked.len() < REVOKED_FAMILIES_MAX {
