@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod http;
+pub mod pushes;
 pub mod state;
 pub mod telemetry;
 
@@ -165,13 +166,26 @@ pub async fn build_state_with_clock(
     let (bet_feed, _) = tokio::sync::broadcast::channel(games::feed::FEED_BROADCAST_DEPTH);
     let (balance_changes, _) =
         tokio::sync::broadcast::channel(games::feed::BALANCE_BROADCAST_DEPTH);
+    let cluster = Arc::new(cluster::Cluster::connect(&config).await?);
+    // A cluster node's games announce on channels of their own, which the push bridge forwards to
+    // this node's connections and to the other nodes; an embedded node's go to its connections.
+    let (games_feed, games_balances) = if config.is_cluster() {
+        (
+            tokio::sync::broadcast::channel(games::feed::FEED_BROADCAST_DEPTH).0,
+            tokio::sync::broadcast::channel(games::feed::BALANCE_BROADCAST_DEPTH).0,
+        )
+    } else {
+        (bet_feed.clone(), balance_changes.clone())
+    };
     let games = Arc::new(games::Games::start(
         Arc::new(config.games.clone()),
         wallet.pipeline.clone(),
-        bet_feed.clone(),
-        balance_changes.clone(),
+        games_feed,
+        games_balances,
+        config
+            .is_cluster()
+            .then(|| games::PlayerLeases::new(cluster.kv.clone(), cluster.node_id.clone())),
     ));
-    let cluster = Arc::new(cluster::Cluster::connect(&config).await?);
     let ids = Arc::new(api::ids::IdGenerator::new(cluster.machine_id()));
     let operators =
         operator::OperatorHub::start(store.clone(), ids.clone(), config.operator.clone(), clock)
@@ -231,7 +245,17 @@ pub async fn build_state_with_clock(
         store: store.clone(),
         ids: ids.clone(),
         auth: auth.clone(),
-        guandan: Arc::new(tables::Service::new(&config.guandan, store.clone())),
+        guandan: Arc::new({
+            let svc = tables::Service::new(&config.guandan, store.clone());
+            if config.is_cluster() {
+                svc.with_ownership(tables::ownership::Ownership::new(
+                    cluster.kv.clone(),
+                    cluster.node_id.clone(),
+                ))
+            } else {
+                svc
+            }
+        }),
         bet_feed: bet_feed.clone(),
         balance_changes: balance_changes.clone(),
     });
@@ -288,6 +312,14 @@ pub async fn serve_state(
     let (tx, rx) = oneshot::channel::<()>();
     let housekeeping = spawn_housekeeping(state.clone());
     let identity = state.cluster.spawn_identity(state.ids.clone());
+    let pushes = pushes::start(&state).await?;
+    let relay = events::spawn(
+        state.store.clone(),
+        state.cluster.bus.clone(),
+        state
+            .cluster
+            .leader("events-relay", events::RELAY_LEASE_PERIOD),
+    );
     let cluster = state.cluster.clone();
     tables::Service::start(&state.tables).await;
     let guandan_svc = state.tables.guandan.clone();
@@ -319,6 +351,10 @@ pub async fn serve_state(
         housekeeping.abort();
         game_jobs.abort();
         identity.abort();
+        relay.abort();
+        for p in pushes {
+            p.abort();
+        }
         cluster.release().await;
         res
     });

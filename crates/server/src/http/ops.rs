@@ -50,6 +50,8 @@ pub struct Ready {
     pub kv_backend: &'static str,
     /// The machine id this node leased (in every id it generates).
     pub machine_id: u16,
+    /// This node's id (random per start): the holder name of its leases in the kv.
+    pub node: String,
 }
 
 fn part(ok: bool) -> &'static str {
@@ -92,6 +94,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         bus_backend: state.cluster.bus.backend_name(),
         kv_backend: state.cluster.kv.backend_name(),
         machine_id: state.ids.machine_id(),
+        node: state.cluster.node_id.clone(),
     };
     let status = if all {
         StatusCode::OK

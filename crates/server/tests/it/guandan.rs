@@ -1304,3 +1304,91 @@ async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expire
     assert!(c.closed);
     s.shutdown().await.expect("shutdown");
 }
+
+/// Failover: the node running a table is killed with `kill -9` in the middle of a match; within
+/// seconds another node takes the table's lease, resumes it from the match log, and the player,
+/// reconnecting there, finds the same game and plays on. The match log after the failover starts
+/// with every action logged before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_nodes_table_resumes_on_another_node_from_its_log() {
+    use crate::cluster::{NodeProcess, fresh_cluster, fresh_schema_url, services};
+    let Some(svc) = services() else { return };
+    let database = fresh_schema_url(&svc.database).await;
+    let cluster = fresh_cluster();
+    let env = [
+        ("PLAYHOUSE_GUANDAN__FAST_BOTS", "true"),
+        ("PLAYHOUSE_GUANDAN__QUICK_MATCH_BOT_FILL_MS", "100"),
+        ("PLAYHOUSE_GUANDAN__QUICK_MATCH_TICK_MS", "20"),
+        ("PLAYHOUSE_GUANDAN__PLAY_TIMER_MS", "120000"),
+        ("PLAYHOUSE_GUANDAN__TRIBUTE_TIMER_MS", "120000"),
+        ("PLAYHOUSE_GUANDAN__RETURN_TIMER_MS", "120000"),
+        ("PLAYHOUSE_GUANDAN__WS_MESSAGES_PER_SEC", "10000"),
+        ("PLAYHOUSE_GUANDAN__WS_MESSAGES_BURST", "10000"),
+    ];
+    let mut a = NodeProcess::start_with(&database, &svc, &cluster, &env).await;
+    let b = NodeProcess::start_with(&database, &svc, &cluster, &env).await;
+    let (token, _) = guest(&a.url).await;
+    let (mut c, table_id) = casual_with_bots(&a.url, &token).await;
+    let seat = c.seat.expect("seat");
+    for _ in 0..3 {
+        let lm = c.until_type("legal_moves").await;
+        let (t, payload) = Client::choose(&lm);
+        let id = c.req(t, payload).await;
+        assert_eq!(c.reply(&id).await["type"], "ack");
+    }
+    c.until_type("legal_moves").await;
+    let before = c.snapshot(&table_id).await;
+    let store = store::PgStore::connect(&database).await.expect("postgres");
+    let running = store::GuandanStore::running_guandan_matches(&store)
+        .await
+        .expect("running");
+    let match_id = running
+        .iter()
+        .find(|m| m.table_id == table_id)
+        .expect("the match is running")
+        .id;
+    let logged = store::GuandanStore::guandan_actions(&store, match_id)
+        .await
+        .expect("log");
+    a.kill9();
+    drop(c);
+
+    // Node B takes the table over (lease lapse + a sweep, and the new-match grace) and the player
+    // reconnects there.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut c2 = loop {
+        let c = Client::connect(&b.url, &token).await;
+        let listed = c.seen[0]["payload"]["tables"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == table_id.as_str()));
+        if listed {
+            break c;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node B did not take the table over"
+        );
+        drop(c);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    c2.seat = Some(seat);
+    let snap = c2.until_type("table_snapshot").await;
+    assert_eq!(snap["payload"]["game"], before["game"]);
+    let lm = c2.until_type("legal_moves").await;
+    let (t, payload) = Client::choose(&lm);
+    let id = c2.req(t, payload).await;
+    assert_eq!(c2.reply(&id).await["type"], "ack");
+    // The log goes on from where it was: every action logged before the kill, unchanged, first.
+    let mut after = Vec::new();
+    for _ in 0..100 {
+        after = store::GuandanStore::guandan_actions(&store, match_id)
+            .await
+            .expect("log");
+        if after.len() > logged.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(after.len() > logged.len(), "the match went on on node B");
+    assert_eq!(&after[..logged.len()], &logged[..]);
+}

@@ -98,7 +98,9 @@ fn the_layers_hold_the_expected_crates() {
     assert_eq!(crates_in(&all, "adapters"), ["bus", "kv", "store"]);
     assert_eq!(
         crates_in(&all, "services"),
-        ["accounts", "api", "games", "operator", "tables", "wallet"]
+        [
+            "accounts", "api", "events", "games", "operator", "tables", "wallet"
+        ]
     );
     assert_eq!(crates_in(&all, "tools"), ["loadtest"]);
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::config::GamesConfig;
@@ -24,7 +24,7 @@ pub const FEED_BROADCAST_DEPTH: usize = 64;
 pub const BALANCE_BROADCAST_DEPTH: usize = 4_096;
 
 /// One settled bet as the public sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FeedItem {
     /// Bet id (decimal string).
     pub bet_id: String,
@@ -45,14 +45,14 @@ pub struct FeedItem {
 }
 
 /// A batch of feed items, as broadcast.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedBatch {
     /// Items, oldest first.
     pub items: Vec<FeedItem>,
 }
 
 /// A player's balance after a change, as broadcast.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalanceChange {
     /// Player.
     pub user_id: i64,
@@ -97,6 +97,17 @@ impl Feed {
     pub fn offer(&self, settled: Settled) {
         if self.queue.try_send(settled).is_err() {
             metrics::counter!("games_feed_dropped_total").increment(1);
+        }
+    }
+
+    /// Keeps another node's batch among the recent items (a cluster's nodes share their feeds).
+    pub fn remember(&self, batch: &FeedBatch) {
+        let mut recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for item in &batch.items {
+            keep(&mut recent, item.clone());
         }
     }
 
@@ -170,6 +181,15 @@ fn sampled(bet_id: &str, percent: u64) -> bool {
     h % 100 < percent
 }
 
+/// Adds `item` to its game's recent items, dropping the oldest beyond the cap.
+fn keep(recent: &mut BTreeMap<String, VecDeque<FeedItem>>, item: FeedItem) {
+    let q = recent.entry(item.game.clone()).or_default();
+    q.push_back(item);
+    while q.len() > FEED_RECENT_PER_GAME_MAX {
+        q.pop_front();
+    }
+}
+
 async fn run(
     config: Arc<GamesConfig>,
     mut rx: mpsc::Receiver<Settled>,
@@ -187,14 +207,10 @@ async fn run(
                 if !sampled(&s.item.bet_id, pct) {
                     continue;
                 }
-                {
-                    let mut recent = recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let q = recent.entry(s.item.game.clone()).or_default();
-                    q.push_back(s.item.clone());
-                    while q.len() > FEED_RECENT_PER_GAME_MAX {
-                        q.pop_front();
-                    }
-                }
+                keep(
+                    &mut recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                    s.item.clone(),
+                );
                 if pending.len() < FEED_BATCH_ITEMS_MAX {
                     pending.push(s.item);
                 } else {

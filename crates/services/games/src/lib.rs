@@ -17,9 +17,10 @@ pub mod engine;
 pub mod feed;
 pub mod http;
 pub mod limits;
+pub mod players;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use fair::{ByteStream, ClientSeed, SeedPair, ServerSeed};
@@ -39,6 +40,7 @@ use limits::{DAY_MS, Limits};
 
 pub use config::{CurrencyLimits, GamesConfig};
 pub use http::GamesApi;
+pub use players::PlayerLeases;
 
 api::service_state!(
     /// What the games' handlers and jobs share.
@@ -73,9 +75,14 @@ const IDLE_ROUNDS_PER_SWEEP_MAX: i64 = 256;
 /// Bets per history page at most.
 pub const HISTORY_PAGE_MAX: i64 = 100;
 
-/// Per-player state kept between bets (loaded from the database on first use).
+/// Per-player state kept between bets (loaded from the database on first use; in a cluster, again
+/// whenever another node acted for the player, see [`players`]).
 #[derive(Default)]
 struct Player {
+    /// The fencing token of the player's last lease this node held (a cluster only).
+    fence: u64,
+    /// Whether `session_start_ms` and `last_bet_ms` are known (a cluster loads them on first use).
+    session_known: bool,
     /// The seed pair with the next nonce to use, and its stored text (for compare-and-set).
     pair: Option<(SeedPair, String)>,
     display_name: Option<String>,
@@ -91,7 +98,9 @@ struct Player {
 pub struct Games {
     /// Settings.
     pub config: Arc<GamesConfig>,
-    players: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Player>>>>,
+    players: players::Players,
+    /// The cluster's per-player leases (`None` on an embedded node).
+    leases: Option<PlayerLeases>,
     /// The ledger's group-commit writer, which also stores bet rows.
     writer: wallet::Pipeline,
     /// The live feed.
@@ -181,42 +190,87 @@ fn parse_json(text: &str) -> Value {
 
 impl Games {
     /// Starts the feed task (needs a tokio runtime). Bet rows are written by `writer`, the
-    /// ledger's group-commit pipeline, in the same transactions as the ledger's batches.
+    /// ledger's group-commit pipeline, in the same transactions as the ledger's batches. A cluster
+    /// node passes its per-player `leases`; an embedded node `None`.
     pub fn start(
         config: Arc<GamesConfig>,
         writer: wallet::Pipeline,
         feed_tx: broadcast::Sender<FeedBatch>,
         balance_tx: broadcast::Sender<BalanceChange>,
+        leases: Option<PlayerLeases>,
     ) -> Self {
         Self {
             writer,
             feed: Feed::start(config.clone(), feed_tx),
             balances: balance_tx,
-            players: Mutex::new(HashMap::new()),
+            players: players::Players::default(),
+            leases,
             config,
         }
     }
 
-    fn player(&self, user_id: i64) -> Arc<tokio::sync::Mutex<Player>> {
-        let mut players = self
-            .players
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        players.entry(user_id).or_default().clone()
+    /// Locks the player for one action (see [`players`]).
+    async fn lock(&self, user_id: i64, now_ms: i64) -> Result<players::Locked, ApiError> {
+        self.players
+            .lock(self.leases.as_ref(), user_id, now_ms)
+            .await
     }
 
     /// Drops cached players idle for a while (their state reloads from the database).
     pub fn evict_idle(&self, now_ms: i64) {
-        let mut players = self
-            .players
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        players.retain(|_, p| {
-            Arc::strong_count(p) > 1
-                || p.try_lock()
-                    .map_or(true, |p| now_ms - p.last_used_ms < PLAYER_IDLE_EVICT_MS)
-        });
+        self.players.evict_idle(now_ms - PLAYER_IDLE_EVICT_MS);
     }
+}
+
+/// The kv key of a player's session start (a cluster keeps it there, so that every node measures
+/// the session-time limit from the same start).
+fn session_key(user_id: i64) -> String {
+    format!("games-session:{user_id}")
+}
+
+/// Loads the player's session start and last bet time, once per cached state (a cluster only; an
+/// embedded node is the only one to see the player's bets and keeps them in memory).
+async fn ensure_session(state: &GamesState, user_id: i64, p: &mut Player) -> Result<(), ApiError> {
+    let Some(leases) = state.games.leases.as_ref() else {
+        return Ok(());
+    };
+    if p.session_known {
+        return Ok(());
+    }
+    let last = state.store.bets_page(user_id, None, None, 1).await?;
+    p.last_bet_ms = last.first().map_or(0, |b| b.created_at_ms);
+    p.session_start_ms = leases
+        .kv()
+        .counter(&session_key(user_id))
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, user_id, "session start unavailable");
+            ApiError::new(ErrorCode::Unavailable)
+        })?;
+    p.session_known = true;
+    Ok(())
+}
+
+/// Starts a new session at `now_ms` (shared through the kv in a cluster).
+async fn start_session(
+    state: &GamesState,
+    user_id: i64,
+    p: &mut Player,
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    if let Some(leases) = state.games.leases.as_ref() {
+        // The counter holds `p.session_start_ms` (loaded under the same lease): move it to now.
+        leases
+            .kv()
+            .incr(&session_key(user_id), now_ms - p.session_start_ms)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, user_id, "session start not stored");
+                ApiError::new(ErrorCode::Unavailable)
+            })?;
+    }
+    p.session_start_ms = now_ms;
+    Ok(())
 }
 
 /// Loads (creating on first use) the player's seed pair and sets its nonce past every stored bet.
@@ -364,8 +418,9 @@ async fn check_limits(
         }
     }
     let gap_ms = i64::try_from(state.games.config.session_gap_secs).unwrap_or(i64::MAX) * 1_000;
+    ensure_session(state, user_id, p).await?;
     if p.last_bet_ms == 0 || now_ms - p.last_bet_ms >= gap_ms {
-        p.session_start_ms = now_ms;
+        start_session(state, user_id, p, now_ms).await?;
     }
     if let Some(minutes) = limits.session_minutes
         && now_ms - p.session_start_ms >= i64::try_from(minutes).unwrap_or(i64::MAX) * 60_000
@@ -535,10 +590,8 @@ pub async fn place_bet(
 ) -> Result<Value, ApiError> {
     let kind = validate_bet(&state.games.config, &req.game, &req.currency, req.amount)?;
     let hash = request_hash(&req);
-    let player = state.games.player(user_id);
-    let mut p = player.lock().await;
     let now_ms = state.auth.clock.now_ms();
-    p.last_used_ms = now_ms;
+    let mut p = state.games.lock(user_id, now_ms).await?;
     let wallet = state
         .game_wallets
         .wallet_for(user_id)
@@ -617,7 +670,17 @@ async fn place_locked(bet: &BetContext<'_>, p: &mut Player) -> Result<Value, Api
     let played = engine::play(&req.game, bet.kind, &req.params, &mut stream, req.amount)
         .map_err(play_error)?;
     let mut record = new_record(bet, &seeds, &played)?;
-    let moved = move_money(bet, &mut record, played, &seeds.server_seed).await?;
+    let moved = match move_money(bet, &mut record, played, &seeds.server_seed).await {
+        Ok(moved) => moved,
+        Err(e) => {
+            if e.code == ErrorCode::Conflict {
+                // The nonce or the seed was taken meanwhile (a node that lost the player's lease):
+                // the next bet reloads the pair from the database.
+                p.pair = None;
+            }
+            return Err(e);
+        }
+    };
     // The nonce is spent once the money moved.
     p.pair = Some((next_pair, p.pair.take().map(|(_, t)| t).unwrap_or_default()));
     record_bet(bet, p, record, &moved).await
@@ -861,10 +924,8 @@ pub async fn round_action(
             format!("There is no multi-step game `{game}`."),
         ));
     }
-    let player = state.games.player(user_id);
-    let mut p = player.lock().await;
     let now_ms = state.auth.clock.now_ms();
-    p.last_used_ms = now_ms;
+    let mut p = state.games.lock(user_id, now_ms).await?;
     let mut record = match state.store.bet_by_id(user_id, round_id).await {
         Ok(r) if r.game == game => r,
         Ok(_) => {
@@ -985,9 +1046,7 @@ pub async fn active_round(state: &GamesState, user_id: i64, game: &str) -> Resul
 
 /// `GET /v1/fair/seeds`.
 pub async fn seeds(state: &GamesState, user_id: i64) -> Result<Value, ApiError> {
-    let player = state.games.player(user_id);
-    let mut p = player.lock().await;
-    p.last_used_ms = state.auth.clock.now_ms();
+    let mut p = state.games.lock(user_id, state.auth.clock.now_ms()).await?;
     ensure_pair(state, user_id, &mut p).await?;
     let (pair, _) = p
         .pair
@@ -1002,10 +1061,8 @@ pub async fn rotate(
     user_id: i64,
     client_seed: Option<&str>,
 ) -> Result<Value, ApiError> {
-    let player = state.games.player(user_id);
-    let mut p = player.lock().await;
     let now_ms = state.auth.clock.now_ms();
-    p.last_used_ms = now_ms;
+    let mut p = state.games.lock(user_id, now_ms).await?;
     ensure_pair(state, user_id, &mut p).await?;
     let round_open = !state.store.open_rounds(user_id).await?.is_empty();
     let (pair, stored) = p
@@ -1061,10 +1118,8 @@ pub async fn rotate(
 
 /// `GET /v1/me/limits`.
 pub async fn get_limits(state: &GamesState, user_id: i64) -> Result<Value, ApiError> {
-    let player = state.games.player(user_id);
-    let mut p = player.lock().await;
     let now_ms = state.auth.clock.now_ms();
-    p.last_used_ms = now_ms;
+    let mut p = state.games.lock(user_id, now_ms).await?;
     ensure_limits(state, user_id, &mut p, now_ms).await?;
     Ok(limits_view(state, p.limits.as_ref()))
 }
@@ -1088,10 +1143,8 @@ pub async fn put_limits(
     user_id: i64,
     update: &limits::LimitsUpdate,
 ) -> Result<Value, ApiError> {
-    let player = state.games.player(user_id);
-    let mut p = player.lock().await;
     let now_ms = state.auth.clock.now_ms();
-    p.last_used_ms = now_ms;
+    let mut p = state.games.lock(user_id, now_ms).await?;
     ensure_limits(state, user_id, &mut p, now_ms).await?;
     let mut limits = p.limits.clone().unwrap_or_default();
     let cooloff_ms = i64::try_from(state.games.config.limit_raise_cooloff_secs)
@@ -1133,18 +1186,25 @@ pub async fn settle_idle_rounds(state: &GamesState) -> Result<usize, ApiError> {
     Ok(settled)
 }
 
-/// Starts the background jobs: idle-round settlement and player-cache eviction.
+/// Starts the background jobs: idle-round settlement (on one node of a cluster at a time) and
+/// player-cache eviction (every node, its own cache).
 pub fn spawn_jobs(state: GamesState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let secs = state.games.config.idle_sweep_secs.max(1);
-        let mut tick = tokio::time::interval(Duration::from_secs(secs));
+        let period = Duration::from_secs(state.games.config.idle_sweep_secs.max(1));
+        let mut leader = match state.games.leases.as_ref() {
+            Some(l) => l.leader("idle-rounds", period),
+            None => api::leader::Leader::alone(),
+        };
+        let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match settle_idle_rounds(&state).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(rounds = n, "idle rounds settled"),
-                Err(e) => tracing::warn!(code = e.code.as_str(), "idle round sweep failed"),
+            if leader.lead().await {
+                match settle_idle_rounds(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(rounds = n, "idle rounds settled"),
+                    Err(e) => tracing::warn!(code = e.code.as_str(), "idle round sweep failed"),
+                }
             }
             state.games.evict_idle(state.auth.clock.now_ms());
         }

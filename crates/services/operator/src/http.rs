@@ -441,6 +441,9 @@ pub async fn rotate_secret(
             }
         })?;
     state.operators.invalidate(&op.id);
+    state.auth.announce(api::auth::PeerNote::OperatorChanged {
+        operator_id: op.id.clone(),
+    });
     tracing::info!(target: "audit", admin_id = user.user_id, operator_id = %op.id, overlap, "operator secret rotated");
     Ok(Json(view(&op, true)))
 }
@@ -647,6 +650,9 @@ pub async fn revoke_session(
     }
     let session = ops.revoke_session(&hash, state.auth.clock.now_ms()).await?;
     state.operators.forget_session(&hash);
+    state.auth.announce(api::auth::PeerNote::SessionRevoked {
+        token_hash: hash.clone(),
+    });
     let player = ops.player_by_user(session.user_id).await?;
     tracing::info!(
         target: "audit",

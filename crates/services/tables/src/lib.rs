@@ -11,6 +11,7 @@ pub mod config;
 mod conn;
 pub mod http;
 mod matchmaker;
+pub mod ownership;
 pub mod persist;
 pub mod ratings;
 mod table;
@@ -196,6 +197,9 @@ pub struct Service {
     matchmaker_rx: Mutex<Option<mpsc::Receiver<matchmaker::Cmd>>>,
     next_conn: AtomicU64,
     shutting_down: AtomicBool,
+    /// A cluster node's table leases (`None` when embedded).
+    ownership: Option<Arc<ownership::Ownership>>,
+    sweeps: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -224,14 +228,29 @@ impl Service {
             matchmaker_rx: Mutex::new(Some(mm_rx)),
             next_conn: AtomicU64::new(1),
             shutting_down: AtomicBool::new(false),
+            ownership: None,
+            sweeps: Mutex::new(None),
         }
     }
 
-    /// Starts the matchmaker and resumes every running match from its log.
+    /// A cluster node's service: each table runs on the node holding its lease (see [`ownership`]).
+    #[must_use]
+    pub fn with_ownership(mut self, own: ownership::Ownership) -> Service {
+        self.ownership = Some(Arc::new(own));
+        self
+    }
+
+    /// Starts the matchmaker and resumes running matches from their logs: every one on an embedded
+    /// node; in a cluster, those no other node holds (at once, then at every sweep).
     pub async fn start(state: &TablesState) {
         let svc = &state.guandan;
         if let Some(rx) = lock(&svc.matchmaker_rx).take() {
             matchmaker::spawn(state.clone(), rx);
+        }
+        if let Some(own) = &svc.ownership {
+            ownership::sweep(state, own, state.auth.clock.now_ms()).await;
+            *lock(&svc.sweeps) = Some(ownership::spawn(state.clone(), own.clone()));
+            return;
         }
         match state.store.running_guandan_matches().await {
             Ok(matches) => {
@@ -272,6 +291,33 @@ impl Service {
         if self.log.send(persist::LogOp::Flush(done)).await.is_ok() {
             let _ = tokio::time::timeout(Duration::from_secs(10), wait).await;
         }
+        if let Some(sweeps) = lock(&self.sweeps).take() {
+            sweeps.abort();
+        }
+        if let Some(own) = &self.ownership {
+            // The log is flushed: the other nodes may resume these tables from it.
+            own.release_all().await;
+        }
+    }
+
+    /// Stops one table (its lease was lost): its match stays `running` in the log.
+    async fn shutdown_table(&self, id: &str) {
+        if let Some(t) = self.table(id) {
+            let (done, wait) = oneshot::channel();
+            if t.tx.send(table::Cmd::Shutdown(done)).await.is_ok() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), wait).await;
+            }
+        }
+    }
+
+    /// The ids of the tables running on this node.
+    fn table_ids(&self) -> Vec<String> {
+        self.tables
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect()
     }
 
     fn table(&self, id: &str) -> Option<TableHandle> {
@@ -290,6 +336,11 @@ impl Service {
     }
 
     fn insert_table(&self, id: String, h: TableHandle) {
+        if let Some(own) = &self.ownership
+            && !own.held_tables().contains(&id)
+        {
+            own.claim(&id);
+        }
         self.tables
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
