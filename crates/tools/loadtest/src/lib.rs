@@ -26,6 +26,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use api::clock;
 
+mod busbench;
+
 /// `loadtest` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum LoadtestCommand {
@@ -33,12 +35,17 @@ pub enum LoadtestCommand {
     Guandan(GuandanArgs),
     /// Guest players placing instant-game bets in a loop over HTTP.
     Rgs(RgsArgs),
+    /// The cluster's bus on NATS: fan-out publish → deliver latency between two connections, and
+    /// durable appends and deliveries per second.
+    Bus(busbench::BusArgs),
 }
 
 /// `loadtest guandan` flags.
 #[derive(Debug, clap::Args)]
 pub struct GuandanArgs {
-    /// Server base URL (`http://…`; the WebSocket is `ws://…/v1/ws`).
+    /// Server base URL (`http://…`; the WebSocket is `ws://…/v1/ws`), or a cluster's nodes
+    /// separated by commas: tables are spread over them, and a table whose node cannot be reached
+    /// is set up on the next one (counted in `failovers`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
     /// Tables (four connections each).
@@ -62,7 +69,9 @@ pub struct GuandanArgs {
 /// `loadtest rgs` flags.
 #[derive(Debug, clap::Args)]
 pub struct RgsArgs {
-    /// Server base URL.
+    /// Server base URL, or a cluster's nodes separated by commas: players are spread over them,
+    /// and a player whose node stops answering moves to the next one (counted in `failovers`, not
+    /// in `errors`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
     /// Concurrent players, each with one bet in flight.
@@ -90,6 +99,7 @@ pub async fn run(action: &LoadtestCommand) -> Result<Value, String> {
     match action {
         LoadtestCommand::Guandan(a) => guandan(a).await,
         LoadtestCommand::Rgs(a) => rgs(a).await,
+        LoadtestCommand::Bus(a) => busbench::run(a).await,
     }
 }
 
@@ -172,6 +182,8 @@ pub struct Counters {
     pub tables_started: AtomicU64,
     /// Setup requests retried after `rate_limited`.
     pub setup_retries: AtomicU64,
+    /// Clients that moved to another node because theirs could not be reached.
+    pub failovers: AtomicU64,
 }
 
 impl Counters {
@@ -228,6 +240,7 @@ pub fn guandan_report(tables: u32, elapsed: Duration, c: &Counters) -> Value {
         "errors": c.error_total(),
         "error_codes": c.error_map(),
         "setup_retries": c.setup_retries.load(Ordering::Relaxed),
+        "failovers": c.failovers.load(Ordering::Relaxed),
     })
 }
 
@@ -258,7 +271,21 @@ pub fn rgs_report(players: u32, game: &str, elapsed: Duration, c: &Counters) -> 
         "errors": c.error_total(),
         "error_codes": c.error_map(),
         "setup_retries": c.setup_retries.load(Ordering::Relaxed),
+        "failovers": c.failovers.load(Ordering::Relaxed),
     })
+}
+
+/// The base URLs of `--url`: one server, or a cluster's nodes separated by commas.
+pub fn base_urls(url: &str) -> Result<Vec<String>, String> {
+    let urls: Vec<String> = url
+        .split(',')
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if urls.is_empty() {
+        return Err("--url names no server".into());
+    }
+    Ok(urls)
 }
 
 fn round3(v: f64) -> f64 {
@@ -609,7 +636,7 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
     if a.tables == 0 || a.duration == 0 {
         return Err("--tables and --duration must be at least 1".into());
     }
-    let base = a.url.trim_end_matches('/').to_owned();
+    let bases = base_urls(&a.url)?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()
@@ -629,9 +656,25 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
         if clock::instant() >= deadline {
             break;
         }
-        let (http, base, c, stop) = (http.clone(), base.clone(), counters.clone(), stop.clone());
+        let (http, c, stop) = (http.clone(), counters.clone(), stop.clone());
+        let bases = bases.clone();
         tasks.push(tokio::spawn(async move {
-            run_table(&http, &base, &c, &stop, deadline, think, msg_rate).await;
+            // The table's node, or the next one when it cannot be reached (a node down).
+            let n = bases.len();
+            let mut set_up = false;
+            for k in 0..n {
+                let base = &bases[(t as usize + k) % n];
+                if k > 0 {
+                    c.failovers.fetch_add(1, Ordering::Relaxed);
+                }
+                if run_table(&http, base, &c, &stop, deadline, think, msg_rate).await {
+                    set_up = true;
+                    break;
+                }
+            }
+            if !set_up {
+                c.error("connect");
+            }
         }));
     }
     let remaining = deadline.saturating_duration_since(clock::instant());
@@ -643,7 +686,8 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
     Ok(guandan_report(a.tables, deadline - started, &counters))
 }
 
-/// One table: four guests, a private room, matches until the deadline.
+/// One table: four guests, a private room, matches until the deadline. `false` when the node
+/// could not be reached to set the table up (the caller tries the next node).
 async fn run_table(
     http: &reqwest::Client,
     base: &str,
@@ -652,18 +696,19 @@ async fn run_table(
     deadline: Instant,
     think: Duration,
     msg_rate: u32,
-) {
+) -> bool {
     let (code_tx, code_rx) = tokio::sync::watch::channel::<Option<(TableId, RoomCode)>>(None);
     let mut clients = Vec::new();
     let mut code_tx = Some(code_tx);
     for seat in 0..4u8 {
         let token = match guest_token(http, base, c, stop).await {
             Ok(t) => t,
+            Err(e) if e == "connect" && seat == 0 => return false,
             Err(e) => {
                 if e != "stopped" {
                     c.error(&e);
                 }
-                return;
+                return true;
             }
         };
         let ctx = ClientCtx {
@@ -683,6 +728,7 @@ async fn run_table(
     for t in clients {
         let _ = t.await;
     }
+    true
 }
 
 struct ClientCtx {
@@ -989,7 +1035,7 @@ async fn rgs(a: &RgsArgs) -> Result<Value, String> {
     let body = Arc::new(
         serde_json::to_vec(&bet_body(a.amount, &a.currency, &params)).map_err(|e| e.to_string())?,
     );
-    let base = a.url.trim_end_matches('/').to_owned();
+    let bases = base_urls(&a.url)?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.players as usize)
         .build()
@@ -1000,16 +1046,36 @@ async fn rgs(a: &RgsArgs) -> Result<Value, String> {
     let deadline = started + Duration::from_secs(a.duration);
     // Idempotency keys are unique per run: the run's start time in ms, the player and a counter.
     let run = clock::now_ms();
-    let url = Arc::new(format!("{base}/v1/games/{}/bets", a.game));
+    let urls: Arc<Vec<String>> = Arc::new(
+        bases
+            .iter()
+            .map(|b| format!("{b}/v1/games/{}/bets", a.game))
+            .collect(),
+    );
+    let bases = Arc::new(bases);
     let mut tasks = Vec::new();
     for p in 0..a.players {
         if p > 0 && p % 50 == 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let (http, base, c, stop) = (http.clone(), base.clone(), counters.clone(), stop.clone());
-        let (url, body) = (url.clone(), body.clone());
+        let (http, bases, c, stop) = (http.clone(), bases.clone(), counters.clone(), stop.clone());
+        let (urls, body) = (urls.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
-            let token = match guest_token(&http, &base, &c, &stop).await {
+            // The player's node; the next one when it cannot be reached (a node down).
+            let nodes = bases.len();
+            let mut node = p as usize % nodes;
+            let mut token = Err(String::new());
+            for k in 0..nodes {
+                if k > 0 {
+                    c.failovers.fetch_add(1, Ordering::Relaxed);
+                    node = (node + 1) % nodes;
+                }
+                token = guest_token(&http, &bases[node], &c, &stop).await;
+                if !matches!(&token, Err(e) if e == "connect") {
+                    break;
+                }
+            }
+            let token = match token {
                 Ok(t) => t,
                 Err(e) => {
                     if e != "stopped" {
@@ -1026,7 +1092,7 @@ async fn rgs(a: &RgsArgs) -> Result<Value, String> {
                 let key = format!("lt-{run}-{p}-{n}");
                 let sent = clock::instant();
                 let res = http
-                    .post(url.as_str())
+                    .post(urls[node].as_str())
                     .header("authorization", &auth)
                     .header("content-type", "application/json")
                     .header("idempotency-key", key)
@@ -1057,6 +1123,13 @@ async fn rgs(a: &RgsArgs) -> Result<Value, String> {
                         if let Some(s) = retry {
                             tokio::time::sleep(Duration::from_secs(s.min(5))).await;
                         }
+                    }
+                    Err(_) if nodes > 1 => {
+                        // The node is gone (or unreachable): the same token works on every node
+                        // of the cluster, so the player goes on on the next one.
+                        c.failovers.fetch_add(1, Ordering::Relaxed);
+                        node = (node + 1) % nodes;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                     Err(e) => {
                         c.error(if e.is_timeout() { "timeout" } else { "connect" });
@@ -1104,6 +1177,7 @@ mod tests {
             "p99_ms",
             "max_ms",
             "errors",
+            "failovers",
         ] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
@@ -1129,11 +1203,22 @@ mod tests {
             "bets",
             "players",
             "duration_s",
+            "failovers",
         ] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
         assert_eq!(r["bets_per_sec"], 25.0);
         assert_eq!(r["error_codes"]["closed"], 1);
+    }
+
+    #[test]
+    fn url_lists_name_a_cluster() {
+        assert_eq!(
+            base_urls("http://a:1/, http://b:2 ,http://c:3").expect("urls"),
+            ["http://a:1", "http://b:2", "http://c:3"]
+        );
+        assert_eq!(base_urls("http://a:1").expect("one"), ["http://a:1"]);
+        assert!(base_urls(" , ").is_err());
     }
 
     #[test]
