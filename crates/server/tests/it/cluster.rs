@@ -56,16 +56,7 @@ async fn ready(base: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_lease_distinct_machine_ids_and_their_ids_never_collide() {
     let Some(svc) = services() else { return };
-    let store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
-        store::testing::fresh_postgres(&svc.database)
-            .await
-            .expect("postgres"),
-    );
-    let mut config = config();
-    config.database_url = svc.database.clone();
-    config.nats_url = Some(svc.nats.clone());
-    config.redis_url = Some(svc.redis.clone());
-    config.node.cluster = fresh_cluster();
+    let (config, store) = cluster_setup(&svc, |_| {}).await;
     config.validate().expect("a valid cluster configuration");
     let mut nodes = Vec::new();
     for _ in 0..3 {
@@ -122,25 +113,19 @@ async fn three_nodes_lease_distinct_machine_ids_and_their_ids_never_collide() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_hold_across_nodes() {
-    let Some(svc) = services() else { return };
-    let store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
-        store::testing::fresh_postgres(&svc.database)
-            .await
-            .expect("postgres"),
-    );
-    let mut config = config();
-    config.database_url = svc.database.clone();
-    config.nats_url = Some(svc.nats.clone());
-    config.redis_url = Some(svc.redis.clone());
-    config.node.cluster = fresh_cluster();
-    config.rate_limit.per_ip_per_sec = 1;
-    config.rate_limit.per_ip_burst = 3;
-    let a = start_with(config.clone(), store.clone()).await;
-    let b = start_with(config, store).await;
+    if services().is_none() {
+        return;
+    }
+    let nodes = cluster_nodes(2, |c| {
+        c.rate_limit.per_ip_per_sec = 1;
+        c.rate_limit.per_ip_burst = 3;
+    })
+    .await;
+    let (a, b) = (&nodes[0], &nodes[1]);
     // One client alternating between the nodes meets one bucket of 3, not one per node.
     let mut statuses = Vec::new();
     for i in 0..6 {
-        let node = if i % 2 == 0 { &a } else { &b };
+        let node = if i % 2 == 0 { a } else { b };
         let res = client()
             .post(format!("{}/v1/auth/guest", node.url()))
             .send()
@@ -160,8 +145,9 @@ async fn rate_limits_hold_across_nodes() {
     assert_eq!(&statuses[..3], &[200, 200, 200], "{statuses:?}");
     // Per node, each would have let all three of its requests through.
     assert!(statuses[3..].contains(&429), "{statuses:?}");
-    a.shutdown().await.expect("shutdown");
-    b.shutdown().await.expect("shutdown");
+    for n in nodes {
+        n.shutdown().await.expect("shutdown");
+    }
 }
 
 #[tokio::test]
@@ -186,9 +172,12 @@ async fn a_second_node_on_one_sqlite_file_is_refused() {
     again.shutdown().await.expect("shutdown");
 }
 
-/// Three cluster nodes on one fresh PostgreSQL, sharing NATS and Redis under a fresh cluster name.
-async fn cluster_nodes(n: usize, tune: impl Fn(&mut server::config::Config)) -> Vec<Server> {
-    let svc = services().expect("services");
+/// A cluster node's configuration (tuned by `tune`) and a fresh PostgreSQL schema, with NATS and
+/// Redis under a fresh cluster name.
+async fn cluster_setup(
+    svc: &Services,
+    tune: impl Fn(&mut server::config::Config),
+) -> (server::config::Config, std::sync::Arc<dyn store::Store>) {
     let store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
         store::testing::fresh_postgres(&svc.database)
             .await
@@ -200,6 +189,13 @@ async fn cluster_nodes(n: usize, tune: impl Fn(&mut server::config::Config)) -> 
     config.redis_url = Some(svc.redis.clone());
     config.node.cluster = fresh_cluster();
     tune(&mut config);
+    (config, store)
+}
+
+/// `n` cluster nodes on one fresh PostgreSQL schema, sharing NATS and Redis.
+async fn cluster_nodes(n: usize, tune: impl Fn(&mut server::config::Config)) -> Vec<Server> {
+    let svc = services().expect("services");
+    let (config, store) = cluster_setup(&svc, tune).await;
     let mut nodes = Vec::new();
     for _ in 0..n {
         nodes.push(start_with(config.clone(), store.clone()).await);
@@ -271,17 +267,9 @@ async fn instant_games_are_right_whichever_node_serves_each_request() {
     for p in 0..20 {
         let urls = urls.clone();
         players.push(tokio::spawn(async move {
-            let c = client();
-            let res = c
-                .post(format!("{}/v1/auth/guest", urls[p % 3]))
-                .json(&serde_json::json!({}))
-                .send()
-                .await
-                .expect("guest");
-            let body: Value = res.json().await.expect("json");
             let g = Gambler {
-                c,
-                token: body["access_token"].as_str().expect("token").to_owned(),
+                c: client(),
+                token: guest_token(&urls[p % 3]).await,
             };
             // The seed the player knows is active, and every rotation's answer.
             let (_, seeds) = {
@@ -399,16 +387,9 @@ async fn pushes_and_sign_outs_reach_every_node() {
     let mut feed = b.state.bet_feed.subscribe();
     let mut balances = b.state.balance_changes.subscribe();
     let c = client();
-    let res = c
-        .post(format!("{}/v1/auth/guest", a.url()))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("guest");
-    let guest: Value = res.json().await.expect("json");
     let g = Gambler {
         c: c.clone(),
-        token: guest["access_token"].as_str().expect("token").to_owned(),
+        token: guest_token(&a.url()).await,
     };
     let bet = g.dice(&a.url()).await;
     let bet_id = bet["bet_id"].as_str().expect("id").to_owned();
@@ -611,16 +592,7 @@ async fn every_settled_bet_is_in_the_event_stream_once_across_a_node_kill() {
         let (urls, acked, stop) = (urls.clone(), acked.clone(), stop.clone());
         load.push(tokio::spawn(async move {
             let c = client();
-            let guest: Value = c
-                .post(format!("{}/v1/auth/guest", urls[1 - victim]))
-                .json(&serde_json::json!({}))
-                .send()
-                .await
-                .expect("guest")
-                .json()
-                .await
-                .expect("json");
-            let token = guest["access_token"].as_str().expect("token").to_owned();
+            let token = guest_token(&urls[1 - victim]).await;
             let mut i = p;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 i += 1;
@@ -713,4 +685,91 @@ async fn db_count(database: &str, sql: &str) -> i64 {
         .fetch_one(&mut conn)
         .await
         .expect("count")
+}
+
+/// An embedded node relays its events too (to its in-process stream): each settled bet once, and
+/// every player-visible ledger transfer — the signup grant, each stake and each payout — naming
+/// the player on its side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedded_node_streams_bets_and_player_transfers() {
+    let s = start().await;
+    let g = Gambler {
+        c: client(),
+        token: guest_token(&s.url()).await,
+    };
+    let mut bets = HashSet::new();
+    let mut wins = 0;
+    for _ in 0..3 {
+        let b = g.dice(&s.url()).await;
+        bets.insert(b["bet_id"].as_str().expect("id").to_owned());
+        // A lost bet books its stake only; a payout is a transfer of its own.
+        wins += usize::from(b["payout"].as_u64() > Some(0));
+    }
+    let bus = s.state.cluster.bus.clone();
+    let read = |filter: &'static str| {
+        let bus = bus.clone();
+        async move {
+            let mut consumer = bus
+                .consume(&bus::ConsumerSpec {
+                    name: format!("test-{}", filter.replace('.', "-")),
+                    filter: filter.into(),
+                    ack_wait: std::time::Duration::from_secs(30),
+                    max_deliver: 3,
+                })
+                .await
+                .expect("consumer");
+            let mut events = Vec::new();
+            while let Ok(d) =
+                tokio::time::timeout(std::time::Duration::from_secs(2), consumer.next()).await
+            {
+                let d = d.expect("delivery");
+                events.push((
+                    d.event.id.clone(),
+                    serde_json::from_slice::<Value>(&d.event.payload).expect("json"),
+                ));
+                d.ack().await.expect("ack");
+            }
+            events
+        }
+    };
+    let settled = read("events.bet_settled").await;
+    let ids: HashSet<String> = settled
+        .iter()
+        .map(|(_, b)| b["bet_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!((settled.len(), ids), (3, bets));
+    let transfers = read("events.transfer").await;
+    let kinds: Vec<&str> = transfers
+        .iter()
+        .map(|(_, t)| t["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "grant").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "bet").count(),
+        3,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "win").count(),
+        wins,
+        "{kinds:?}"
+    );
+    let me = &transfers[0].1["credit_user"];
+    assert!(
+        me.is_string(),
+        "the grant names its player: {}",
+        transfers[0].1
+    );
+    for (id, t) in &transfers {
+        assert_eq!(
+            id,
+            &format!("transfer:{}", t["transfer_id"].as_str().expect("id"))
+        );
+        assert!(&t["debit_user"] == me || &t["credit_user"] == me, "{t}");
+    }
+    s.shutdown().await.expect("shutdown");
 }

@@ -452,12 +452,7 @@ async fn a_client_reconnects_to_the_same_seat_and_state() {
         let (mut c, table_id) = casual_with_bots(&base, &token).await;
         let seat = c.seat.expect("seat");
         // Play two own turns, then stop in the middle of the hand at the seat's turn.
-        for _ in 0..2 {
-            let lm = c.until_type("legal_moves").await;
-            let (t, payload) = Client::choose(&lm);
-            let id = c.req(t, payload).await;
-            assert_eq!(c.reply(&id).await["type"], "ack");
-        }
+        c.play_turns(2).await;
         c.until_type("legal_moves").await;
         let before = c.snapshot(&table_id).await;
         drop(c);
@@ -476,6 +471,16 @@ async fn a_client_reconnects_to_the_same_seat_and_state() {
 }
 
 impl Client {
+    /// Plays `n` of the seat's turns with [`Client::choose`], each acknowledged.
+    async fn play_turns(&mut self, n: usize) {
+        for _ in 0..n {
+            let lm = self.until_type("legal_moves").await;
+            let (t, payload) = Client::choose(&lm);
+            let id = self.req(t, payload).await;
+            assert_eq!(self.reply(&id).await["type"], "ack");
+        }
+    }
+
     /// Connects and checks that `welcome` lists `table_id` among the user's seated tables.
     async fn connect_expect_tables(base: &str, token: &str, table_id: &str) -> Client {
         let c = Client::connect(base, token).await;
@@ -509,12 +514,7 @@ async fn a_server_restart_resumes_the_table_from_its_log() {
         let (token, _) = guest(&base).await;
         let (mut c, table_id) = casual_with_bots(&base, &token).await;
         let seat = c.seat.expect("seat");
-        for _ in 0..3 {
-            let lm = c.until_type("legal_moves").await;
-            let (t, payload) = Client::choose(&lm);
-            let id = c.req(t, payload).await;
-            assert_eq!(c.reply(&id).await["type"], "ack");
-        }
+        c.play_turns(3).await;
         c.until_type("legal_moves").await;
         let before = c.snapshot(&table_id).await;
         s.shutdown().await.expect("shutdown");
@@ -1330,12 +1330,7 @@ async fn a_killed_nodes_table_resumes_on_another_node_from_its_log() {
     let (token, _) = guest(&a.url).await;
     let (mut c, table_id) = casual_with_bots(&a.url, &token).await;
     let seat = c.seat.expect("seat");
-    for _ in 0..3 {
-        let lm = c.until_type("legal_moves").await;
-        let (t, payload) = Client::choose(&lm);
-        let id = c.req(t, payload).await;
-        assert_eq!(c.reply(&id).await["type"], "ack");
-    }
+    c.play_turns(3).await;
     c.until_type("legal_moves").await;
     let before = c.snapshot(&table_id).await;
     let store = store::PgStore::connect(&database).await.expect("postgres");

@@ -83,6 +83,20 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().build().expect("client")
 }
 
+/// A new guest's access token, from the server at `base`.
+pub async fn guest_token(base: &str) -> String {
+    let res: serde_json::Value = client()
+        .post(format!("{base}/v1/auth/guest"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("guest")
+        .json()
+        .await
+        .expect("guest json");
+    res["access_token"].as_str().expect("token").to_owned()
+}
+
 /// Asserts an error response: status, code, and (optionally) field; returns the error object.
 pub async fn expect_error(
     res: reqwest::Response,
