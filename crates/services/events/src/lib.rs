@@ -19,11 +19,15 @@ use tokio::task::JoinHandle;
 
 use std::sync::Arc;
 
-/// Events read per pass from each source.
-pub const RELAY_BATCH: i64 = 256;
+/// Outbox rows read per pass.
+pub const RELAY_BATCH: i64 = 1_024;
+/// Ledger transfers read per pass (an instant bet books two).
+pub const RELAY_TRANSFERS_BATCH: i64 = 4_096;
 /// Appends in flight at once.
 const APPENDS_IN_FLIGHT: usize = 32;
-/// The pause between passes when both sources are drained.
+/// The pause between passes unless a source had more than one pass takes: each pass is two small
+/// write transactions on the database (the outbox's delete, the tail's position), so under load the
+/// relay batches up rather than competing with the ledger's writer for every few events.
 pub const RELAY_IDLE: Duration = Duration::from_millis(200);
 /// The period of the relay's job lease: it moves to another node within three of them after its
 /// node stops renewing it.
@@ -42,9 +46,17 @@ pub enum RelayError {
     Bus(#[from] bus::BusError),
 }
 
-/// One pass: up to [`RELAY_BATCH`] events from each source; returns how many were appended (the
-/// duplicates of an earlier, interrupted pass included).
-pub async fn relay_once(db: &dyn store::Store, bus: &dyn bus::Bus) -> Result<usize, RelayError> {
+/// What one pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Events appended (the duplicates of an earlier, interrupted pass included).
+    pub appended: usize,
+    /// A source filled its batch: there is probably more.
+    pub more: bool,
+}
+
+/// One pass: up to [`RELAY_BATCH`] outbox rows and [`RELAY_TRANSFERS_BATCH`] transfers.
+pub async fn relay_once(db: &dyn store::Store, bus: &dyn bus::Bus) -> Result<Pass, RelayError> {
     let events = db.events();
     let outbox = events.outbox_head(RELAY_BATCH).await?;
     let appended = append_all(
@@ -63,12 +75,18 @@ pub async fn relay_once(db: &dyn store::Store, bus: &dyn bus::Bus) -> Result<usi
     events.outbox_remove(&seqs).await?;
 
     let after = events.event_cursor(TRANSFERS_CURSOR).await?.unwrap_or(0);
-    let transfers = events.player_transfers_after(after, RELAY_BATCH).await?;
+    let transfers = events
+        .player_transfers_after(after, RELAY_TRANSFERS_BATCH)
+        .await?;
     let moved = append_all(bus, transfers.iter().map(transfer_event).collect()).await?;
     if let Some(last) = transfers.last() {
         events.set_event_cursor(TRANSFERS_CURSOR, last.ts).await?;
     }
-    Ok(appended + moved)
+    Ok(Pass {
+        appended: appended + moved,
+        more: outbox.len() >= usize::try_from(RELAY_BATCH).unwrap_or(usize::MAX)
+            || transfers.len() >= usize::try_from(RELAY_TRANSFERS_BATCH).unwrap_or(usize::MAX),
+    })
 }
 
 async fn append_all(bus: &dyn bus::Bus, events: Vec<bus::Event>) -> Result<usize, RelayError> {
@@ -126,7 +144,8 @@ fn transfer_event(t: &store::events::TransferEvent) -> bus::Event {
     }
 }
 
-/// Runs the relay: passes back to back while there is work, every [`RELAY_IDLE`] otherwise, while
+/// Runs the relay: passes back to back while a source has more than a batch, every [`RELAY_IDLE`]
+/// otherwise, while
 /// this node holds `leader` (a cluster's `events-relay` job, or [`api::leader::Leader::alone`]).
 pub fn spawn(
     db: Arc<dyn store::Store>,
@@ -137,9 +156,9 @@ pub fn spawn(
         loop {
             let busy = if leader.lead().await {
                 match relay_once(db.as_ref(), bus.as_ref()).await {
-                    Ok(n) => {
-                        metrics::counter!("events_relayed_total").increment(n as u64);
-                        n > 0
+                    Ok(pass) => {
+                        metrics::counter!("events_relayed_total").increment(pass.appended as u64);
+                        pass.more
                     }
                     Err(e) => {
                         metrics::counter!("events_relay_failures_total").increment(1);
