@@ -1387,3 +1387,56 @@ async fn a_killed_nodes_table_resumes_on_another_node_from_its_log() {
     assert!(after.len() > logged.len(), "the match went on on node B");
     assert_eq!(&after[..logged.len()], &logged[..]);
 }
+
+/// Failover time, measured (not a check: run it by hand with `--ignored --nocapture`): ten times,
+/// a table on node A (its match older than the new-match grace), `kill -9` of A, and the time until
+/// node B lists the table to its reconnecting player. Prints one JSON line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run with --ignored --nocapture"]
+async fn failover_times_over_ten_kills() {
+    use crate::cluster::{NodeProcess, fresh_cluster, fresh_schema_url, services};
+    let Some(svc) = services() else { return };
+    let env = [
+        ("PLAYHOUSE_GUANDAN__FAST_BOTS", "true"),
+        ("PLAYHOUSE_GUANDAN__QUICK_MATCH_BOT_FILL_MS", "100"),
+        ("PLAYHOUSE_GUANDAN__QUICK_MATCH_TICK_MS", "20"),
+        ("PLAYHOUSE_GUANDAN__PLAY_TIMER_MS", "120000"),
+        ("PLAYHOUSE_GUANDAN__WS_MESSAGES_PER_SEC", "10000"),
+        ("PLAYHOUSE_GUANDAN__WS_MESSAGES_BURST", "10000"),
+    ];
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        let database = fresh_schema_url(&svc.database).await;
+        let cluster = fresh_cluster();
+        let mut a = NodeProcess::start_with(&database, &svc, &cluster, &env).await;
+        let b = NodeProcess::start_with(&database, &svc, &cluster, &env).await;
+        let (token, _) = guest(&a.url).await;
+        let (mut c, table_id) = casual_with_bots(&a.url, &token).await;
+        c.play_turns(1).await;
+        // Past the grace a brand-new match gets before it counts as an orphan.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let killed = tokio::time::Instant::now();
+        a.kill9();
+        drop(c);
+        loop {
+            let c = Client::connect(&b.url, &token).await;
+            if c.seen[0]["payload"]["tables"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == table_id.as_str()))
+            {
+                break;
+            }
+            drop(c);
+            assert!(killed.elapsed() < Duration::from_secs(60), "no takeover");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        times.push(killed.elapsed().as_millis());
+    }
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    println!(
+        "{}",
+        json!({"kills": times.len(), "takeover_ms": times,
+               "median_ms": sorted[sorted.len() / 2], "max_ms": sorted[sorted.len() - 1]})
+    );
+}
