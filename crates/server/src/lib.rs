@@ -252,6 +252,11 @@ pub async fn build_state_with_clock(
                     cluster.kv.clone(),
                     cluster.node_id.clone(),
                 ))
+                .with_router(tables::route::Router::new(
+                    cluster.bus.clone(),
+                    cluster.kv.clone(),
+                    cluster.node_id.clone(),
+                ))
             } else {
                 svc
             }

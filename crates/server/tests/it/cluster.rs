@@ -193,7 +193,10 @@ async fn cluster_setup(
 }
 
 /// `n` cluster nodes on one fresh PostgreSQL schema, sharing NATS and Redis.
-async fn cluster_nodes(n: usize, tune: impl Fn(&mut server::config::Config)) -> Vec<Server> {
+pub(crate) async fn cluster_nodes(
+    n: usize,
+    tune: impl Fn(&mut server::config::Config),
+) -> Vec<Server> {
     let svc = services().expect("services");
     let (config, store) = cluster_setup(&svc, tune).await;
     let mut nodes = Vec::new();

@@ -1310,7 +1310,7 @@ async fn a_connection_lives_on_refreshed_tokens_and_closes_when_its_token_expire
 /// reconnecting there, finds the same game and plays on. The match log after the failover starts
 /// with every action logged before it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_nodes_table_resumes_on_another_node_from_its_log() {
+async fn a_killed_nodes_table_resumes_on_another_node_and_its_match_finishes() {
     use crate::cluster::{NodeProcess, fresh_cluster, fresh_schema_url, services};
     let Some(svc) = services() else { return };
     let database = fresh_schema_url(&svc.database).await;
@@ -1328,11 +1328,20 @@ async fn a_killed_nodes_table_resumes_on_another_node_from_its_log() {
     let mut a = NodeProcess::start_with(&database, &svc, &cluster, &env).await;
     let b = NodeProcess::start_with(&database, &svc, &cluster, &env).await;
     let (token, _) = guest(&a.url).await;
+    // Matched on node A, so the table runs there.
     let (mut c, table_id) = casual_with_bots(&a.url, &token).await;
     let seat = c.seat.expect("seat");
-    c.play_turns(3).await;
-    c.until_type("legal_moves").await;
-    let before = c.snapshot(&table_id).await;
+    c.play_turns(2).await;
+    // The player moves to node B (its connection on A closes); node B finds the seat and routes
+    // the player's frames to the table on A, and A's frames back.
+    let mut cb = Client::connect_expect_tables(&b.url, &token, &table_id).await;
+    cb.seat = Some(seat);
+    let snap = cb.until_type("table_snapshot").await;
+    assert_eq!(snap["payload"]["seat"], seat, "{snap}");
+    cb.play_turns(2).await;
+    cb.until_type("legal_moves").await;
+    let before = cb.snapshot(&table_id).await;
+    drop(c);
     let store = store::PgStore::connect(&database).await.expect("postgres");
     let running = store::GuandanStore::running_guandan_matches(&store)
         .await
@@ -1346,46 +1355,183 @@ async fn a_killed_nodes_table_resumes_on_another_node_from_its_log() {
         .await
         .expect("log");
     a.kill9();
-    drop(c);
 
-    // Node B takes the table over (lease lapse + a sweep, and the new-match grace) and the player
-    // reconnects there.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let mut c2 = loop {
-        let c = Client::connect(&b.url, &token).await;
-        let listed = c.seen[0]["payload"]["tables"]
-            .as_array()
-            .is_some_and(|t| t.iter().any(|t| t == table_id.as_str()));
-        if listed {
-            break c;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "node B did not take the table over"
-        );
-        drop(c);
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
-    c2.seat = Some(seat);
-    let snap = c2.until_type("table_snapshot").await;
+    // Node B takes the table over (lease lapse and a sweep) and resumes it from the log; the
+    // player's connection, which never dropped, gets the resumed table's snapshot.
+    let snap = cb.until_type("table_snapshot").await;
+    assert_eq!(snap["payload"]["seat"], seat, "{snap}");
     assert_eq!(snap["payload"]["game"], before["game"]);
-    let lm = c2.until_type("legal_moves").await;
-    let (t, payload) = Client::choose(&lm);
-    let id = c2.req(t, payload).await;
-    assert_eq!(c2.reply(&id).await["type"], "ack");
-    // The log goes on from where it was: every action logged before the kill, unchanged, first.
-    let mut after = Vec::new();
-    for _ in 0..100 {
-        after = store::GuandanStore::guandan_actions(&store, match_id)
+    // The match plays to its end on node B.
+    let actions = cb.play_to_end().await;
+    assert!(actions > 0);
+    let mut finished = None;
+    for _ in 0..200 {
+        finished = store::GuandanStore::guandan_match(&store, match_id)
             .await
-            .expect("log");
-        if after.len() > logged.len() {
+            .ok()
+            .filter(|m| m.status == "finished");
+        if finished.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(finished.is_some(), "the match is finished in the database");
+    // The log goes on from where it was: every action logged before the kill, unchanged, first.
+    let after = store::GuandanStore::guandan_actions(&store, match_id)
+        .await
+        .expect("log");
     assert!(after.len() > logged.len(), "the match went on on node B");
     assert_eq!(&after[..logged.len()], &logged[..]);
+    // And the ledger is whole.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_playhouse"))
+        .env("PLAYHOUSE_DATABASE_URL", &database)
+        .args(["ledger", "verify"])
+        .output()
+        .expect("ledger verify");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("verify json");
+    assert!(out.status.success(), "{report}");
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+/// A private room opened on one node is found by its code from another, whose player takes a
+/// seat; a spectator on a third node sees the table's public events and no hidden card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_room_is_joined_by_code_and_watched_from_other_nodes() {
+    use crate::cluster::{cluster_nodes, services};
+    if services().is_none() {
+        return;
+    }
+    let fast = fast_config();
+    let nodes = cluster_nodes(3, |c| {
+        c.guandan = fast.guandan.clone();
+        c.rate_limit = fast.rate_limit.clone();
+    })
+    .await;
+    let urls: Vec<String> = nodes.iter().map(server::Server::url).collect();
+    let (host_token, _) = guest(&urls[0]).await;
+    let mut host = Client::connect(&urls[0], &host_token).await;
+    host.seat = Some(0);
+    let id = host
+        .req("room_create", json!({"options": {"allow_bots": true}}))
+        .await;
+    let created = host.reply(&id).await;
+    assert_eq!(created["type"], "room_created", "{created}");
+    let table_id = created["payload"]["table_id"]
+        .as_str()
+        .expect("table")
+        .to_owned();
+    let code = created["payload"]["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    host.until_type("table_snapshot").await;
+
+    let (token, _) = guest(&urls[1]).await;
+    let mut guest1 = Client::connect(&urls[1], &token).await;
+    let id = guest1.req("room_join", json!({"code": code})).await;
+    let snap = guest1.reply(&id).await;
+    assert_eq!(snap["type"], "table_snapshot", "{snap}");
+    assert_eq!(snap["payload"]["table_id"], table_id.as_str());
+    let id = guest1
+        .req("take_seat", json!({"table_id": table_id, "seat": 2}))
+        .await;
+    assert_eq!(guest1.reply(&id).await["type"], "ack");
+    guest1.seat = Some(2);
+    let changed = host
+        .until("seat 2 taken", |v| {
+            v["type"] == "seat_changed" && v["payload"]["seat"] == 2
+        })
+        .await;
+    assert_eq!(changed["payload"]["player"]["bot"], false, "{changed}");
+
+    let (token, _) = guest(&urls[2]).await;
+    let mut watcher = Client::connect(&urls[2], &token).await;
+    let id = watcher.req("spectate", json!({"table_id": table_id})).await;
+    assert_eq!(watcher.reply(&id).await["type"], "table_snapshot");
+    // An unknown code and an unknown table are refused on any node.
+    let id = watcher.req("room_join", json!({"code": "ZZZZZZ"})).await;
+    assert_eq!(watcher.reply(&id).await["payload"]["code"], "not_found");
+    let id = watcher
+        .req("spectate", json!({"table_id": "t-00000000000000ff"}))
+        .await;
+    assert_eq!(watcher.reply(&id).await["payload"]["code"], "not_found");
+    // Both ready (the host last): bots fill the empty seats and the match starts for everyone.
+    let id = guest1.req("ready", json!({"table_id": table_id})).await;
+    assert_eq!(guest1.reply(&id).await["type"], "ack");
+    let id = host.req("ready", json!({"table_id": table_id})).await;
+    assert_eq!(host.reply(&id).await["type"], "ack");
+    let deal = guest1
+        .until("own deal", |v| {
+            v["type"] == "deal" && v["payload"]["seat"] == 2
+        })
+        .await;
+    assert!(deal["payload"]["cards"].is_array(), "{deal}");
+    watcher.until_type("deal").await;
+    host.until_type("deal").await;
+    for n in nodes {
+        n.shutdown().await.expect("shutdown");
+    }
+}
+
+/// Four players, each connected to one of three cluster nodes, meet in the ranked quick match
+/// (one matchmaker for the cluster) and play a match to its end at one table; every frame each
+/// sees is checked (no hidden card of another seat, no sequence gap).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_players_on_three_nodes_meet_in_quick_match_and_play_to_the_end() {
+    use crate::cluster::{cluster_nodes, services};
+    if services().is_none() {
+        return;
+    }
+    let fast = fast_config();
+    let nodes = cluster_nodes(3, |c| {
+        c.guandan = fast.guandan.clone();
+        c.rate_limit = fast.rate_limit.clone();
+    })
+    .await;
+    let urls: Vec<String> = nodes.iter().map(server::Server::url).collect();
+    let mut clients = Vec::new();
+    for i in 0..4 {
+        let url = &urls[i % 3];
+        let (token, _) = guest(url).await;
+        let mut c = Client::connect(url, &token).await;
+        let id = c.req("quick_match_join", json!({"mode": "ranked"})).await;
+        assert_eq!(c.reply(&id).await["type"], "ack");
+        clients.push(c);
+    }
+    let mut table: Option<String> = None;
+    let mut seats = std::collections::BTreeSet::new();
+    for c in &mut clients {
+        let found = c.until_type("match_found").await;
+        let t = found["payload"]["table_id"].as_str().expect("table");
+        assert_eq!(table.get_or_insert_with(|| t.to_owned()), t, "one table");
+        seats.insert(found["payload"]["seat"].as_u64().expect("seat"));
+        let snap = c.until_type("table_snapshot").await;
+        let humans = snap["payload"]["seats"]
+            .as_array()
+            .expect("seats")
+            .iter()
+            .filter(|s| s["player"]["bot"] == false)
+            .count();
+        assert_eq!(humans, 4, "{snap}");
+    }
+    assert_eq!(seats.len(), 4);
+    let mut tasks = Vec::new();
+    for mut c in clients.drain(..) {
+        tasks.push(tokio::spawn(async move {
+            let n = c.play_to_end().await;
+            (c, n)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        let (c, n) = t.await.expect("player task");
+        assert!(c.seen.iter().any(|v| v["type"] == "match_result"));
+        total += n;
+    }
+    assert!(total > 20, "only {total} actions");
+    for n in nodes {
+        n.shutdown().await.expect("shutdown");
+    }
 }
 
 /// Failover time, measured (not a check: run it by hand with `--ignored --nocapture`): ten times,

@@ -15,7 +15,7 @@ use protocol::server::Welcome;
 use protocol::{ClientMessage, ServerMessage, UserId};
 use tokio::sync::{Notify, mpsc};
 
-use super::{Out, Sink, matchmaker, table};
+use super::{Out, Sink, matchmaker, route, table};
 use crate::TablesState;
 use api::error::{ApiError, ErrorCode};
 
@@ -212,7 +212,21 @@ async fn run(
     };
     metrics::gauge!("guandan_connections").increment(1.0);
     svc.register_conn(&sink);
-    let seated = svc.seats_of(user_id);
+    let mut seated = svc.seats_of(user_id);
+    if let Some(r) = &svc.router {
+        // One connection per user across the cluster; seats held at tables on any node.
+        r.say(&route::Note::Connected {
+            node: r.node_id().to_owned(),
+            conn: sink.conn_id,
+            user: user_id,
+        })
+        .await;
+        for t in r.seats(user_id).await {
+            if !seated.contains(&t) {
+                seated.push(t);
+            }
+        }
+    }
     let welcome = protocol::ServerEnvelope::reply(
         None,
         ServerMessage::Welcome(Welcome::new(
@@ -241,6 +255,8 @@ async fn run(
         for t in &seated {
             if let Some(h) = svc.table(t) {
                 let _ = h.tx.send(table::Cmd::Attach(sink.clone())).await;
+            } else if let Some(r) = &svc.router {
+                let _ = r.attach(&sink, t).await;
             }
         }
         let mut flood = Flood {
@@ -378,6 +394,14 @@ async fn run(
                 .await;
         }
     }
+    if let Some(r) = &svc.router {
+        // Its proxies on other nodes end, and detach it from their tables.
+        r.say(&route::Note::Gone {
+            node: r.node_id().to_owned(),
+            conn: sink.conn_id,
+        })
+        .await;
+    }
     let _ = svc
         .matchmaker
         .send(matchmaker::Cmd::Gone {
@@ -441,6 +465,52 @@ pub(super) fn user_id_wire(user_id: i64) -> UserId {
 }
 
 impl Conn {
+    /// A frame for a table not on this node: to its owner over the bus (a cluster), or `not_found`.
+    async fn forward_remote(
+        &mut self,
+        table_id: &str,
+        id: Option<protocol::RequestId>,
+        msg: ClientMessage,
+        joins: bool,
+    ) -> Flow {
+        let Some(router) = self.state.guandan.router.clone() else {
+            self.sink
+                .error(id, ErrorCode::NotFound.as_str(), "There is no such table.");
+            return Flow::Continue;
+        };
+        let tracked = joins || matches!(msg, ClientMessage::TakeSeat { .. });
+        if tracked
+            && !self.touched.contains(table_id)
+            && self.touched.len() >= TABLES_PER_CONNECTION_MAX
+        {
+            return self.refused(id, ErrorCode::Conflict.as_str(), "Leave a table first.");
+        }
+        let env = protocol::ClientEnvelope {
+            v: protocol::PROTOCOL_VERSION,
+            id: id.clone(),
+            msg,
+        };
+        match router.forward(&self.sink, table_id, &env).await {
+            Ok(()) => {
+                if tracked {
+                    self.touched.insert(table_id.to_owned());
+                }
+            }
+            Err(route::RouteError::NoTable) => {
+                self.sink
+                    .error(id, ErrorCode::NotFound.as_str(), "There is no such table.");
+            }
+            Err(route::RouteError::Unreachable) => {
+                self.sink.error(
+                    id,
+                    ErrorCode::Unavailable.as_str(),
+                    "The table cannot be reached right now; try again.",
+                );
+            }
+        }
+        Flow::Continue
+    }
+
     /// The access-token clock fired: push `auth_expiring`, or, once the grace after expiry has passed
     /// without an `auth_refresh`, end the connection with `token_expired`.
     fn on_auth_clock(&mut self) -> Flow {
@@ -572,7 +642,8 @@ impl Conn {
                 if self.touched.len() >= TABLES_PER_CONNECTION_MAX {
                     return self.refused(id, ErrorCode::Conflict.as_str(), "Leave a table first.");
                 }
-                match table::create_room(&self.state, self.sink.clone(), id.clone(), options) {
+                match table::create_room(&self.state, self.sink.clone(), id.clone(), options).await
+                {
                     Ok(table_id) => {
                         self.touched.insert(table_id);
                     }
@@ -582,7 +653,12 @@ impl Conn {
                 }
             }
             ClientMessage::RoomJoin { code } => {
-                let Some(table_id) = svc.room(code.as_str()) else {
+                let found = match (svc.room(code.as_str()), &svc.router) {
+                    (Some(t), _) => Some(t),
+                    (None, Some(r)) => r.room(code.as_str()).await,
+                    (None, None) => None,
+                };
+                let Some(table_id) = found else {
                     self.sink.error(
                         id,
                         ErrorCode::NotFound.as_str(),
@@ -652,9 +728,7 @@ impl Conn {
     ) -> Flow {
         let cached = self.handles.get(table_id).cloned();
         let Some(h) = cached.or_else(|| self.state.guandan.table(table_id)) else {
-            self.sink
-                .error(id, ErrorCode::NotFound.as_str(), "There is no such table.");
-            return Flow::Continue;
+            return self.forward_remote(table_id, id, msg, joins).await;
         };
         if !self.handles.contains_key(table_id) && self.handles.len() < TABLES_PER_CONNECTION_MAX {
             self.handles.insert(table_id.to_owned(), h.clone());

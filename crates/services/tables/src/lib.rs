@@ -14,6 +14,7 @@ mod matchmaker;
 pub mod ownership;
 pub mod persist;
 pub mod ratings;
+pub mod route;
 mod table;
 
 use std::collections::{BTreeSet, HashMap};
@@ -159,6 +160,19 @@ impl Sink {
         self.send(&ServerEnvelope::reply(id, msg))
     }
 
+    /// A sink whose connection is already gone (a seat that starts disconnected).
+    pub(crate) fn closed(user_id: i64, name: &str, ip: Option<IpAddr>) -> Sink {
+        let (tx, _) = mpsc::channel(1);
+        Sink {
+            conn_id: 0,
+            user_id,
+            name: Arc::from(name),
+            ip,
+            tx,
+            kill: Arc::new(Notify::new()),
+        }
+    }
+
     /// Sends an `error` reply.
     pub fn error(&self, id: Option<protocol::RequestId>, code: &str, message: &str) -> bool {
         self.reply(
@@ -199,7 +213,10 @@ pub struct Service {
     shutting_down: AtomicBool,
     /// A cluster node's table leases (`None` when embedded).
     ownership: Option<Arc<ownership::Ownership>>,
+    /// A cluster node's routing of frames to and from other nodes (`None` when embedded).
+    router: Option<Arc<route::Router>>,
     sweeps: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    route_tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -229,7 +246,9 @@ impl Service {
             next_conn: AtomicU64::new(1),
             shutting_down: AtomicBool::new(false),
             ownership: None,
+            router: None,
             sweeps: Mutex::new(None),
+            route_tasks: Mutex::new(Vec::new()),
         }
     }
 
@@ -240,10 +259,21 @@ impl Service {
         self
     }
 
+    /// A cluster node's service: its connections play at tables on any node (see [`route`]).
+    #[must_use]
+    pub fn with_router(mut self, router: route::Router) -> Service {
+        self.router = Some(Arc::new(router));
+        self
+    }
+
     /// Starts the matchmaker and resumes running matches from their logs: every one on an embedded
     /// node; in a cluster, those no other node holds (at once, then at every sweep).
     pub async fn start(state: &TablesState) {
         let svc = &state.guandan;
+        if let Some(router) = &svc.router {
+            let tasks = route::start(state, router.clone()).await;
+            lock(&svc.route_tasks).extend(tasks);
+        }
         if let Some(rx) = lock(&svc.matchmaker_rx).take() {
             matchmaker::spawn(state.clone(), rx);
         }
@@ -293,6 +323,9 @@ impl Service {
         }
         if let Some(sweeps) = lock(&self.sweeps).take() {
             sweeps.abort();
+        }
+        for t in lock(&self.route_tasks).drain(..) {
+            t.abort();
         }
         if let Some(own) = &self.ownership {
             // The log is flushed: the other nodes may resume these tables from it.
@@ -363,6 +396,9 @@ impl Service {
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .remove(code);
+            if let Some(r) = &self.router {
+                r.release_room(code);
+            }
         }
     }
 
@@ -396,18 +432,24 @@ impl Service {
     }
 
     fn add_seat(&self, user: i64, table_id: &str) {
-        lock(&self.seats)
+        let new = lock(&self.seats)
             .entry(user)
             .or_default()
             .insert(table_id.to_owned());
+        if let Some(r) = self.router.as_ref().filter(|_| new) {
+            r.seat_changed(user, table_id, true);
+        }
     }
 
     fn remove_seat(&self, user: i64, table_id: &str) {
         let mut seats = lock(&self.seats);
         if let Some(s) = seats.get_mut(&user) {
-            s.remove(table_id);
+            let had = s.remove(table_id);
             if s.is_empty() {
                 seats.remove(&user);
+            }
+            if let Some(r) = self.router.as_ref().filter(|_| had) {
+                r.seat_changed(user, table_id, false);
             }
         }
     }
@@ -415,6 +457,30 @@ impl Service {
     /// Registers a connection as `user`'s current one; the previous one (if any) is closed.
     fn register_conn(&self, sink: &Sink) {
         let old = lock(&self.conns).insert(sink.user_id, sink.clone());
+        if let Some(old) = old {
+            let _ = old
+                .tx
+                .try_send(Out::Close(4000, "replaced by a new connection"));
+            old.kill();
+        }
+    }
+
+    /// `user`'s connection `conn_id`, if it is on this node.
+    fn conn_of(&self, user: i64, conn_id: u64) -> Option<Sink> {
+        lock(&self.conns)
+            .get(&user)
+            .filter(|s| s.conn_id == conn_id)
+            .cloned()
+    }
+
+    /// `user`'s connection on this node, if any.
+    fn local_conn(&self, user: i64) -> Option<Sink> {
+        lock(&self.conns).get(&user).cloned()
+    }
+
+    /// `user` connected on another node: their connection here closes.
+    fn replace_conn(&self, user: i64) {
+        let old = lock(&self.conns).remove(&user);
         if let Some(old) = old {
             let _ = old
                 .tx

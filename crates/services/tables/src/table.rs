@@ -272,8 +272,26 @@ fn spawn(state: &TablesState, init: Init) -> TableHandle {
         });
     }
     let start_now = init.start_now;
+    let resumed = t.game.is_some();
     let fresh_room = !start_now && t.game.is_none();
     tokio::spawn(async move {
+        // Frames from connections on other nodes, subscribed before the table says anything.
+        let routed = match t.svc.router.clone() {
+            Some(r) => {
+                let sub = r.subscribe_table(t.id.as_str()).await;
+                if resumed {
+                    // The seated players' connections, wherever they are, attach to it here.
+                    let users = t.seats.iter().flatten().filter_map(|o| o.user).collect();
+                    r.say(&crate::route::Note::Resumed {
+                        table: t.id.as_str().to_owned(),
+                        users,
+                    })
+                    .await;
+                }
+                sub
+            }
+            None => None,
+        };
         if fresh_room {
             for i in 0..4 {
                 if let Some(s) = t.seats[i].as_ref().and_then(|o| o.sink.clone()) {
@@ -291,13 +309,13 @@ fn spawn(state: &TablesState, init: Init) -> TableHandle {
             t.finish().await;
         }
         t.after_change().await;
-        t.run(rx).await;
+        t.run(rx, routed).await;
     });
     handle
 }
 
 /// Creates a private room with `sink`'s user in seat 0; answers `room_created` and a snapshot.
-pub(super) fn create_room(
+pub(super) async fn create_room(
     state: &TablesState,
     sink: Sink,
     id: Option<RequestId>,
@@ -318,10 +336,29 @@ pub(super) fn create_room(
         let c: String = (0..protocol::limits::ROOM_CODE_CHARS)
             .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
             .collect();
-        if svc.reserve_room(&c, table_id.as_str()) {
-            code = RoomCode::new(c).ok();
-            break;
+        if !svc.reserve_room(&c, table_id.as_str()) {
+            continue;
         }
+        // In a cluster the code must also be free on every other node.
+        if let Some(r) = &svc.router {
+            match r.reserve_room(&c, table_id.as_str()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    svc.remove_table(table_id.as_str(), Some(&c));
+                    continue;
+                }
+                Err(e) => {
+                    svc.remove_table(table_id.as_str(), Some(&c));
+                    tracing::warn!(error = %e, "room registry unreachable");
+                    return Err(ApiError::with_message(
+                        ErrorCode::Unavailable,
+                        "No room can be opened right now; try again later.",
+                    ));
+                }
+            }
+        }
+        code = RoomCode::new(c).ok();
+        break;
     }
     let Some(code) = code else {
         return Err(ApiError::with_message(
@@ -466,6 +503,12 @@ pub(super) async fn resume(
         .and_then(|c| RoomCode::new(c.clone()).ok());
     if let Some(c) = &code {
         state.guandan.reserve_room(c.as_str(), id.as_str());
+        if let Some(r) = &state.guandan.router {
+            // The code's lease is held by the table's id: taken again here whoever held it last.
+            if let Err(e) = r.reserve_room(c.as_str(), id.as_str()).await {
+                tracing::warn!(error = %e, table = %id, "room code not registered again");
+            }
+        }
     }
     let n = i64::try_from(actions.len()).unwrap_or(i64::MAX);
     tracing::info!(table_id = %id, match_id = rec.id, actions = n, "guandan table resumed from its log");
@@ -485,6 +528,14 @@ pub(super) async fn resume(
     Ok(())
 }
 
+/// The next frame routed to this table from another node (never, when embedded).
+async fn next_routed(sub: &mut Option<bus::Subscription>) -> Option<bus::Message> {
+    match sub {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 fn ms(d: u64) -> Duration {
     Duration::from_millis(d)
 }
@@ -494,13 +545,24 @@ fn seat_of(i: usize) -> Seat {
 }
 
 impl Table {
-    async fn run(&mut self, mut rx: mpsc::Receiver<Cmd>) {
+    async fn run(&mut self, mut rx: mpsc::Receiver<Cmd>, mut routed: Option<bus::Subscription>) {
+        let router = self.svc.router.clone();
         while !self.closed {
             let wake = self.next_wake();
             tokio::select! {
                 cmd = rx.recv() => match cmd {
                     None => break,
                     Some(c) => self.on_cmd(c).await,
+                },
+                msg = next_routed(&mut routed) => match (msg, &router) {
+                    (Some(msg), Some(router)) => {
+                        let cmd = router.command(&self.svc, self.id.as_str(), &msg);
+                        router.answer(&msg, cmd.is_some()).await;
+                        if let Some(c) = cmd {
+                            self.on_cmd(c).await;
+                        }
+                    }
+                    _ => routed = None,
                 },
                 () = tokio::time::sleep_until(wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))), if wake.is_some() => {
                     self.on_time().await;
@@ -609,9 +671,13 @@ impl Table {
                 self.after_change().await;
             }
             Cmd::Shutdown(done) => {
-                self.emit(TEvent::Msg(ServerMessage::TableClosed {
-                    reason: CloseReason::Shutdown,
-                }));
+                // In a cluster another node resumes the match and its players' connections attach
+                // to it there: nothing closes for them.
+                if self.svc.router.is_none() {
+                    self.emit(TEvent::Msg(ServerMessage::TableClosed {
+                        reason: CloseReason::Shutdown,
+                    }));
+                }
                 self.closed = true;
                 let _ = done.send(());
             }
