@@ -1,7 +1,7 @@
 // The shell: sign-in gate, navigation, connection status, and the route table.
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { session } from "./api/session";
-import { socket, type SocketStatus } from "./api/ws";
+import { socket, type QueuePlace, type SocketStatus } from "./api/ws";
 import * as api from "./api/endpoints";
 import { useI18n } from "./i18n";
 import { Link, match, navigate, usePath } from "./router";
@@ -26,6 +26,13 @@ function useUser() {
   );
 }
 
+/** The connection's place in the server's waiting room (updated on every `queue_ticket`). */
+function useQueuePlace(): QueuePlace | null {
+  const [p, setP] = useState<QueuePlace | null>(socket.place);
+  useEffect(() => socket.onStatus(() => setP(socket.place ? { ...socket.place } : null)), []);
+  return p;
+}
+
 function useSocketStatus(): SocketStatus {
   const [s, setS] = useState<SocketStatus>(socket.status);
   useEffect(() => socket.onStatus(setS), []);
@@ -37,6 +44,7 @@ export function App() {
   const path = usePath();
   const { t, locale, setLocale } = useI18n();
   const status = useSocketStatus();
+  const place = useQueuePlace();
   const { lastError } = useLive();
 
   useEffect(() => {
@@ -109,6 +117,13 @@ export function App() {
         </button>
       </header>
       {status === "reconnecting" && <div className="banner warn">{t("conn.reconnecting")}</div>}
+      {status === "waiting" && place && (
+        <div className="banner warn" data-testid="waiting-room">
+          {t("conn.waitingRoom", { n: place.position })}
+          {place.estimatedWaitMs !== undefined &&
+            " " + t("conn.waitingEstimate", { s: Math.max(1, Math.round(place.estimatedWaitMs / 1000)) })}
+        </div>
+      )}
       {lastError && (
         <div className="toast" role="alert" data-testid="error-toast" onClick={() => live.clearError()}>
           {lastError.message} <small>({lastError.code})</small>

@@ -51,3 +51,25 @@ describe("GameSocket token refresh", () => {
     expect(h.calls()).toBe(0);
   });
 });
+
+describe("GameSocket waiting room", () => {
+  it("waits with its queue place until welcome admits it", () => {
+    const sock = new GameSocket(async () => null);
+    const statuses: string[] = [];
+    sock.onStatus((s) => statuses.push(s));
+    sock.receive({ v: 1, type: "queue_ticket", payload: { ticket: 7, position: 3 } });
+    expect(sock.status).toBe("waiting");
+    expect(sock.place).toEqual({ position: 3, estimatedWaitMs: undefined });
+    sock.receive({ v: 1, type: "queue_ticket", payload: { ticket: 7, position: 1, estimated_wait_ms: 4_000 } });
+    expect(sock.place).toEqual({ position: 1, estimatedWaitMs: 4_000 });
+    const welcome = {
+      v: 1,
+      type: "welcome",
+      payload: { protocol_version: 1, user_id: "1", server_time_ms: 1, ws_message_bytes_max: 4096, request_id_bytes_max: 64, tables: [] },
+    } as unknown as ServerEnvelope;
+    sock.receive(welcome);
+    expect(sock.status).toBe("open");
+    expect(sock.place).toBeNull();
+    expect(statuses).toEqual(["idle", "waiting", "waiting", "open"]);
+  });
+});

@@ -9,7 +9,13 @@ import { session } from "./session";
 
 export const PROTOCOL_VERSION = 1;
 
-export type SocketStatus = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+export type SocketStatus = "idle" | "connecting" | "waiting" | "open" | "reconnecting" | "closed";
+
+/** The connection's place in the server's waiting room (`queue_ticket`), while it waits. */
+export interface QueuePlace {
+  position: number;
+  estimatedWaitMs?: number;
+}
 type Listener = (env: ServerEnvelope) => void;
 type StatusListener = (s: SocketStatus) => void;
 
@@ -40,6 +46,8 @@ export class GameSocket {
   private queue: string[] = [];
   private refreshing = false;
   status: SocketStatus = "idle";
+  /** Set while the server holds the connection in its waiting room. */
+  place: QueuePlace | null = null;
 
   /** `refresh` obtains a new access token (the session's HTTP refresh by default). */
   constructor(private refresh: () => Promise<string | null> = () => session.refresh()) {}
@@ -90,8 +98,6 @@ export class GameSocket {
     this.ws = ws;
     ws.onopen = () => {
       this.attempts = 0;
-      this.setStatus("open");
-      for (const f of this.queue.splice(0)) ws.send(f);
     };
     ws.onmessage = (ev) => {
       if (typeof ev.data !== "string") return;
@@ -120,6 +126,17 @@ export class GameSocket {
       p.resolve(env);
     }
     if (env.type === "auth_expiring") void this.refreshAuth();
+    if (env.type === "queue_ticket") {
+      // Over capacity: wait (frames stay queued) until `welcome` admits the connection.
+      this.place = { position: env.payload.position, estimatedWaitMs: env.payload.estimated_wait_ms };
+      this.setStatus("waiting");
+    }
+    if (env.type === "welcome") {
+      this.place = null;
+      this.setStatus("open");
+      const ws = this.ws;
+      if (ws && ws.readyState === WebSocket.OPEN) for (const f of this.queue.splice(0)) ws.send(f);
+    }
     for (const l of this.listeners) l(env);
   }
 
@@ -139,7 +156,7 @@ export class GameSocket {
   send(msg: ClientMessage): string {
     const id = `c${this.nextId++}`;
     const frame = JSON.stringify({ v: PROTOCOL_VERSION, id, ...msg });
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN && this.status === "open") this.ws.send(frame);
     else {
       this.queue.push(frame);
       this.connect();

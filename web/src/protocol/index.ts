@@ -615,7 +615,19 @@ currency: string,
 /**
  * Available balance in minor units.
  */
-balance: number, } } | { "type": "bet_feed", "payload": { 
+balance: number, } } | { "type": "queue_ticket", "payload": { 
+/**
+ * The ticket's number (in the order of arrival on this node).
+ */
+ticket: number, 
+/**
+ * Connections ahead of this one plus one (1: next to be admitted).
+ */
+position: number, 
+/**
+ * Expected wait in milliseconds, from the node's recent admissions (absent until measured).
+ */
+estimated_wait_ms?: number, } } | { "type": "bet_feed", "payload": { 
 /**
  * Items, oldest first (at most 20 per batch).
  */
@@ -840,7 +852,19 @@ currency: string,
 /**
  * Available balance in minor units.
  */
-balance: number, } } | { "type": "bet_feed", "payload": { 
+balance: number, } } | { "type": "queue_ticket", "payload": { 
+/**
+ * The ticket's number (in the order of arrival on this node).
+ */
+ticket: number, 
+/**
+ * Connections ahead of this one plus one (1: next to be admitted).
+ */
+position: number, 
+/**
+ * Expected wait in milliseconds, from the node's recent admissions (absent until measured).
+ */
+estimated_wait_ms?: number, } } | { "type": "bet_feed", "payload": { 
 /**
  * Items, oldest first (at most 20 per batch).
  */

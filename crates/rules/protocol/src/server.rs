@@ -272,6 +272,20 @@ pub enum ServerMessage {
         /// Available balance in minor units.
         balance: u64,
     },
+    /// The node is at capacity: the connection waits in its waiting room (private, no sequence
+    /// number). Sent on connect instead of `welcome`, then again whenever the position changes;
+    /// `welcome` follows once the connection is admitted, in the order of arrival. While it waits,
+    /// only `ping` is answered (other messages get `unavailable`).
+    QueueTicket {
+        /// The ticket's number (in the order of arrival on this node).
+        ticket: u64,
+        /// Connections ahead of this one plus one (1: next to be admitted).
+        position: u32,
+        /// Expected wait in milliseconds, from the node's recent admissions (absent until measured).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        estimated_wait_ms: Option<u64>,
+    },
     /// A batch of the live instant-games feed: sampled settled bets, player names masked.
     BetFeed {
         /// Items, oldest first (at most 20 per batch).
@@ -316,7 +330,8 @@ impl ServerMessage {
             | ServerMessage::Hint { .. }
             | ServerMessage::BalanceChanged { .. }
             | ServerMessage::BetFeed { .. }
-            | ServerMessage::AuthExpiring { .. } => false,
+            | ServerMessage::AuthExpiring { .. }
+            | ServerMessage::QueueTicket { .. } => false,
             ServerMessage::SeatChanged { .. }
             | ServerMessage::Presence { .. }
             | ServerMessage::PlayerReady { .. }

@@ -66,6 +66,14 @@ struct Client {
 
 impl Client {
     async fn connect(base: &str, token: &str) -> Client {
+        let mut c = Client::open(base, token).await;
+        let w = c.next().await.expect("welcome");
+        assert_eq!(w["type"], "welcome", "{w}");
+        c
+    }
+
+    /// Opens the socket without reading anything.
+    async fn open(base: &str, token: &str) -> Client {
         let url = format!(
             "{}/v1/ws?access_token={token}",
             base.replace("http://", "ws://")
@@ -73,7 +81,7 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("ws connect");
-        let mut c = Client {
+        Client {
             ws,
             seen: Vec::new(),
             seat: None,
@@ -81,10 +89,7 @@ impl Client {
             n: 0,
             closed: false,
             token: token.to_owned(),
-        };
-        let w = c.next().await.expect("welcome");
-        assert_eq!(w["type"], "welcome", "{w}");
-        c
+        }
     }
 
     async fn send_text(&mut self, text: String) {
@@ -1391,6 +1396,62 @@ async fn a_killed_nodes_table_resumes_on_another_node_and_its_match_finishes() {
     let report: Value = serde_json::from_slice(&out.stdout).expect("verify json");
     assert!(out.status.success(), "{report}");
     assert_eq!(report["ok"], true, "{report}");
+}
+
+/// The waiting room: over the node's connection capacity a new connection gets a queue ticket
+/// with its position (pushed again as the queue moves, with an estimate once one admission was
+/// measured), only `ping` is answered meanwhile, and connections are admitted in order of arrival
+/// as places free; past the room's own size a connection is refused with a coded error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_capacity_connections_wait_in_order_with_queue_tickets() {
+    let mut config = fast_config();
+    config.guandan.ws_connections_max = 2;
+    config.guandan.waiting_room_max = 2;
+    let s = support::start_with(config, support::backends().await.remove(0).1).await;
+    let base = s.url();
+    let mut tokens = Vec::new();
+    for _ in 0..5 {
+        tokens.push(guest(&base).await.0);
+    }
+    let a = Client::connect(&base, &tokens[0]).await;
+    let b = Client::connect(&base, &tokens[1]).await;
+    let mut c = Client::open(&base, &tokens[2]).await;
+    let t = c.next().await.expect("ticket");
+    assert_eq!(t["type"], "queue_ticket", "{t}");
+    assert_eq!(t["payload"]["position"], 1, "{t}");
+    assert!(t["payload"]["estimated_wait_ms"].is_null(), "{t}");
+    let mut d = Client::open(&base, &tokens[3]).await;
+    let t = d.next().await.expect("ticket");
+    assert_eq!(t["payload"]["position"], 2, "{t}");
+    assert!(
+        t["payload"]["ticket"].as_u64() > c.seen[0]["payload"]["ticket"].as_u64(),
+        "{t}"
+    );
+    // The room holds two: the next one is refused, with a code.
+    let mut e = Client::open(&base, &tokens[4]).await;
+    let refused = e.next().await.expect("refusal");
+    assert_eq!(refused["payload"]["code"], "unavailable", "{refused}");
+    assert!(e.next().await.is_none(), "closed");
+    // While waiting only ping is answered.
+    let id = d.req("ping", json!({})).await;
+    assert_eq!(d.reply(&id).await["type"], "pong");
+    let id = d.req("quick_match_join", json!({"mode": "casual"})).await;
+    assert_eq!(d.reply(&id).await["payload"]["code"], "unavailable");
+    // A place frees: the oldest ticket is admitted, the other moves up with an estimate.
+    drop(a);
+    let w = c.next().await.expect("welcome");
+    assert_eq!(w["type"], "welcome", "{w}");
+    let t = d.until_type("queue_ticket").await;
+    assert_eq!(t["payload"]["position"], 1, "{t}");
+    assert!(t["payload"]["estimated_wait_ms"].as_u64().is_some(), "{t}");
+    drop(b);
+    let w = d.until_type("welcome").await;
+    assert_eq!(w["type"], "welcome");
+    // An admitted connection works as any other.
+    let id = d.req("ping", json!({})).await;
+    assert_eq!(d.reply(&id).await["type"], "pong");
+    drop((c, d, e));
+    s.shutdown().await.expect("shutdown");
 }
 
 /// A private room opened on one node is found by its code from another, whose player takes a

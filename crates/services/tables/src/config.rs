@@ -54,6 +54,12 @@ pub struct GuandanConfig {
     pub spectators_max: usize,
     /// Tables per node.
     pub tables_max: usize,
+    /// Connections a node admits; over it (or at `tables_max`), new connections wait in the waiting
+    /// room and are admitted in order (`queue_ticket`). A player seated at a table here is always
+    /// admitted.
+    pub ws_connections_max: usize,
+    /// Connections waiting at most; beyond, a new one is refused (`unavailable`, close code 1013).
+    pub waiting_room_max: usize,
     /// Emotes and phrases: one token every this many milliseconds per seat.
     pub emote_interval_ms: u64,
     /// Emotes and phrases: burst per seat.
@@ -101,6 +107,8 @@ impl Default for GuandanConfig {
             event_buffer_max: 512,
             spectators_max: 64,
             tables_max: 20_000,
+            ws_connections_max: 100_000,
+            waiting_room_max: 100_000,
             emote_interval_ms: 2_000,
             emote_burst: 3,
             log_queue_depth: 65_536,

@@ -200,6 +200,10 @@ async fn run(
 ) {
     let svc = state.guandan.clone();
     let cfg = svc.cfg.clone();
+    // The waiting room: the place is held until the connection ends.
+    let Some(_pass) = admit(&state, &mut socket, user_id).await else {
+        return;
+    };
     let (tx, mut rx) = mpsc::channel::<Out>(cfg.ws_outbound_queue.max(8));
     let kill = Arc::new(Notify::new());
     let sink = Sink {
@@ -410,6 +414,97 @@ async fn run(
         })
         .await;
     metrics::gauge!("guandan_connections").decrement(1.0);
+}
+
+/// Sends one server message straight to the socket; false once it is gone.
+async fn send_now(
+    socket: &mut WebSocket,
+    id: Option<protocol::RequestId>,
+    msg: ServerMessage,
+) -> bool {
+    match serde_json::to_string(&protocol::ServerEnvelope::reply(id, msg)) {
+        Ok(s) => socket.send(Message::Text(s.into())).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Admits the connection, at once or after its turn in the waiting room (see [`crate::admission`]);
+/// `None` when it is refused or gives up while waiting.
+async fn admit(
+    state: &TablesState,
+    socket: &mut WebSocket,
+    user_id: i64,
+) -> Option<crate::admission::Pass> {
+    use crate::admission::Arrival;
+    let svc = &state.guandan;
+    if !svc.seats_of(user_id).is_empty() {
+        // A seated player coming back never waits behind newcomers.
+        return Some(svc.admission.force());
+    }
+    let mut ticket = match svc.admission.arrive() {
+        Arrival::Admitted(pass) => return Some(pass),
+        Arrival::Refused => {
+            metrics::counter!("guandan_waiting_room_refused_total").increment(1);
+            let full = protocol::ErrorPayload::new(
+                ErrorCode::Unavailable.as_str(),
+                "The server is full; try again in a few minutes.",
+            );
+            send_now(socket, None, ServerMessage::Error(full)).await;
+            close_socket(socket, 1013, "server full").await;
+            return None;
+        }
+        Arrival::Queued(t) => t,
+    };
+    let mut shown = 0;
+    let mut refused = 0;
+    loop {
+        let (position, estimated_wait_ms) = ticket.position();
+        if position != shown {
+            shown = position;
+            let msg = ServerMessage::QueueTicket {
+                ticket: ticket.number,
+                position,
+                estimated_wait_ms,
+            };
+            if !send_now(socket, None, msg).await {
+                return None;
+            }
+        }
+        tokio::select! {
+            pass = &mut ticket.admitted => return pass.ok(),
+            changed = ticket.moved.changed() => {
+                if changed.is_err() {
+                    return None;
+                }
+            }
+            msg = socket.recv() => match msg {
+                None | Some(Err(_) | Ok(Message::Close(_))) => return None,
+                Some(Ok(Message::Text(text))) => {
+                    let parsed = protocol::parse_client(text.as_str());
+                    let id = match &parsed {
+                        Ok(env) => env.id.clone(),
+                        Err(f) => f.id.clone(),
+                    };
+                    if matches!(parsed, Ok(ref env) if matches!(env.msg, ClientMessage::Ping {})) {
+                        let now = u64::try_from(state.auth.clock.now_ms()).unwrap_or(0);
+                        send_now(socket, id, ServerMessage::Pong { server_time_ms: now }).await;
+                        continue;
+                    }
+                    refused += 1;
+                    let waiting = protocol::ErrorPayload::new(
+                        ErrorCode::Unavailable.as_str(),
+                        "You are in the waiting room; only ping is answered until you are admitted.",
+                    );
+                    send_now(socket, id, ServerMessage::Error(waiting)).await;
+                    if refused > svc.cfg.ws_bad_frames_max {
+                        close_socket(socket, 1008, "too many messages while waiting").await;
+                        return None;
+                    }
+                }
+                Some(Ok(_)) => {}
+            },
+        }
+    }
 }
 
 /// `balance_changed` for a balance broadcast by the games service.

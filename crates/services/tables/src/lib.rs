@@ -7,6 +7,7 @@
 //! class with `protocol::event_message`, and pushes the serialized frames into each connection's bounded
 //! outbound queue (`try_send`: a slow consumer is disconnected, the table never waits for a socket).
 
+pub mod admission;
 pub mod config;
 mod conn;
 pub mod http;
@@ -216,6 +217,8 @@ pub struct Service {
     /// A cluster node's routing of frames to and from other nodes (`None` when embedded).
     router: Option<Arc<route::Router>>,
     sweeps: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The waiting room.
+    admission: Arc<admission::Admission>,
     route_tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -248,6 +251,10 @@ impl Service {
             ownership: None,
             router: None,
             sweeps: Mutex::new(None),
+            admission: Arc::new(admission::Admission::new(
+                cfg.ws_connections_max,
+                cfg.waiting_room_max,
+            )),
             route_tasks: Mutex::new(Vec::new()),
         }
     }
@@ -379,6 +386,8 @@ impl Service {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id, h);
         metrics::gauge!("guandan_tables").increment(1.0);
+        self.admission
+            .set_tables_full(self.table_count() >= self.cfg.tables_max);
     }
 
     fn remove_table(&self, id: &str, code: Option<&str>) {
@@ -390,6 +399,8 @@ impl Service {
             .is_some()
         {
             metrics::gauge!("guandan_tables").decrement(1.0);
+            self.admission
+                .set_tables_full(self.table_count() >= self.cfg.tables_max);
         }
         if let Some(code) = code {
             self.rooms

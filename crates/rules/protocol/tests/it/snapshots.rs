@@ -409,6 +409,14 @@ fn server_examples() -> Vec<ServerEnvelope> {
         ),
         ServerEnvelope::reply(
             None,
+            ServerMessage::QueueTicket {
+                ticket: 41,
+                position: 3,
+                estimated_wait_ms: Some(12_000),
+            },
+        ),
+        ServerEnvelope::reply(
+            None,
             ServerMessage::BalanceChanged {
                 currency: "PLAY".into(),
                 balance: 99_900,
