@@ -44,8 +44,9 @@ pub enum LoadtestCommand {
 #[derive(Debug, clap::Args)]
 pub struct GuandanArgs {
     /// Server base URL (`http://…`; the WebSocket is `ws://…/v1/ws`), or a cluster's nodes
-    /// separated by commas: tables are spread over them, and a table whose node cannot be reached
-    /// is set up on the next one (counted in `failovers`).
+    /// separated by commas: connections are spread over them (a table's four players on
+    /// consecutive nodes, its room opened on the first), and a player whose node cannot be
+    /// reached connects to the next one (counted in `failovers`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
     /// Tables (four connections each).
@@ -659,22 +660,8 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
         let (http, c, stop) = (http.clone(), counters.clone(), stop.clone());
         let bases = bases.clone();
         tasks.push(tokio::spawn(async move {
-            // The table's node, or the next one when it cannot be reached (a node down).
-            let n = bases.len();
-            let mut set_up = false;
-            for k in 0..n {
-                let base = &bases[(t as usize + k) % n];
-                if k > 0 {
-                    c.failovers.fetch_add(1, Ordering::Relaxed);
-                }
-                if run_table(&http, base, &c, &stop, deadline, think, msg_rate).await {
-                    set_up = true;
-                    break;
-                }
-            }
-            if !set_up {
-                c.error("connect");
-            }
+            let first = t as usize % bases.len();
+            run_table(&http, &bases, first, &c, &stop, deadline, think, msg_rate).await;
         }));
     }
     let remaining = deadline.saturating_duration_since(clock::instant());
@@ -686,35 +673,51 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
     Ok(guandan_report(a.tables, deadline - started, &counters))
 }
 
-/// One table: four guests, a private room, matches until the deadline. `false` when the node
-/// could not be reached to set the table up (the caller tries the next node).
+/// One table: four guests, a private room, matches until the deadline. Seat `i` connects to node
+/// `first + i` (the next one when that node cannot be reached, counted in `failovers`), so in a
+/// cluster a table's players sit on different nodes and play over the routed frames.
+#[allow(clippy::too_many_arguments, reason = "one table's whole setup")]
 async fn run_table(
     http: &reqwest::Client,
-    base: &str,
+    bases: &[String],
+    first: usize,
     c: &Arc<Counters>,
     stop: &Arc<AtomicBool>,
     deadline: Instant,
     think: Duration,
     msg_rate: u32,
-) -> bool {
+) {
     let (code_tx, code_rx) = tokio::sync::watch::channel::<Option<(TableId, RoomCode)>>(None);
     let mut clients = Vec::new();
     let mut code_tx = Some(code_tx);
+    let n = bases.len();
     for seat in 0..4u8 {
-        let token = match guest_token(http, base, c, stop).await {
+        let mut got = Err("connect".to_owned());
+        let mut base = &bases[first % n];
+        for k in 0..n {
+            base = &bases[(first + usize::from(seat) + k) % n];
+            if k > 0 {
+                c.failovers.fetch_add(1, Ordering::Relaxed);
+            }
+            got = guest_token(http, base, c, stop).await;
+            if !matches!(&got, Err(e) if e == "connect") {
+                break;
+            }
+        }
+        let token = match got {
             Ok(t) => t,
-            Err(e) if e == "connect" && seat == 0 => return false,
             Err(e) => {
                 if e != "stopped" {
                     c.error(&e);
                 }
-                return true;
+                return;
             }
         };
         let ctx = ClientCtx {
             seat: Seat::new(seat).unwrap_or(Seat::wrapping(seat)),
             token,
             ws: ws_url(base),
+            bases: bases.to_vec(),
             counters: c.clone(),
             stop: stop.clone(),
             deadline,
@@ -728,13 +731,14 @@ async fn run_table(
     for t in clients {
         let _ = t.await;
     }
-    true
 }
 
 struct ClientCtx {
     seat: Seat,
     token: String,
     ws: String,
+    /// Every node, to move to the next one when this client's node goes away.
+    bases: Vec<String>,
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
     deadline: Instant,
@@ -752,13 +756,83 @@ fn envelope(n: &mut u64, msg: ClientMessage) -> (String, String) {
     (id, serde_json::to_string(&env).unwrap_or_default())
 }
 
-/// One WebSocket client of a load table.
+/// How a client's connection ended.
+enum End {
+    /// The run is over (deadline, stop, or a failure already counted).
+    Done,
+    /// The socket dropped: its node may be gone.
+    Dropped,
+    /// No connection could be opened.
+    ConnectFailed,
+}
+
+/// What a client keeps across its connections.
+struct ClientState {
+    n: u64,
+    view: TableView,
+    table: Option<TableId>,
+    /// The action in flight: its request id and when it was sent.
+    pending: Option<(String, Instant)>,
+    last_legal: Option<LegalMoves>,
+    pace: Pace,
+    started: bool,
+}
+
+/// One WebSocket client of a load table. When its connection drops before the deadline (its node
+/// died), it connects to the next node with the same account: that node finds its seat and the
+/// table (moved by then, if its node was the one that died) sends a snapshot; each move is
+/// counted in `failovers`, not in `errors`.
 async fn run_client(mut ctx: ClientCtx) {
+    let c = ctx.counters.clone();
+    let mut st = ClientState {
+        n: 0,
+        view: TableView::new(ctx.seat, Rules::official_2022()),
+        table: None,
+        pending: None,
+        last_legal: None,
+        pace: Pace::new(ctx.msg_rate, clock::instant()),
+        started: false,
+    };
+    let nodes = ctx.bases.len().max(1);
+    let mut node = ctx
+        .bases
+        .iter()
+        .position(|b| ws_url(b) == ctx.ws)
+        .unwrap_or(0);
+    let mut resume = false;
+    let mut failed = 0;
+    loop {
+        let end = session(&mut ctx, &mut st, resume).await;
+        let over = ctx.stop.load(Ordering::Relaxed) || clock::instant() >= ctx.deadline;
+        match end {
+            End::Done => return,
+            _ if over => return,
+            End::ConnectFailed if !resume => return c.error("connect"),
+            End::ConnectFailed if failed >= 3 * nodes => return c.error("connect"),
+            End::ConnectFailed | End::Dropped => {
+                if matches!(end, End::ConnectFailed) {
+                    failed += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                } else {
+                    failed = 0;
+                }
+                node = (node + 1) % nodes;
+                ctx.ws = ws_url(&ctx.bases[node]);
+                c.failovers.fetch_add(1, Ordering::Relaxed);
+                st.pending = None;
+                resume = true;
+            }
+        }
+    }
+}
+
+/// One connection of a load client: sets the table up (unless `resume`), then plays.
+async fn session(ctx: &mut ClientCtx, st: &mut ClientState, resume: bool) -> End {
     let c = ctx.counters.clone();
     let url = format!("{}?access_token={}", ctx.ws, ctx.token);
     let Ok(mut req) = url.as_str().into_client_request() else {
         c.error("bad_url");
-        return;
+        return End::Done;
     };
     if let Ok(v) = format!("Bearer {}", ctx.token).parse() {
         req.headers_mut().insert("authorization", v);
@@ -770,29 +844,31 @@ async fn run_client(mut ctx: ClientCtx) {
     .await
     {
         Ok(Ok((ws, _))) => ws,
-        Ok(Err(_)) => return c.error("connect"),
-        Err(_) => return c.error("connect_timeout"),
+        Ok(Err(_)) | Err(_) => return End::ConnectFailed,
     };
     c.connections.fetch_add(1, Ordering::Relaxed);
     let (mut tx, mut rx) = ws.split();
-    let mut n = 0u64;
-    let mut view = TableView::new(ctx.seat, Rules::official_2022());
-    let mut table: Option<TableId> = None;
-    // The action in flight: its request id and when it was sent.
-    let mut pending: Option<(String, Instant)> = None;
-    let mut last_legal: Option<LegalMoves> = None;
-    let is_host = ctx.host.is_some();
-    let mut pace = Pace::new(ctx.msg_rate, clock::instant());
-    let mut started = false;
-    if is_host {
+    let ClientState {
+        n,
+        view,
+        table,
+        pending,
+        last_legal,
+        pace,
+        started,
+    } = st;
+    let is_host = ctx.seat == Seat::new(0).unwrap_or(Seat::wrapping(0));
+    if resume {
+        // The node finds the seat and attaches it: a snapshot follows the welcome.
+    } else if is_host {
         let (_, text) = envelope(
-            &mut n,
+            n,
             ClientMessage::RoomCreate {
                 options: load_room_options(),
             },
         );
         if tx.send(Message::Text(text.into())).await.is_err() {
-            return c.error("closed");
+            return End::Dropped;
         }
     } else {
         // Wait for the host's room code.
@@ -802,13 +878,13 @@ async fn run_client(mut ctx: ClientCtx) {
             }
             let changed = tokio::time::timeout(IO_TIMEOUT, ctx.code.changed()).await;
             if !matches!(changed, Ok(Ok(()))) {
-                return;
+                return End::Done;
             }
         };
-        table = Some(code.0.clone());
-        let (_, text) = envelope(&mut n, ClientMessage::RoomJoin { code: code.1 });
+        *table = Some(code.0.clone());
+        let (_, text) = envelope(n, ClientMessage::RoomJoin { code: code.1 });
         if tx.send(Message::Text(text.into())).await.is_err() {
-            return c.error("closed");
+            return End::Dropped;
         }
         for msg in [
             ClientMessage::TakeSeat {
@@ -817,9 +893,9 @@ async fn run_client(mut ctx: ClientCtx) {
             },
             ClientMessage::Ready { table_id: code.0 },
         ] {
-            let (_, text) = envelope(&mut n, msg);
+            let (_, text) = envelope(n, msg);
             if tx.send(Message::Text(text.into())).await.is_err() {
-                return c.error("closed");
+                return End::Dropped;
             }
         }
     }
@@ -838,18 +914,12 @@ async fn run_client(mut ctx: ClientCtx) {
                 }
                 break;
             }
-            Ok(None) | Ok(Some(Err(_))) => {
-                c.error("closed");
-                break;
-            }
+            Ok(None) | Ok(Some(Err(_))) => return End::Dropped,
             Ok(Some(Ok(f))) => f,
         };
         let text = match frame {
             Message::Text(t) => t,
-            Message::Close(_) => {
-                c.error("closed");
-                break;
-            }
+            Message::Close(_) => return End::Dropped,
             _ => continue,
         };
         let Ok(env) = serde_json::from_str::<ServerEnvelope>(text.as_str()) else {
@@ -861,17 +931,17 @@ async fn run_client(mut ctx: ClientCtx) {
             ServerMessage::Error(e) => {
                 c.error(&e.code);
                 // A refused action: try the simplest alternative from the last list.
-                if let (Some((id, _)), Some(reply)) = (&pending, &env.id)
+                if let (Some((id, _)), Some(reply)) = (&*pending, &env.id)
                     && id == reply.as_str()
                 {
-                    pending = None;
+                    *pending = None;
                     if let Some(lm) = last_legal.take() {
                         outgoing.push(fallback(&lm));
                     }
                 }
             }
             ServerMessage::RoomCreated { table_id, code } => {
-                table = Some(table_id.clone());
+                *table = Some(table_id.clone());
                 if let Some(host) = ctx.host.take() {
                     let _ = host.send(Some((table_id.clone(), code.clone())));
                 }
@@ -882,7 +952,7 @@ async fn run_client(mut ctx: ClientCtx) {
             }
             ServerMessage::LegalMoves(lm) if lm.seat.0 == ctx.seat && pending.is_none() => {
                 if let Some(m) = view.decide(lm) {
-                    last_legal = Some(lm.clone());
+                    *last_legal = Some(lm.clone());
                     outgoing.push(m);
                 }
             }
@@ -901,14 +971,14 @@ async fn run_client(mut ctx: ClientCtx) {
                         c.matches.fetch_add(1, Ordering::Relaxed);
                     }
                     // The table starts the next match once all four asked (no `ready` needed).
-                    if let Some(t) = &table {
+                    if let Some(t) = &*table {
                         outgoing.push(ClientMessage::PlayAgain {
                             table_id: t.clone(),
                         });
                     }
                 }
-                Seen::Dealt if is_host && !started => {
-                    started = true;
+                Seen::Dealt if is_host && !*started => {
+                    *started = true;
                     c.tables_started.fetch_add(1, Ordering::Relaxed);
                 }
                 _ => {}
@@ -920,17 +990,17 @@ async fn run_client(mut ctx: ClientCtx) {
                 tokio::time::sleep(ctx.think).await;
             }
             pace.take(clock::instant()).await;
-            let (id, text) = envelope(&mut n, m);
+            let (id, text) = envelope(n, m);
             if is_action {
-                pending = Some((id, clock::instant()));
+                *pending = Some((id, clock::instant()));
             }
             if tx.send(Message::Text(text.into())).await.is_err() {
-                c.error("closed");
-                return;
+                return End::Dropped;
             }
         }
     }
     let _ = tx.send(Message::Close(None)).await;
+    End::Done
 }
 
 /// A client's send budget: `per_sec` messages a second with a burst of a few, so a load client never
