@@ -214,7 +214,11 @@ pub async fn build_state_with_clock(
         ids: ids.clone(),
         auth: auth.clone(),
         signup: wallet.clone(),
-        throttle: accounts::throttle::LoginThrottle::default(),
+        throttle: if config.is_cluster() {
+            accounts::throttle::Throttle::shared(cluster.kv.clone())
+        } else {
+            accounts::throttle::Throttle::local()
+        },
         refresh_cookie_secure: config.auth.refresh_cookie_secure,
     });
     let wallet_api = wallet::WalletState::new(wallet::http::WalletDeps {

@@ -19,7 +19,71 @@ pub async fn run(kv: &dyn Kv, run: &str) {
     counters(kv, run).await;
     buckets(kv, run).await;
     sorted_sets(kv, run).await;
+    windows_and_holds(kv, run).await;
     bad_arguments(kv, run).await;
+}
+
+async fn windows_and_holds(kv: &dyn Kv, run: &str) {
+    let key = format!("{run}:login:pair");
+    let window = Duration::from_millis(400);
+    let (v, left) = kv.window_add(&key, 1, window).await.unwrap();
+    assert_eq!(v, 1);
+    assert!(
+        left <= window && left > Duration::from_millis(200),
+        "{left:?}"
+    );
+    let (v, left2) = kv
+        .window_add(&key, 2, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(v, 3, "counts within the window");
+    assert!(
+        left2 <= left,
+        "a later add does not move the window: {left2:?}"
+    );
+    assert_eq!(kv.window_add(&key, -1, window).await.unwrap().0, 2);
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(
+        kv.window_add(&key, 0, window).await.unwrap().0,
+        0,
+        "a new window starts at 0"
+    );
+    assert_eq!(kv.window_add(&key, 5, window).await.unwrap().0, 5);
+    kv.forget(&key).await.unwrap();
+    assert_eq!(
+        kv.window_add(&key, 0, window).await.unwrap().0,
+        0,
+        "forgotten"
+    );
+
+    let mark = format!("{run}:login:lock");
+    assert_eq!(
+        kv.hold(&mark, Duration::ZERO).await.unwrap(),
+        Duration::ZERO
+    );
+    let held = kv.hold(&mark, Duration::from_millis(400)).await.unwrap();
+    assert!(held > Duration::from_millis(300), "{held:?}");
+    let still = kv.hold(&mark, Duration::from_millis(50)).await.unwrap();
+    assert!(
+        still > Duration::from_millis(200),
+        "never shortened: {still:?}"
+    );
+    let read = kv.hold(&mark, Duration::ZERO).await.unwrap();
+    assert!(read > Duration::ZERO && read <= still, "{read:?}");
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(
+        kv.hold(&mark, Duration::ZERO).await.unwrap(),
+        Duration::ZERO,
+        "expired"
+    );
+    kv.hold(&mark, Duration::from_secs(30)).await.unwrap();
+    kv.forget(&mark).await.unwrap();
+    assert_eq!(
+        kv.hold(&mark, Duration::ZERO).await.unwrap(),
+        Duration::ZERO,
+        "forgotten"
+    );
+    assert!(kv.window_add(&key, 1, Duration::ZERO).await.is_err());
 }
 
 async fn leases(kv: &dyn Kv, run: &str) {

@@ -130,6 +130,23 @@ pub trait Kv: Send + Sync + 'static {
 
     /// Removes `member` from `set`; `false` when it was not there.
     async fn zremove(&self, set: &str, member: &str) -> Result<bool, KvError>;
+
+    /// Adds `by` to windowed counter `key` in one round trip and returns its value and the time
+    /// left in its window. A counter that does not exist starts at 0 with a window of `window`
+    /// (1 ms to 24 h) from now, and disappears when the window ends.
+    async fn window_add(
+        &self,
+        key: &str,
+        by: i64,
+        window: Duration,
+    ) -> Result<(i64, Duration), KvError>;
+
+    /// Holds mark `key` for at least `at_least` from now (never shortening an existing hold; zero
+    /// only reads) and returns how long it is held from now (zero: not held).
+    async fn hold(&self, key: &str, at_least: Duration) -> Result<Duration, KvError>;
+
+    /// Removes windowed counter and mark `key`.
+    async fn forget(&self, key: &str) -> Result<(), KvError>;
 }
 
 /// The kv of a node: Redis at `url` when one is given (a cluster), otherwise in memory. Every key

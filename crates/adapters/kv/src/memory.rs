@@ -29,6 +29,8 @@ struct Inner {
     counters: HashMap<String, i64>,
     buckets: HashMap<String, i64>,
     sets: HashMap<String, Set>,
+    windows: HashMap<String, (i64, Instant)>,
+    holds: HashMap<String, Instant>,
 }
 
 #[derive(Debug)]
@@ -274,5 +276,60 @@ impl Kv for MemoryKv {
             }
             None => Ok(false),
         }
+    }
+
+    async fn window_add(
+        &self,
+        key: &str,
+        by: i64,
+        window: Duration,
+    ) -> Result<(i64, Duration), KvError> {
+        check_name("a counter", key)?;
+        check_ttl(window)?;
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let e = inner
+            .windows
+            .entry(key.to_owned())
+            .and_modify(|e| {
+                if e.1 <= now {
+                    *e = (0, now + window);
+                }
+            })
+            .or_insert((0, now + window));
+        e.0 = e.0.saturating_add(by);
+        Ok((e.0, e.1.duration_since(now)))
+    }
+
+    async fn hold(&self, key: &str, at_least: Duration) -> Result<Duration, KvError> {
+        check_name("a mark", key)?;
+        if !at_least.is_zero() {
+            check_ttl(at_least)?;
+        }
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let until = inner.holds.get(key).copied().filter(|u| *u > now);
+        let until = match until {
+            Some(u) if u >= now + at_least => Some(u),
+            _ if !at_least.is_zero() => Some(now + at_least),
+            other => other,
+        };
+        match until {
+            Some(u) => {
+                inner.holds.insert(key.to_owned(), u);
+                Ok(u.duration_since(now))
+            }
+            None => {
+                inner.holds.remove(key);
+                Ok(Duration::ZERO)
+            }
+        }
+    }
+
+    async fn forget(&self, key: &str) -> Result<(), KvError> {
+        let mut inner = self.lock();
+        inner.windows.remove(key);
+        inner.holds.remove(key);
+        Ok(())
     }
 }

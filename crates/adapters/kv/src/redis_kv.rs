@@ -68,6 +68,29 @@ return 0
 ";
 
 /// KEYS: set. ARGV: member, by, bound. Returns the new score as a string, or an error beyond ±bound.
+/// KEYS[1] counter; ARGV[1] by, ARGV[2] window ms → {value, ms left}.
+const WINDOW_ADD: &str = r"
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+local t = redis.call('PTTL', KEYS[1])
+if t < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  t = tonumber(ARGV[2])
+end
+return {v, t}
+";
+
+/// KEYS[1] mark; ARGV[1] at least ms (0: read) → ms held.
+const HOLD: &str = r"
+local t = redis.call('PTTL', KEYS[1])
+local want = tonumber(ARGV[1])
+if want > 0 and t < want then
+  redis.call('SET', KEYS[1], '1', 'PX', want)
+  t = want
+end
+if t < 0 then t = 0 end
+return t
+";
+
 const ZINCR: &str = r"
 local s = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0') + tonumber(ARGV[2])
 if s > tonumber(ARGV[3]) or s < -tonumber(ARGV[3]) then
@@ -87,6 +110,8 @@ pub struct RedisKv {
     release: Script,
     take: Script,
     zincr: Script,
+    window_add: Script,
+    hold: Script,
 }
 
 impl std::fmt::Debug for RedisKv {
@@ -136,6 +161,8 @@ impl RedisKv {
             release: Script::new(RELEASE),
             take: Script::new(TAKE),
             zincr: Script::new(ZINCR),
+            window_add: Script::new(WINDOW_ADD),
+            hold: Script::new(HOLD),
         };
         kv.ping().await?;
         Ok(kv)
@@ -365,6 +392,52 @@ impl Kv for RedisKv {
             .await
             .map_err(err)?;
         Ok(n == 1)
+    }
+
+    async fn window_add(
+        &self,
+        key: &str,
+        by: i64,
+        window: Duration,
+    ) -> Result<(i64, Duration), KvError> {
+        check_name("a counter", key)?;
+        let ms = check_ttl(window)?;
+        let (v, left): (i64, i64) = self
+            .window_add
+            .key(self.key("w", key))
+            .arg(by)
+            .arg(ms)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok((v, Duration::from_millis(u64::try_from(left).unwrap_or(0))))
+    }
+
+    async fn hold(&self, key: &str, at_least: Duration) -> Result<Duration, KvError> {
+        check_name("a mark", key)?;
+        let ms = if at_least.is_zero() {
+            0
+        } else {
+            check_ttl(at_least)?
+        };
+        let left: i64 = self
+            .hold
+            .key(self.key("hold", key))
+            .arg(ms)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+    }
+
+    async fn forget(&self, key: &str) -> Result<(), KvError> {
+        let _: i64 = redis::cmd("DEL")
+            .arg(self.key("w", key))
+            .arg(self.key("hold", key))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(())
     }
 }
 

@@ -150,6 +150,56 @@ async fn rate_limits_hold_across_nodes() {
     }
 }
 
+/// The login throttle counts across nodes: wrong passwords alternating over three nodes are
+/// throttled after the same five free failures as on one node (per node, each would allow five).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_across_nodes() {
+    if services().is_none() {
+        return;
+    }
+    let nodes = cluster_nodes(3, |c| {
+        c.rate_limit.trust_forwarded_for = true;
+        c.rate_limit.per_ip_per_sec = 100_000;
+        c.rate_limit.per_ip_burst = 100_000;
+    })
+    .await;
+    let c = client();
+    let body = serde_json::json!({"email": "ada@example.com", "password": "Analytical-1843", "display_name": "Ada"});
+    let res = c
+        .post(format!("{}/v1/auth/register", nodes[0].url()))
+        .json(&body)
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), 200);
+    let mut statuses = Vec::new();
+    for i in 0..9 {
+        let res = c
+            .post(format!("{}/v1/auth/login", nodes[i % 3].url()))
+            .header("x-forwarded-for", "10.7.0.1")
+            .json(&serde_json::json!({"email": "ada@example.com", "password": "wrong-password"}))
+            .send()
+            .await
+            .expect("login");
+        statuses.push(res.status().as_u16());
+    }
+    // Five free failures, the sixth counted (it locks the pair for 1 s), then refused.
+    assert_eq!(&statuses[..6], &[401; 6], "{statuses:?}");
+    assert_eq!(statuses[6], 429, "{statuses:?}");
+    // The owner, from a clean address, signs in on any node.
+    let res = c
+        .post(format!("{}/v1/auth/login", nodes[2].url()))
+        .header("x-forwarded-for", "10.7.0.9")
+        .json(&serde_json::json!({"email": "ada@example.com", "password": "Analytical-1843"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+    for n in nodes {
+        n.shutdown().await.expect("shutdown");
+    }
+}
+
 #[tokio::test]
 async fn a_second_node_on_one_sqlite_file_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 
 use crate::cookie::{self, CookieMode};
 use crate::credentials as auth;
-use crate::throttle::LoginThrottle;
+use crate::throttle::Throttle;
 
 api::service_state!(
     /// What the accounts' handlers share.
@@ -35,7 +35,7 @@ pub struct AccountsDeps {
     /// Opens a new account's wallet with its signup chips (the `wallet` port).
     pub signup: Arc<dyn wallet::SignupGrant>,
     /// Failed-login counters.
-    pub throttle: LoginThrottle,
+    pub throttle: Throttle,
     /// `Secure` on the refresh cookie (`auth.refresh_cookie_secure`).
     pub refresh_cookie_secure: bool,
 }
@@ -287,6 +287,7 @@ pub async fn login(
     let attempt = state
         .throttle
         .admit(&email, ip, state.auth.clock.now_ms())
+        .await
         .map_err(|wait| {
             metrics::counter!("auth_login_throttled_total").increment(1);
             ApiError::too_many_attempts(wait)
@@ -310,7 +311,7 @@ pub async fn login(
     .map_err(ApiError::internal)?;
     match user {
         Some(user) if ok => {
-            state.throttle.succeeded(attempt);
+            state.throttle.succeeded(attempt).await;
             let auth = issue(&state, user, None).await?;
             Ok(answer(&state, auth, cookie_mode(&state, &headers)))
         }

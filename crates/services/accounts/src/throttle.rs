@@ -10,10 +10,17 @@
 //! An attempt counts as a failure from the moment it is admitted (so parallel guesses cannot all
 //! pass the check before any failure is recorded) and is forgiven when it succeeds. Time is passed
 //! in; memory is bounded by [`ENTRIES_MAX`].
+//!
+//! [`Throttle`] is what the service uses: these counters in the node's memory when embedded, and in
+//! the cluster's kv (Redis) otherwise, so a guesser spreading attempts over the nodes meets one
+//! budget. The kv version keeps the same counters, windows and locks as windowed counters and
+//! marks; two attempts of one pair in flight at the same instant on two nodes may both be admitted
+//! (each is still counted). Should the kv fail, the node's own counters answer meanwhile.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Length of the counting window.
 pub const WINDOW_MS: i64 = 15 * 60 * 1_000;
@@ -139,6 +146,120 @@ impl LoginThrottle {
     }
 }
 
+/// The login throttle of a node: in memory when embedded, in the cluster's kv otherwise (see the
+/// module's documentation).
+pub struct Throttle {
+    local: LoginThrottle,
+    kv: Option<Arc<dyn kv::Kv>>,
+}
+
+impl std::fmt::Debug for Throttle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Throttle")
+            .field("shared", &self.kv.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn ms(v: i64) -> Duration {
+    Duration::from_millis(u64::try_from(v).unwrap_or(0))
+}
+
+impl Throttle {
+    /// Counters in this node's memory.
+    pub fn local() -> Self {
+        Self {
+            local: LoginThrottle::default(),
+            kv: None,
+        }
+    }
+
+    /// Counters in the cluster's `kv`.
+    pub fn shared(kv: Arc<dyn kv::Kv>) -> Self {
+        Self {
+            local: LoginThrottle::default(),
+            kv: Some(kv),
+        }
+    }
+
+    /// Admits an attempt (see [`LoginThrottle::admit`]), or refuses it with the seconds to wait.
+    pub async fn admit(&self, email: &str, ip: IpAddr, now_ms: i64) -> Result<Attempt, u64> {
+        let Some(kv) = &self.kv else {
+            return self.local.admit(email, ip, now_ms);
+        };
+        match shared_admit(kv.as_ref(), email, ip).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                metrics::counter!("auth_throttle_kv_failures_total").increment(1);
+                tracing::warn!(error = %e, "login throttle kv unavailable; counting on this node");
+                self.local.admit(email, ip, now_ms)
+            }
+        }
+    }
+
+    /// Forgives a successful attempt (see [`LoginThrottle::succeeded`]).
+    pub async fn succeeded(&self, attempt: Attempt) {
+        let Some(kv) = &self.kv else {
+            return self.local.succeeded(attempt);
+        };
+        let (pair, address, account) = shared_keys(&attempt.email, attempt.ip);
+        let forgiven = async {
+            kv.forget(&pair).await?;
+            kv.forget(&account).await?;
+            kv.window_add(&address, -1, ms(WINDOW_MS)).await.map(|_| ())
+        };
+        if let Err(e) = forgiven.await {
+            tracing::warn!(error = %e, "login throttle kv unavailable; success not forgiven");
+        }
+        self.local.succeeded(attempt);
+    }
+}
+
+fn shared_keys(email: &str, ip: IpAddr) -> (String, String, String) {
+    (
+        format!("login:pair:{ip}:{email}"),
+        format!("login:address:{ip}"),
+        format!("login:account:{email}"),
+    )
+}
+
+/// The kv version of [`LoginThrottle::admit`]: each counter a windowed counter, each lock a mark.
+async fn shared_admit(
+    kv: &dyn kv::Kv,
+    email: &str,
+    ip: IpAddr,
+) -> Result<Result<Attempt, u64>, kv::KvError> {
+    let (pair, address, account) = shared_keys(email, ip);
+    let window = ms(WINDOW_MS);
+    let mut wait = kv.hold(&pair, Duration::ZERO).await?;
+    wait = wait.max(kv.hold(&address, Duration::ZERO).await?);
+    let (pair_failures, _) = kv.window_add(&pair, 0, window).await?;
+    // The account-wide lock holds only for addresses that already failed on this account.
+    if pair_failures > 0 {
+        wait = wait.max(kv.hold(&account, Duration::ZERO).await?);
+    }
+    if !wait.is_zero() {
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        return Ok(Err(ms.div_ceil(1_000).max(1)));
+    }
+    let (n, _) = kv.window_add(&pair, 1, window).await?;
+    if let Some(lock) = pair_lock_ms(u32::try_from(n).unwrap_or(u32::MAX)) {
+        kv.hold(&pair, ms(lock)).await?;
+    }
+    let (n, left) = kv.window_add(&address, 1, window).await?;
+    if n >= i64::from(ADDRESS_FAILURES_MAX) && !left.is_zero() {
+        kv.hold(&address, left).await?;
+    }
+    let (n, _) = kv.window_add(&account, 1, window).await?;
+    if n >= i64::from(ACCOUNT_FAILURES_MAX) {
+        kv.hold(&account, ms(ACCOUNT_LOCK_MS)).await?;
+    }
+    Ok(Ok(Attempt {
+        email: email.to_owned(),
+        ip,
+    }))
+}
+
 /// One more failure on `e`; `lock_ms(failures)` says how long that number of failures locks.
 fn fail(mut e: Entry, now_ms: i64, lock_ms: impl Fn(u32) -> Option<i64>) -> Entry {
     e.failures = e.failures.saturating_add(1);
@@ -237,6 +358,42 @@ mod tests {
         t.admit("a@x.io", A, 0).expect("owner");
         t.admit("a@x.io", guesser, ACCOUNT_LOCK_MS)
             .expect("lock over");
+    }
+
+    #[tokio::test]
+    async fn the_shared_throttle_keeps_the_same_rules_in_the_kv() {
+        let kv: Arc<dyn kv::Kv> = Arc::new(kv::MemoryKv::new());
+        // Two nodes on one kv: failures on one count on the other.
+        let (n1, n2) = (Throttle::shared(kv.clone()), Throttle::shared(kv));
+        for i in 0..PAIR_FAILURES_FREE {
+            let node = if i % 2 == 0 { &n1 } else { &n2 };
+            node.admit("a@x.io", A, 0).await.expect("free");
+        }
+        n2.admit("a@x.io", A, 0).await.expect("sixth");
+        assert_eq!(n1.admit("a@x.io", A, 0).await.expect_err("locked"), 1);
+        // Another address is not locked out by these failures.
+        n1.admit("a@x.io", B, 0).await.expect("clean address");
+        // A success forgives the account and its pair on every node.
+        let ok = n2.admit("b@x.io", A, 0).await.expect("other account");
+        n2.succeeded(ok).await;
+        for _ in 0..PAIR_FAILURES_FREE {
+            n1.admit("b@x.io", A, 0).await.expect("counted afresh");
+        }
+    }
+
+    #[tokio::test]
+    async fn spraying_is_refused_for_the_rest_of_the_window_across_nodes() {
+        let kv: Arc<dyn kv::Kv> = Arc::new(kv::MemoryKv::new());
+        let (n1, n2) = (Throttle::shared(kv.clone()), Throttle::shared(kv));
+        for i in 0..ADDRESS_FAILURES_MAX {
+            let node = if i % 2 == 0 { &n1 } else { &n2 };
+            node.admit(&format!("u{i}@x.io"), A, 0)
+                .await
+                .expect("spray");
+        }
+        let wait = n1.admit("new@x.io", A, 0).await.expect_err("refused");
+        assert!(wait > 800 && wait <= 900, "{wait}");
+        n2.admit("new@x.io", B, 0).await.expect("other address");
     }
 
     #[test]

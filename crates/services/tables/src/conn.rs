@@ -259,8 +259,12 @@ async fn run(
         for t in &seated {
             if let Some(h) = svc.table(t) {
                 let _ = h.tx.send(table::Cmd::Attach(sink.clone())).await;
-            } else if let Some(r) = &svc.router {
-                let _ = r.attach(&sink, t).await;
+            } else if let Some(r) = &svc.router
+                && r.attach(&sink, t).await == Err(route::RouteError::NoTable)
+            {
+                // A table its node never closed (the node died; no other resumed it): forget it.
+                // A table resumed later registers its seats again.
+                r.seat_changed(user_id, t, false);
             }
         }
         let mut flood = Flood {

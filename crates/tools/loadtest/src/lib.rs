@@ -49,6 +49,10 @@ pub struct GuandanArgs {
     /// reached connects to the next one (counted in `failovers`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
+    /// With several nodes: `players` puts a table's four players on consecutive nodes (frames
+    /// routed between nodes), `tables` puts all four on the table's node.
+    #[arg(long, default_value = "players", value_parser = ["players", "tables"])]
+    pub spread: String,
     /// Tables (four connections each).
     #[arg(long, default_value_t = 10)]
     pub tables: u32,
@@ -658,10 +662,12 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
             break;
         }
         let (http, c, stop) = (http.clone(), counters.clone(), stop.clone());
+        let first = t as usize % bases.len();
         let bases = bases.clone();
+        let per_seat = a.spread == "players";
         tasks.push(tokio::spawn(async move {
-            let first = t as usize % bases.len();
-            run_table(&http, &bases, first, &c, &stop, deadline, think, msg_rate).await;
+            let at = Layout { first, per_seat };
+            run_table(&http, &bases, at, &c, &stop, deadline, think, msg_rate).await;
         }));
     }
     let remaining = deadline.saturating_duration_since(clock::instant());
@@ -673,6 +679,13 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
     Ok(guandan_report(a.tables, deadline - started, &counters))
 }
 
+/// Where a table's players connect: seat `i` to node `first + i` (`per_seat`), or all to `first`.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    first: usize,
+    per_seat: bool,
+}
+
 /// One table: four guests, a private room, matches until the deadline. Seat `i` connects to node
 /// `first + i` (the next one when that node cannot be reached, counted in `failovers`), so in a
 /// cluster a table's players sit on different nodes and play over the routed frames.
@@ -680,7 +693,7 @@ async fn guandan(a: &GuandanArgs) -> Result<Value, String> {
 async fn run_table(
     http: &reqwest::Client,
     bases: &[String],
-    first: usize,
+    at: Layout,
     c: &Arc<Counters>,
     stop: &Arc<AtomicBool>,
     deadline: Instant,
@@ -693,9 +706,10 @@ async fn run_table(
     let n = bases.len();
     for seat in 0..4u8 {
         let mut got = Err("connect".to_owned());
-        let mut base = &bases[first % n];
+        let mut base = &bases[at.first % n];
+        let own = if at.per_seat { usize::from(seat) } else { 0 };
         for k in 0..n {
-            base = &bases[(first + usize::from(seat) + k) % n];
+            base = &bases[(at.first + own + k) % n];
             if k > 0 {
                 c.failovers.fetch_add(1, Ordering::Relaxed);
             }
