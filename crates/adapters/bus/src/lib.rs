@@ -136,9 +136,9 @@ pub trait Consumer: Send {
     async fn next(&mut self) -> Result<Delivery, BusError>;
 }
 
-/// Messages of one subscription.
+/// Messages of one subscription (read straight from the adapter's stream: no task in between).
 pub struct Subscription {
-    rx: tokio::sync::mpsc::Receiver<Message>,
+    stream: futures::stream::BoxStream<'static, Message>,
     _guard: Box<dyn Send + Sync>,
 }
 
@@ -149,9 +149,29 @@ impl std::fmt::Debug for Subscription {
 }
 
 impl Subscription {
+    /// A subscription reading `stream`; `guard` lives as long as it (and ends it when dropped).
+    fn new(
+        stream: futures::stream::BoxStream<'static, Message>,
+        guard: Box<dyn Send + Sync>,
+    ) -> Self {
+        Self {
+            stream,
+            _guard: guard,
+        }
+    }
+
+    /// A subscription fed through channel `rx`.
+    fn from_channel(rx: tokio::sync::mpsc::Receiver<Message>, guard: Box<dyn Send + Sync>) -> Self {
+        use futures::StreamExt;
+        let stream =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
+        Self::new(stream.boxed(), guard)
+    }
+
     /// The next message; `None` once the bus is gone.
     pub async fn next(&mut self) -> Option<Message> {
-        self.rx.recv().await
+        use futures::StreamExt;
+        self.stream.next().await
     }
 }
 

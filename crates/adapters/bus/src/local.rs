@@ -118,13 +118,13 @@ impl Shared {
             filter: filter.to_owned(),
             tx,
         });
-        Subscription {
+        Subscription::from_channel(
             rx,
-            _guard: Box::new(Unsubscribe {
+            Box::new(Unsubscribe {
                 shared: Arc::downgrade(self),
                 id,
             }),
-        }
+        )
     }
 
     fn bump(&self) {

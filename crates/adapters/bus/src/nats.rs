@@ -71,6 +71,7 @@ impl NatsBus {
                 .connection_timeout(CALL_TIMEOUT)
                 .request_timeout(Some(CALL_TIMEOUT))
                 .max_reconnects(None)
+                .subscription_capacity(SUBSCRIPTION_BUFFER)
                 .connect(url),
         )
         .await?;
@@ -164,7 +165,7 @@ impl Bus for NatsBus {
 
     async fn subscribe(&self, filter: &str) -> Result<Subscription, BusError> {
         check_filter(filter)?;
-        let mut sub = within("subscribe", self.client.subscribe(self.full(filter))).await?;
+        let sub = within("subscribe", self.client.subscribe(self.full(filter))).await?;
         // Make sure the server has the interest before the caller relies on it: a flush only writes
         // the SUB; the answer to a request sent after it proves the server processed it (one
         // connection's commands are handled in order).
@@ -173,34 +174,23 @@ impl Bus for NatsBus {
             self.client.request("$JS.API.INFO", Bytes::new()),
         )
         .await?;
-        let (tx, rx) = tokio::sync::mpsc::channel(SUBSCRIPTION_BUFFER);
+        // Read straight from the client's subscriber (its own buffer drops messages for a subscriber
+        // that falls too far behind: fan-out is at most once); dropping it unsubscribes.
         let prefix = format!("{}.", self.ns);
-        let task = tokio::spawn(async move {
-            while let Some(m) = sub.next().await {
-                let subject = m
-                    .subject
-                    .as_str()
-                    .strip_prefix(&prefix)
-                    .unwrap_or(m.subject.as_str())
-                    .to_owned();
-                let msg = Message {
-                    subject,
-                    payload: m.payload,
-                    reply: m.reply.map(|r| r.to_string()),
-                };
-                match tx.try_send(msg) {
-                    Ok(()) => {}
-                    Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
-                        tracing::debug!("a slow subscriber missed a message");
-                    }
-                    Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => break,
-                }
+        let stream = sub.map(move |m| {
+            let subject = m
+                .subject
+                .as_str()
+                .strip_prefix(&prefix)
+                .unwrap_or(m.subject.as_str())
+                .to_owned();
+            Message {
+                subject,
+                payload: m.payload,
+                reply: m.reply.map(|r| r.to_string()),
             }
         });
-        Ok(Subscription {
-            rx,
-            _guard: Box::new(AbortOnDrop(task)),
-        })
+        Ok(Subscription::new(stream.boxed(), Box::new(())))
     }
 
     async fn request(
@@ -276,14 +266,6 @@ impl Bus for NatsBus {
             max_deliver: spec.max_deliver,
             messages,
         }))
-    }
-}
-
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -1398,6 +1398,19 @@ async fn a_killed_nodes_table_resumes_on_another_node_and_its_match_finishes() {
     assert_eq!(report["ok"], true, "{report}");
 }
 
+/// `n` cluster nodes with the fast test settings and their URLs (`None` without the services).
+async fn fast_cluster(n: usize) -> Option<(Vec<server::Server>, Vec<String>)> {
+    crate::cluster::services()?;
+    let fast = fast_config();
+    let nodes = crate::cluster::cluster_nodes(n, |c| {
+        c.guandan = fast.guandan.clone();
+        c.rate_limit = fast.rate_limit.clone();
+    })
+    .await;
+    let urls = nodes.iter().map(server::Server::url).collect();
+    Some((nodes, urls))
+}
+
 /// The waiting room: over the node's connection capacity a new connection gets a queue ticket
 /// with its position (pushed again as the queue moves, with an estimate once one admission was
 /// measured), only `ping` is answered meanwhile, and connections are admitted in order of arrival
@@ -1458,17 +1471,9 @@ async fn over_capacity_connections_wait_in_order_with_queue_tickets() {
 /// seat; a spectator on a third node sees the table's public events and no hidden card.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_room_is_joined_by_code_and_watched_from_other_nodes() {
-    use crate::cluster::{cluster_nodes, services};
-    if services().is_none() {
+    let Some((nodes, urls)) = fast_cluster(3).await else {
         return;
-    }
-    let fast = fast_config();
-    let nodes = cluster_nodes(3, |c| {
-        c.guandan = fast.guandan.clone();
-        c.rate_limit = fast.rate_limit.clone();
-    })
-    .await;
-    let urls: Vec<String> = nodes.iter().map(server::Server::url).collect();
+    };
     let (host_token, _) = guest(&urls[0]).await;
     let mut host = Client::connect(&urls[0], &host_token).await;
     host.seat = Some(0);
@@ -1539,17 +1544,9 @@ async fn a_private_room_is_joined_by_code_and_watched_from_other_nodes() {
 /// sees is checked (no hidden card of another seat, no sequence gap).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_players_on_three_nodes_meet_in_quick_match_and_play_to_the_end() {
-    use crate::cluster::{cluster_nodes, services};
-    if services().is_none() {
+    let Some((nodes, urls)) = fast_cluster(3).await else {
         return;
-    }
-    let fast = fast_config();
-    let nodes = cluster_nodes(3, |c| {
-        c.guandan = fast.guandan.clone();
-        c.rate_limit = fast.rate_limit.clone();
-    })
-    .await;
-    let urls: Vec<String> = nodes.iter().map(server::Server::url).collect();
+    };
     let mut clients = Vec::new();
     for i in 0..4 {
         let url = &urls[i % 3];
