@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod admin;
 mod bench;
+mod compete;
 mod fair;
 mod guandan;
 mod ledger;
@@ -66,6 +67,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: slots::SlotsCommand,
+    },
+    /// Tournaments, leaderboards and missions: definition checks and the economy simulator.
+    Compete {
+        /// What to do.
+        #[command(subcommand)]
+        action: compete::CompeteCommand,
     },
     /// Ledger tools.
     Ledger {
@@ -239,6 +246,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Guandan { action } => print_tool(guandan::run(action)?),
         Command::Fair { action } => fair::run(action),
         Command::Slots { action } => print_tool(slots::run(action)?),
+        Command::Compete { action } => print_tool(compete::run(action)?),
         Command::Ledger { action } => ledger::run(cli, action),
         Command::Bench { action } => bench::run(cli, action),
         Command::Admin { action } => admin::run(cli, action),
