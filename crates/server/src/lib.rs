@@ -268,7 +268,15 @@ pub async fn build_state_with_clock(
         bet_feed: bet_feed.clone(),
         balance_changes: balance_changes.clone(),
     });
+    let contests = contests::ContestsState::new(contests::ContestsDeps {
+        store: store.clone(),
+        auth: auth.clone(),
+        kv: cluster.kv.clone(),
+        bus: cluster.bus.clone(),
+        wallet: wallet.clone(),
+    });
     Ok(AppState::new(state::Services {
+        contests,
         accounts,
         wallet_api,
         games: games_state,
@@ -329,6 +337,12 @@ pub async fn serve_state(
             .cluster
             .leader("events-relay", events::RELAY_LEASE_PERIOD),
     );
+    let compete = contests::engine::spawn(
+        state.contests.clone(),
+        state
+            .cluster
+            .leader("compete", contests::engine::LEASE_PERIOD),
+    );
     let cluster = state.cluster.clone();
     tables::Service::start(&state.tables).await;
     let guandan_svc = state.tables.guandan.clone();
@@ -361,6 +375,7 @@ pub async fn serve_state(
         game_jobs.abort();
         identity.abort();
         relay.abort();
+        compete.abort();
         for p in pushes {
             p.abort();
         }

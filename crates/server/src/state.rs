@@ -62,4 +62,6 @@ pub struct Services {
     pub operator: operator::OperatorState,
     /// Guandan online.
     pub tables: tables::TablesState,
+    /// Tournaments, leaderboards, missions and rewards.
+    pub contests: contests::ContestsState,
 }

@@ -280,6 +280,47 @@ async fn sorted_sets(kv: &dyn Kv, run: &str) {
         Some((3, 1)),
         "a set score replaces"
     );
+    // zbefore: the members before a place, member or not (c 20, b 20, a 1, e 7, d -5 here).
+    assert_eq!(kv.zbefore(&set, 20, "c").await.unwrap(), 0);
+    assert_eq!(kv.zbefore(&set, 20, "b").await.unwrap(), 1);
+    assert_eq!(
+        kv.zbefore(&set, 20, "bz").await.unwrap(),
+        1,
+        "between c and b"
+    );
+    assert_eq!(
+        kv.zbefore(&set, 20, "d").await.unwrap(),
+        0,
+        "d would lead the 20s"
+    );
+    assert_eq!(kv.zbefore(&set, 20, "a").await.unwrap(), 2);
+    assert_eq!(kv.zbefore(&set, 8, "zz").await.unwrap(), 2);
+    assert_eq!(kv.zbefore(&set, -100, "x").await.unwrap(), 5);
+    assert_eq!(
+        kv.zbefore(&set, 30, "a").await.unwrap(),
+        0,
+        "a member probed at another score"
+    );
+    assert_eq!(
+        kv.zrank(&set, "a").await.unwrap(),
+        Some((3, 1)),
+        "the probe left a as it was"
+    );
+    assert_eq!(
+        kv.zbefore(&set, 0, "a").await.unwrap(),
+        4,
+        "a, at 1, is before the place (0, a)"
+    );
+    assert_eq!(kv.zbefore(&format!("{run}:none"), 1, "a").await.unwrap(), 0);
+    // zreplace: a member renamed in one step.
+    kv.zreplace(&set, Some("e"), "e2", 30).await.unwrap();
+    assert_eq!(kv.zrank(&set, "e").await.unwrap(), None);
+    assert_eq!(kv.zrank(&set, "e2").await.unwrap(), Some((0, 30)));
+    kv.zreplace(&set, None, "e2", 6).await.unwrap();
+    kv.zreplace(&set, Some("missing"), "f", 6).await.unwrap();
+    assert_eq!(kv.zrank(&set, "f").await.unwrap(), Some((2, 6)), "f before e2 at 6");
+    assert!(kv.zremove(&set, "e2").await.unwrap());
+    assert!(kv.zremove(&set, "f").await.unwrap());
     assert!(kv.zremove(&set, "a").await.unwrap());
     assert!(!kv.zremove(&set, "a").await.unwrap());
     assert_eq!(kv.zrank(&set, "a").await.unwrap(), None);

@@ -131,6 +131,21 @@ pub trait Kv: Send + Sync + 'static {
     /// Removes `member` from `set`; `false` when it was not there.
     async fn zremove(&self, set: &str, member: &str) -> Result<bool, KvError>;
 
+    /// How many members of `set` come before the place `(score, member)` in the order of
+    /// [`Kv::ztop`], whether or not `member` is in the set (a competition rank is this plus one
+    /// for the best place a tie group could hold).
+    async fn zbefore(&self, set: &str, score: i64, member: &str) -> Result<u64, KvError>;
+
+    /// Removes `old` (when given and present) and sets `new` to `score`, atomically: a member
+    /// whose name encodes its tie-breaks moves in one step.
+    async fn zreplace(
+        &self,
+        set: &str,
+        old: Option<&str>,
+        new: &str,
+        score: i64,
+    ) -> Result<(), KvError>;
+
     /// Adds `by` to windowed counter `key` in one round trip and returns its value and the time
     /// left in its window. A counter that does not exist starts at 0 with a window of `window`
     /// (1 ms to 24 h) from now, and disappears when the window ends.

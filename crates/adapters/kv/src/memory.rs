@@ -261,6 +261,43 @@ impl Kv for MemoryKv {
         Ok(Some((u64::try_from(above).unwrap_or(u64::MAX), score)))
     }
 
+    async fn zbefore(&self, set: &str, score: i64, member: &str) -> Result<u64, KvError> {
+        let inner = self.lock();
+        let Some(s) = inner.sets.get(set) else {
+            return Ok(0);
+        };
+        let before = s
+            .order
+            .range((
+                std::ops::Bound::Excluded((score, member.to_owned())),
+                std::ops::Bound::Unbounded,
+            ))
+            .count();
+        Ok(u64::try_from(before).unwrap_or(u64::MAX))
+    }
+
+    async fn zreplace(
+        &self,
+        set: &str,
+        old: Option<&str>,
+        new: &str,
+        score: i64,
+    ) -> Result<(), KvError> {
+        check_name("a set", set)?;
+        check_name("a member", new)?;
+        let score = check_score(score)?;
+        let mut inner = self.lock();
+        let s = inner.sets.entry(set.to_owned()).or_default();
+        if let Some(old) = old
+            && old != new
+            && let Some(was) = s.scores.remove(old)
+        {
+            s.order.remove(&(was, old.to_owned()));
+        }
+        s.put(new, score);
+        Ok(())
+    }
+
     async fn zremove(&self, set: &str, member: &str) -> Result<bool, KvError> {
         let mut inner = self.lock();
         let Some(s) = inner.sets.get_mut(set) else {

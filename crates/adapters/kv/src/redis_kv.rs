@@ -100,6 +100,35 @@ redis.call('ZADD', KEYS[1], string.format('%.0f', s), ARGV[1])
 return string.format('%.0f', s)
 ";
 
+/// Members before a place: the probe is added, ranked by Redis itself (byte order of members),
+/// and removed again unless it was a member already, all in one script.
+const ZBEFORE: &str = r"
+local had = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if had and tonumber(had) == tonumber(ARGV[1]) then
+  return redis.call('ZREVRANK', KEYS[1], ARGV[2])
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local r = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+if had then
+  redis.call('ZADD', KEYS[1], had, ARGV[2])
+else
+  redis.call('ZREM', KEYS[1], ARGV[2])
+end
+if had and tonumber(had) > tonumber(ARGV[1]) then
+  r = r + 1
+end
+return r
+";
+
+/// Replaces a member by another in one step.
+const ZREPLACE: &str = r"
+if ARGV[1] ~= '' and ARGV[1] ~= ARGV[2] then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+return 1
+";
+
 /// The Redis kv.
 #[derive(Clone)]
 pub struct RedisKv {
@@ -110,6 +139,8 @@ pub struct RedisKv {
     release: Script,
     take: Script,
     zincr: Script,
+    zbefore: Script,
+    zreplace: Script,
     window_add: Script,
     hold: Script,
 }
@@ -161,6 +192,8 @@ impl RedisKv {
             release: Script::new(RELEASE),
             take: Script::new(TAKE),
             zincr: Script::new(ZINCR),
+            zbefore: Script::new(ZBEFORE),
+            zreplace: Script::new(ZREPLACE),
             window_add: Script::new(WINDOW_ADD),
             hold: Script::new(HOLD),
         };
@@ -382,6 +415,42 @@ impl Kv for RedisKv {
             (Some(rank), Some(score)) => Ok(Some((rank, score_of(score)?))),
             _ => Ok(None),
         }
+    }
+
+    async fn zbefore(&self, set: &str, score: i64, member: &str) -> Result<u64, KvError> {
+        check_name("a member", member)?;
+        let score = check_score(score)?;
+        let n: i64 = self
+            .zbefore
+            .key(self.key("z", set))
+            .arg(score)
+            .arg(member)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn zreplace(
+        &self,
+        set: &str,
+        old: Option<&str>,
+        new: &str,
+        score: i64,
+    ) -> Result<(), KvError> {
+        check_name("a set", set)?;
+        check_name("a member", new)?;
+        let score = check_score(score)?;
+        let _: i64 = self
+            .zreplace
+            .key(self.key("z", set))
+            .arg(old.unwrap_or(""))
+            .arg(new)
+            .arg(score)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(err)?;
+        Ok(())
     }
 
     async fn zremove(&self, set: &str, member: &str) -> Result<bool, KvError> {

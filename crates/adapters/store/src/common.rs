@@ -278,6 +278,10 @@ macro_rules! impl_store {
             fn events(&self) -> &dyn $crate::events::EventStore {
                 self
             }
+
+            fn compete(&self) -> &dyn $crate::compete::CompeteStore {
+                self
+            }
         }
     };
 }

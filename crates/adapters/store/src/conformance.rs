@@ -887,6 +887,209 @@ pub async fn events_come_with_their_facts(s: &dyn Store) {
     );
 }
 
+/// Contests: versions frozen once not scheduled, entries once, facts deduplicated by id and
+/// replayed in log order, rewards moved by compare-and-set, progress upserted.
+pub async fn compete_contests_facts_and_rewards(s: &dyn Store) {
+    use crate::compete::{ContestRow, NewFact, RewardRow};
+    let c = s.compete();
+    assert_eq!(c.next_pool_index().await.unwrap(), 1);
+    let row = ContestRow {
+        id: "dice-sprint".into(),
+        version: 1,
+        kind: "tournament".into(),
+        source: "id: dice-sprint".into(),
+        status: "scheduled".into(),
+        starts_at_ms: Some(1_000),
+        ends_at_ms: Some(2_000),
+        pool_index: 1,
+        seed: "seed".into(),
+        commitment: "hash".into(),
+        result: None,
+        created_at_ms: 500,
+        finalised_at_ms: None,
+    };
+    c.insert_contest(&row).await.unwrap();
+    let dup = c.insert_contest(&row).await.unwrap_err();
+    assert_eq!(dup.kind, StoreErrorKind::Conflict);
+    assert_eq!(c.next_pool_index().await.unwrap(), 2);
+    assert!(
+        c.update_contest(
+            "dice-sprint",
+            1,
+            "tournament",
+            "v2",
+            Some(1_000),
+            Some(3_000)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !c.update_contest("dice-sprint", 1, "tournament", "v3", None, None)
+            .await
+            .unwrap()
+    );
+    let got = c.contest("dice-sprint").await.unwrap();
+    assert_eq!(
+        (got.version, got.source.as_str(), got.ends_at_ms),
+        (2, "v2", Some(3_000))
+    );
+    assert_eq!(
+        c.contest("nope").await.unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+
+    assert!(c.insert_entry("dice-sprint", 7, 100, 1_100).await.unwrap());
+    assert!(!c.insert_entry("dice-sprint", 7, 100, 1_200).await.unwrap());
+    assert_eq!(c.entries("dice-sprint").await.unwrap(), vec![(7, 100)]);
+    assert_eq!(c.joined(7).await.unwrap(), vec!["dice-sprint".to_owned()]);
+
+    let fact = |id: &str, outcome: &str| NewFact {
+        contest_id: "dice-sprint".into(),
+        fact_id: id.into(),
+        user_id: 7,
+        at_ms: 1_500,
+        outcome: outcome.into(),
+        body: format!("{{\"id\":\"{id}\"}}"),
+    };
+    let new = c
+        .record_facts(&[
+            fact("bet:1", "counted"),
+            fact("bet:2", "excluded:min_bet"),
+            fact("bet:1", "counted"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(new, vec![true, true, false]);
+    assert_eq!(
+        c.record_facts(&[fact("bet:2", "counted")]).await.unwrap(),
+        vec![false]
+    );
+    let log = c.facts("dice-sprint", 0, 10).await.unwrap();
+    assert_eq!(
+        log.iter().map(|f| f.fact_id.as_str()).collect::<Vec<_>>(),
+        vec!["bet:1", "bet:2"]
+    );
+    assert!(log[0].seq < log[1].seq);
+    assert_eq!(
+        c.facts("dice-sprint", log[0].seq, 10).await.unwrap().len(),
+        1
+    );
+    assert_eq!(c.user_facts("dice-sprint", 7, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        c.excluded_counts("dice-sprint").await.unwrap(),
+        vec![("excluded:min_bet".to_owned(), 1)]
+    );
+
+    c.upsert_standings(&[("dice-sprint".into(), 7, 200, 1, "m1".into())])
+        .await
+        .unwrap();
+    c.upsert_standings(&[
+        ("dice-sprint".into(), 7, 300, 2, "m2".into()),
+        ("dice-sprint".into(), 8, 300, 1, "m3".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        c.standing("dice-sprint", 7).await.unwrap(),
+        Some((300, "m2".to_owned()))
+    );
+    assert_eq!(c.standing("dice-sprint", 9).await.unwrap(), None);
+    let page = c.standings("dice-sprint", 0, 10).await.unwrap();
+    assert_eq!(
+        page,
+        vec![(8, 300, 1, "m3".to_owned()), (7, 300, 2, "m2".to_owned())]
+    );
+    assert_eq!(c.standings("dice-sprint", 1, 10).await.unwrap().len(), 1);
+    s.create_user(&user(7, None)).await.unwrap();
+    assert_eq!(
+        c.display_names(&[7, 99]).await.unwrap(),
+        vec![(7, "player-7".to_owned())]
+    );
+    c.insert_snapshot("dice-sprint", 1_600, "[]").await.unwrap();
+    c.insert_snapshot("dice-sprint", 1_700, "[1]")
+        .await
+        .unwrap();
+    assert_eq!(
+        c.snapshots("dice-sprint", 1).await.unwrap(),
+        vec![(1_700, "[1]".to_owned())]
+    );
+
+    assert!(
+        c.finalise_contest("dice-sprint", "{}", 3_100)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !c.finalise_contest("dice-sprint", "{\"again\":1}", 3_200)
+            .await
+            .unwrap()
+    );
+    assert!(!c.cancel_contest("dice-sprint", 3_300).await.unwrap());
+    assert_eq!(
+        c.contest("dice-sprint").await.unwrap().result.as_deref(),
+        Some("{}")
+    );
+
+    let reward = RewardRow {
+        id: "prize:dice-sprint:7".into(),
+        user_id: 7,
+        source: "dice-sprint".into(),
+        kind: "prize".into(),
+        grant_json: "{}".into(),
+        amount: 300,
+        currency: "PLAY".into(),
+        status: "offered".into(),
+        created_at_ms: 3_100,
+        expires_at_ms: Some(3_700),
+        settled_at_ms: None,
+    };
+    assert!(c.insert_reward(&reward).await.unwrap());
+    assert!(!c.insert_reward(&reward).await.unwrap());
+    assert_eq!(
+        c.rewards_in("offered", Some(3_800), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        c.rewards_in("offered", Some(3_600), 10)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(c.rewards_in("offered", None, 10).await.unwrap().len(), 1);
+    assert!(
+        c.set_reward_status("prize:dice-sprint:7", "offered", "paying", 3_200)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !c.set_reward_status("prize:dice-sprint:7", "offered", "expired", 3_200)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        c.reward("prize:dice-sprint:7").await.unwrap().status,
+        "paying"
+    );
+    assert_eq!(c.rewards(7, 10).await.unwrap().len(), 1);
+
+    assert_eq!(c.progress("daily", 7).await.unwrap(), None);
+    c.set_progress(&[("daily".into(), 7, "{\"stage\":0}".into())])
+        .await
+        .unwrap();
+    c.set_progress(&[("daily".into(), 7, "{\"stage\":1}".into())])
+        .await
+        .unwrap();
+    assert_eq!(
+        c.progress("daily", 7).await.unwrap().as_deref(),
+        Some("{\"stage\":1}")
+    );
+}
+
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression yielding
 /// `Option<Arc<dyn Store>>` (None = backend not configured; the test says it is skipped).
 #[macro_export]
@@ -898,7 +1101,8 @@ macro_rules! store_conformance {
             settings_first_writer_wins, migrate_twice_and_ping,
             games_bets_are_unique_per_nonce_and_key, games_rotation_is_compare_and_set,
             operators_signatures_and_links, operator_call_log_and_outbox,
-            operator_sessions_revoke, guandan_match_log, events_come_with_their_facts);
+            operator_sessions_revoke, guandan_match_log, events_come_with_their_facts,
+            compete_contests_facts_and_rewards);
     };
     (@cases $backend:literal, $make:expr, $($case:ident),+) => {
         $(

@@ -4,6 +4,7 @@
 //! backend must pass. Nothing above this crate sees `sqlx` types: every failure is a [`StoreError`].
 
 mod common;
+pub mod compete;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 mod error;
@@ -99,6 +100,8 @@ pub trait Store: UserStore + TokenStore + SettingsStore + GamesStore + GuandanSt
     fn ratings(&self) -> &dyn crate::ratings::RatingStore;
     /// The event outbox and the ledger tail's position.
     fn events(&self) -> &dyn crate::events::EventStore;
+    /// Tournaments, leaderboards, missions and rewards.
+    fn compete(&self) -> &dyn crate::compete::CompeteStore;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.

@@ -57,6 +57,7 @@ crate::guandan::impl_guandan_store!(PgStore);
 crate::games::impl_games_store!(PgStore);
 
 crate::events::impl_event_store!(PgStore);
+crate::compete::impl_compete_store!(PgStore);
 
 crate::common::impl_store!(PgStore, "./migrations/postgres", "postgres", Postgres);
 

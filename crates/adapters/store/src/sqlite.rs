@@ -248,6 +248,7 @@ crate::guandan::impl_guandan_store!(SqliteStore);
 crate::games::impl_games_store!(SqliteStore);
 
 crate::events::impl_event_store!(SqliteStore);
+crate::compete::impl_compete_store!(SqliteStore);
 
 crate::common::impl_store!(SqliteStore, "./migrations/sqlite", "sqlite", Sqlite);
 

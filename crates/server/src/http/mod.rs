@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(wallet::router(state.wallet_api.clone()))
         .merge(tables::router(state.tables.clone()))
         .merge(games::router(state.games.clone()))
+        .merge(contests::router(state.contests.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::ip_rate_limit,

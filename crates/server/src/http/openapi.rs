@@ -32,6 +32,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(operator::OperatorApi::openapi());
     doc.merge(tables::TablesApi::openapi());
     doc.merge(games::GamesApi::openapi());
+    doc.merge(contests::ContestsApi::openapi());
     doc
 }
 

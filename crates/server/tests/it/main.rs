@@ -9,6 +9,8 @@
 mod accounts;
 mod cli;
 mod cluster;
+mod config;
+mod contests;
 mod crash;
 mod errors;
 mod games;

@@ -31,6 +31,7 @@ const SERVICE_EDGES: &[(&str, &str)] = &[
     ("games", "wallet"),
     ("operator", "wallet"),
     ("tables", "games"),
+    ("contests", "wallet"),
 ];
 
 /// Most lines in `crates/server/src`: it composes the services and holds none of their logic.
@@ -86,6 +87,7 @@ fn the_layers_hold_the_expected_crates() {
         crates_in(&all, "rules"),
         [
             "casino",
+            "compete",
             "fair",
             "guandan",
             "ledger",
@@ -99,7 +101,7 @@ fn the_layers_hold_the_expected_crates() {
     assert_eq!(
         crates_in(&all, "services"),
         [
-            "accounts", "api", "events", "games", "operator", "tables", "wallet"
+            "accounts", "api", "contests", "events", "games", "operator", "tables", "wallet"
         ]
     );
     assert_eq!(crates_in(&all, "tools"), ["loadtest"]);

@@ -125,6 +125,12 @@ pub enum ErrorCode {
     InvalidSeat,
     /// Guandan WebSocket: The host removed you from this room; you may take a seat again later.
     KickedRecently,
+    /// The contest is not open for that (not started, ended, cancelled, or not opt-in).
+    ContestClosed,
+    /// This private contest needs its invite code.
+    InviteRequired,
+    /// The reward can no longer be claimed.
+    RewardExpired,
 }
 
 impl ErrorCode {
@@ -355,6 +361,21 @@ impl ErrorCode {
             403,
             "The host removed you from this room; you may take a seat again later.",
         ),
+        (
+            Self::ContestClosed,
+            409,
+            "The contest is not open for that now.",
+        ),
+        (
+            Self::InviteRequired,
+            403,
+            "This private contest needs its invite code.",
+        ),
+        (
+            Self::RewardExpired,
+            410,
+            "The reward can no longer be claimed.",
+        ),
     ];
 
     /// The stable string clients match on.
@@ -417,6 +438,9 @@ impl ErrorCode {
             Self::MatchRunning => "match_running",
             Self::InvalidSeat => "invalid_seat",
             Self::KickedRecently => "kicked_recently",
+            Self::ContestClosed => "contest_closed",
+            Self::InviteRequired => "invite_required",
+            Self::RewardExpired => "reward_expired",
         }
     }
 
@@ -582,7 +606,7 @@ mod tests {
             // serde name == as_str, so WebSocket errors carry the same string.
             assert_eq!(serde_json::to_value(code).expect("ser"), code.as_str());
         }
-        assert_eq!(seen.len(), 39 + protocol::errors::WS_ERROR_CODES.len());
+        assert_eq!(seen.len(), 42 + protocol::errors::WS_ERROR_CODES.len());
         for (code, meaning) in protocol::errors::WS_ERROR_CODES {
             assert!(
                 ErrorCode::TABLE

@@ -12,6 +12,7 @@ pub mod game;
 pub mod http;
 pub mod ledger_game;
 pub mod pipeline;
+pub mod promo;
 
 use async_trait::async_trait;
 
@@ -120,6 +121,7 @@ impl Wallet {
                 AccountKind::Issuance,
                 AccountKind::House,
                 AccountKind::Adjustment,
+                AccountKind::Promotions,
             ] {
                 accounts.push(kind.account(chart::system_account_id(kind, c.ledger, 0), c.ledger));
             }

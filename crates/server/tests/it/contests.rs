@@ -1,0 +1,435 @@
+//! Tournaments end to end over HTTP: definitions through the admin API, real dice bets through the
+//! event stream into the standings, opt-in entry fees held and posted, prizes paid (or claimed)
+//! through the ledger within seconds of the end, and the ledger still verifying.
+
+use std::time::Duration;
+
+use ledger::LedgerStore;
+use serde_json::{Value, json};
+
+use crate::support;
+
+const ADMIN: &str = "contest-admin@example.com";
+
+fn rfc3339(ms: i64) -> String {
+    compete::schedule::format_time(ms)
+}
+
+async fn json_of(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let body: Value = res.json().await.expect("json");
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+struct Player {
+    token: String,
+    id: String,
+}
+
+async fn guest(c: &reqwest::Client, u: &str) -> Player {
+    let g = json_of(
+        c.post(format!("{u}/v1/auth/guest"))
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("guest"),
+    )
+    .await;
+    Player {
+        token: g["access_token"].as_str().expect("token").to_owned(),
+        id: g["user"]["id"].as_str().expect("id").to_owned(),
+    }
+}
+
+async fn dice(c: &reqwest::Client, u: &str, p: &Player, amount: i64) -> Value {
+    json_of(
+        c.post(format!("{u}/v1/games/dice/bets"))
+            .bearer_auth(&p.token)
+            .json(&json!({"amount": amount, "currency": "PLAY", "params": {"target": 50.5, "direction": "under"}}))
+            .send()
+            .await
+            .expect("bet"),
+    )
+    .await
+}
+
+async fn get(c: &reqwest::Client, url: String, token: &str) -> Value {
+    json_of(c.get(url).bearer_auth(token).send().await.expect("get")).await
+}
+
+async fn available(c: &reqwest::Client, u: &str, p: &Player) -> i64 {
+    let w = get(c, format!("{u}/v1/wallet"), &p.token).await;
+    w["balances"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["currency"] == "PLAY"))
+        .and_then(|b| b["available"].as_i64())
+        .expect("PLAY balance")
+}
+
+/// Polls `f` until it returns `Some`, for up to 15 s.
+async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..300 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wager_race_and_an_opt_in_contest_pay_their_prizes_through_the_ledger() {
+    for (name, store) in support::backends().await {
+        let clock = api::clock::Clock::adjustable();
+        let mut config = support::config();
+        config.rate_limit.per_ip_per_sec = 10_000;
+        config.auth.access_ttl_secs = 7_200;
+        let s = support::start_with_clock(config, store, clock.clone()).await;
+        let u = s.url();
+        let c = support::client();
+        let t0 = clock.now_ms();
+        let (start, end) = (t0 - 60_000, t0 + 600_000);
+
+        // The admin.
+        let reg = json_of(
+            c.post(format!("{u}/v1/auth/register"))
+                .json(&json!({"email": ADMIN, "password": "Contest-Admin-1", "display_name": "Admin"}))
+                .send()
+                .await
+                .expect("register"),
+        )
+        .await;
+        let admin = reg["access_token"].as_str().expect("token").to_owned();
+        s.state
+            .store
+            .set_admin(ADMIN, true, api::clock::now_ms())
+            .await
+            .expect("grant");
+
+        let race = format!(
+            "id: wager-race\nkind: tournament\nname: {{en: Wager race, zh: 投注竞赛}}\n\
+             window: {{start: \"{}\", end: \"{}\"}}\ngames: [dice]\ncurrency: PLAY\n\
+             scoring: {{mode: sum, of: bet, min_bet: 50}}\n\
+             tie_break: [first_reached_at, user_id]\n\
+             prizes:\n  pool: {{fixed: 1000000}}\n  scheme: ladder\n  ladder:\n\
+             \x20   - {{ranks: \"1\", percent: 30}}\n    - {{ranks: \"2\", percent: 20}}\n\
+             \x20   - {{ranks: \"3\", percent: 10}}\n",
+            rfc3339(start),
+            rfc3339(end)
+        );
+        // A player cannot create contests; a bad definition names its key.
+        let p1 = guest(&c, &u).await;
+        let res = c
+            .post(format!("{u}/v1/admin/contests"))
+            .bearer_auth(&p1.token)
+            .header("content-type", "application/yaml")
+            .body(race.clone())
+            .send()
+            .await
+            .expect("post");
+        support::expect_error(res, 403, "forbidden", None).await;
+        let res = c
+            .post(format!("{u}/v1/admin/contests"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/yaml")
+            .body(race.replace("mode: sum", "mode: average"))
+            .send()
+            .await
+            .expect("post");
+        support::expect_error(res, 400, "invalid_field", Some("scoring.mode")).await;
+        let created = c
+            .post(format!("{u}/v1/admin/contests"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/yaml")
+            .body(race.clone())
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(created.status().as_u16(), 201, "{name}");
+        let created: Value = created.json().await.expect("json");
+        assert_eq!(created["id"], "wager-race");
+        let commitment = created["commitment"]
+            .as_str()
+            .expect("commitment")
+            .to_owned();
+        assert_eq!(commitment.len(), 64);
+        // Creating it again is a conflict.
+        let again = c
+            .post(format!("{u}/v1/admin/contests"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/yaml")
+            .body(race.clone())
+            .send()
+            .await
+            .expect("post");
+        support::expect_error(again, 409, "conflict", None).await;
+
+        // An opt-in contest with an entry fee and prizes to claim, as JSON.
+        let opt_in = format!(
+            "id: high-rollers\nkind: tournament\nname: {{en: High rollers, zh: 豪客赛}}\n\
+             window: {{start: \"{}\", end: \"{}\"}}\njoin: opt_in\nentry_fee: 100\ngames: [dice]\n\
+             currency: PLAY\nscoring: {{mode: count}}\n\
+             prizes:\n  pool: {{fixed: 9000}}\n  scheme: proportional\n  claim_within: 10m\n",
+            rfc3339(start),
+            rfc3339(end)
+        );
+        let created = c
+            .post(format!("{u}/v1/admin/contests"))
+            .bearer_auth(&admin)
+            .json(&json!({"definition": opt_in}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(created.status().as_u16(), 201, "{name}");
+
+        let list = get(&c, format!("{u}/v1/contests?status=active"), &p1.token).await;
+        let mut ids: Vec<&str> = list["contests"]
+            .as_array()
+            .expect("contests")
+            .iter()
+            .filter_map(|x| x["id"].as_str())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["high-rollers", "wager-race"], "{name}: {list}");
+        let wr = list["contests"]
+            .as_array()
+            .and_then(|l| l.iter().find(|x| x["id"] == "wager-race"))
+            .expect("wager-race");
+        assert_eq!(wr["kind"], "tournament");
+        assert_eq!(wr["name"]["zh"], "投注竞赛");
+        assert_eq!(wr["starts_at_ms"], start);
+        assert_eq!(wr["ends_at_ms"], end);
+        assert_eq!(wr["status"], "active");
+        let upcoming = get(&c, format!("{u}/v1/contests?status=upcoming"), &p1.token).await;
+        assert_eq!(upcoming["contests"].as_array().map(Vec::len), Some(0));
+
+        // Three players; p1 and p2 join the opt-in contest (p2 twice: one fee).
+        let p2 = guest(&c, &u).await;
+        let p3 = guest(&c, &u).await;
+        let before = available(&c, &u, &p1).await;
+        for p in [&p1, &p2, &p2] {
+            json_of(
+                c.post(format!("{u}/v1/contests/high-rollers/join"))
+                    .bearer_auth(&p.token)
+                    .send()
+                    .await
+                    .expect("join"),
+            )
+            .await;
+        }
+        assert_eq!(
+            available(&c, &u, &p1).await,
+            before - 100,
+            "the fee is held"
+        );
+        let res = c
+            .post(format!("{u}/v1/contests/wager-race/join"))
+            .bearer_auth(&p3.token)
+            .send()
+            .await
+            .expect("join");
+        support::expect_error(res, 409, "contest_closed", None).await;
+
+        // Bets: p1 wagers 300, p2 200, p3 100 (and 10, under the minimum bet).
+        for (p, bets) in [
+            (&p1, vec![100, 100, 100]),
+            (&p2, vec![100, 100]),
+            (&p3, vec![100, 10]),
+        ] {
+            for amount in bets {
+                dice(&c, &u, p, amount).await;
+            }
+        }
+        let standings = eventually("the standings", || {
+            let (c, u, t) = (c.clone(), u.clone(), p2.token.clone());
+            async move {
+                let v = get(
+                    &c,
+                    format!("{u}/v1/contests/wager-race/standings?top=10&me=1"),
+                    &t,
+                )
+                .await;
+                (v["top"].as_array().map(Vec::len) == Some(3) && v["top"][2]["score"] == 100)
+                    .then_some(v)
+            }
+        })
+        .await;
+        let top: Vec<(i64, String, i64)> = standings["top"]
+            .as_array()
+            .expect("top")
+            .iter()
+            .map(|r| {
+                (
+                    r["rank"].as_i64().expect("rank"),
+                    r["user_id"].as_str().expect("user").to_owned(),
+                    r["score"].as_i64().expect("score"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            top,
+            vec![
+                (1, p1.id.clone(), 300),
+                (2, p2.id.clone(), 200),
+                (3, p3.id.clone(), 100)
+            ],
+            "{name}: {standings}"
+        );
+        assert_eq!(standings["me"]["rank"], 2);
+        assert_eq!(standings["me"]["score"], 200);
+        assert_eq!(standings["me"]["delta"], 0, "first look");
+        assert_eq!(standings["final"], false);
+        assert!(
+            standings["top"][0]["display_name"]
+                .as_str()
+                .is_some_and(|n| !n.is_empty())
+        );
+        // The excluded bet is counted for the admin.
+        let detail = get(&c, format!("{u}/v1/admin/contests/wager-race"), &admin).await;
+        assert_eq!(detail["excluded"]["min_bet"], 1, "{name}: {detail}");
+        // The opt-in contest counts only its entrants' rounds.
+        let hr = eventually("the opt-in standings", || {
+            let (c, u, t) = (c.clone(), u.clone(), p1.token.clone());
+            async move {
+                let v = get(
+                    &c,
+                    format!("{u}/v1/contests/high-rollers/standings?top=10"),
+                    &t,
+                )
+                .await;
+                (v["top"][0]["score"] == 3).then_some(v)
+            }
+        })
+        .await;
+        assert_eq!(hr["top"].as_array().map(Vec::len), Some(2), "{name}: {hr}");
+        assert_eq!(hr["top"][1]["score"], 2);
+
+        // A running contest's rules never change.
+        let res = c
+            .put(format!("{u}/v1/admin/contests/wager-race"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/yaml")
+            .body(race.clone())
+            .send()
+            .await
+            .expect("put");
+        support::expect_error(res, 409, "contest_closed", None).await;
+
+        // The end: within seconds the prizes are booked.
+        support::advance_to(&clock, end + 3_000);
+        let fin = eventually("the result", || {
+            let (c, u, t) = (c.clone(), u.clone(), p1.token.clone());
+            async move {
+                let v = get(&c, format!("{u}/v1/contests/wager-race"), &t).await;
+                (v["final"] == true).then_some(v)
+            }
+        })
+        .await;
+        assert_eq!(
+            fin["seed"].as_str().map(compete::draw::commitment),
+            Some(commitment)
+        );
+        let prizes = fin["result"]["prizes"].as_array().expect("prizes");
+        assert_eq!(prizes.len(), 3, "{name}: {fin}");
+        assert_eq!(prizes[0]["amount"], 300_000);
+        assert_eq!(prizes[1]["amount"], 200_000);
+        assert_eq!(prizes[2]["amount"], 100_000);
+        assert_eq!(fin["result"]["remainder"], 400_000);
+        let paid = eventually("the prize transfer", || {
+            let (c, u, t) = (c.clone(), u.clone(), p1.token.clone());
+            async move {
+                let h = get(&c, format!("{u}/v1/wallet/transfers"), &t).await;
+                h["items"]
+                    .as_array()
+                    .and_then(|i| i.iter().find(|x| x["kind"] == "prize").cloned())
+            }
+        })
+        .await;
+        assert_eq!(paid["amount"], 300_000, "{name}: {paid}");
+        let inbox = get(&c, format!("{u}/v1/rewards"), &p1.token).await;
+        let prize = inbox["rewards"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["source"] == "wager-race").cloned())
+            .expect("prize in the inbox");
+        assert_eq!(prize["status"], "paid", "{name}: {inbox}");
+        let standings = get(
+            &c,
+            format!("{u}/v1/contests/wager-race/standings?top=3"),
+            &p1.token,
+        )
+        .await;
+        assert_eq!(standings["final"], true);
+
+        // The opt-in contest: 9,000 + 200 in fees shared 3:2, offered for 10 minutes.
+        let hr = eventually("the opt-in result", || {
+            let (c, u, t) = (c.clone(), u.clone(), p1.token.clone());
+            async move {
+                let v = get(&c, format!("{u}/v1/contests/high-rollers"), &t).await;
+                (v["final"] == true).then_some(v)
+            }
+        })
+        .await;
+        assert_eq!(hr["result"]["pool"], 9_200, "{name}: {hr}");
+        assert_eq!(hr["result"]["prizes"][0]["amount"], 5_520);
+        assert_eq!(hr["result"]["prizes"][1]["amount"], 3_680);
+        let mine = format!("prize:high-rollers:{}", p1.id);
+        let before_claim = available(&c, &u, &p1).await;
+        let claimed = json_of(
+            c.post(format!("{u}/v1/rewards/{mine}/claim"))
+                .bearer_auth(&p1.token)
+                .send()
+                .await
+                .expect("claim"),
+        )
+        .await;
+        assert_eq!(claimed["status"], "paid", "{name}: {claimed}");
+        assert_eq!(available(&c, &u, &p1).await, before_claim + 5_520);
+        // Claiming again changes nothing; p2's prize expires unclaimed.
+        let again = json_of(
+            c.post(format!("{u}/v1/rewards/{mine}/claim"))
+                .bearer_auth(&p1.token)
+                .send()
+                .await
+                .expect("claim"),
+        )
+        .await;
+        assert_eq!(again["status"], "paid");
+        assert_eq!(available(&c, &u, &p1).await, before_claim + 5_520);
+        support::advance_to(&clock, end + 11 * 60_000);
+        let theirs = format!("prize:high-rollers:{}", p2.id);
+        let res = c
+            .post(format!("{u}/v1/rewards/{theirs}/claim"))
+            .bearer_auth(&p2.token)
+            .send()
+            .await
+            .expect("claim");
+        support::expect_error(res, 410, "reward_expired", None).await;
+        // Someone else's reward is not found.
+        let res = c
+            .post(format!("{u}/v1/rewards/{mine}/claim"))
+            .bearer_auth(&p2.token)
+            .send()
+            .await
+            .expect("claim");
+        support::expect_error(res, 404, "not_found", None).await;
+
+        let export = get(
+            &c,
+            format!("{u}/v1/admin/contests/wager-race/export"),
+            &admin,
+        )
+        .await;
+        assert_eq!(export["standings"].as_array().map(Vec::len), Some(3));
+        assert_eq!(export["final"], true);
+
+        let dump = s.state.wallet.ledger.dump().await.expect("dump");
+        let report = ledger::verify(&dump);
+        assert!(report.ok, "{name}: {:?}", report.violations);
+        s.shutdown().await.expect("shutdown");
+    }
+}
