@@ -244,6 +244,7 @@ pub async fn build_state_with_clock(
         auth: auth.clone(),
         operators: operators.clone(),
         wallet: wallet.clone(),
+        bus: cluster.bus.clone(),
     });
     let tables = tables::TablesState::new(tables::TablesDeps {
         store: store.clone(),

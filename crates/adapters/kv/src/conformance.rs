@@ -318,7 +318,11 @@ async fn sorted_sets(kv: &dyn Kv, run: &str) {
     assert_eq!(kv.zrank(&set, "e2").await.unwrap(), Some((0, 30)));
     kv.zreplace(&set, None, "e2", 6).await.unwrap();
     kv.zreplace(&set, Some("missing"), "f", 6).await.unwrap();
-    assert_eq!(kv.zrank(&set, "f").await.unwrap(), Some((2, 6)), "f before e2 at 6");
+    assert_eq!(
+        kv.zrank(&set, "f").await.unwrap(),
+        Some((2, 6)),
+        "f before e2 at 6"
+    );
     assert!(kv.zremove(&set, "e2").await.unwrap());
     assert!(kv.zremove(&set, "f").await.unwrap());
     assert!(kv.zremove(&set, "a").await.unwrap());

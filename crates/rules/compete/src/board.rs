@@ -280,18 +280,7 @@ impl Board {
     }
 
     fn key(&self, user: UserId, e: &Entry) -> Key {
-        let mut parts = [0i64; 5];
-        parts[0] = -e.score;
-        for (i, t) in self.tie_break.iter().enumerate() {
-            parts[i + 1] = match t {
-                TieBreak::HighestSingleMultiplier => -e.max_multiplier,
-                TieBreak::RoundsPlayedAsc => i64::from(e.rounds),
-                TieBreak::RoundsPlayedDesc => -i64::from(e.rounds),
-                TieBreak::FirstReachedAt => e.reached_at,
-                TieBreak::UserId => 0,
-            };
-        }
-        Key { parts, user }
+        key_of(&self.tie_break, user, e)
     }
 
     /// An opt-in player joins (at score 0). Joining twice changes nothing.
@@ -330,85 +319,104 @@ impl Board {
             Ok(None) => return Outcome::Ignored,
             Err(x) => return self.exclude(x),
         };
+        let user = fact.user_id;
+        let (mode, best_n) = (self.scoring.mode, self.scoring.best_n);
         let (max_per_sec, max_rounds) = (self.max_per_sec, self.max_rounds);
-        let existed = self.entries.get(&fact.user_id).cloned();
-        let old = existed.clone().unwrap_or_default();
+        let tie_break = &self.tie_break;
+        let had = self.entries.contains_key(&user);
+        let e = self.entries.entry(user).or_default();
         let second = fact.at_ms.div_euclid(1000);
-        if max_per_sec > 0 && old.second.0 == second && old.second.1 >= max_per_sec {
-            return self.exclude(Exclusion::Rate);
+        let refused = if max_per_sec > 0 && e.second.0 == second && e.second.1 >= max_per_sec {
+            Some(Exclusion::Rate)
+        } else if max_rounds > 0 && e.rounds >= max_rounds {
+            Some(Exclusion::RoundCap)
+        } else {
+            None
+        };
+        // The new score, checked before anything changes.
+        let n = best_n.map_or(0, |n| n as usize);
+        let item = (value, fact.at_ms);
+        // Better: higher value, then earlier.
+        let better = |a: &(i64, Millis), b: &(i64, Millis)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+        let mut slot: Option<Option<usize>> = None; // Some(None): push; Some(Some(i)): replace i
+        let new_score = match (mode, best_n) {
+            (Mode::MaxMultiplier, _) => Some(if value > e.score || e.rounds == 0 {
+                value
+            } else {
+                e.score
+            }),
+            (_, Some(_)) => {
+                if e.best.len() < n {
+                    slot = Some(None);
+                    in_range(i128::from(e.score) + i128::from(value))
+                } else if let Some(worst) = worst_index(&e.best)
+                    && better(&item, &e.best[worst])
+                {
+                    slot = Some(Some(worst));
+                    in_range(i128::from(e.score) - i128::from(e.best[worst].0) + i128::from(value))
+                } else {
+                    Some(e.score)
+                }
+            }
+            (_, None) => in_range(i128::from(e.score) + i128::from(value)),
+        };
+        let refused = refused.or(if new_score.is_none() {
+            Some(Exclusion::ScoreRange)
+        } else {
+            None
+        });
+        if let Some(why) = refused {
+            if !had {
+                self.entries.remove(&user);
+            }
+            return self.exclude(why);
         }
-        if max_rounds > 0 && old.rounds >= max_rounds {
-            return self.exclude(Exclusion::RoundCap);
-        }
-        let had = existed.is_some();
-        let mut e = old.clone();
+        let new_score = new_score.unwrap_or(e.score);
+        let old_key = had.then(|| key_of(tie_break, user, e));
+        let before = e.score;
         if e.second.0 == second {
             e.second.1 += 1;
         } else {
             e.second = (second, 1);
         }
+        let first_round = e.rounds == 0;
         e.rounds = e.rounds.saturating_add(1);
         e.staked = e.staked.saturating_add(bet);
         e.max_multiplier = e.max_multiplier.max(multiplier);
-        match (self.scoring.mode, self.scoring.best_n) {
+        match (mode, best_n) {
             (Mode::MaxMultiplier, _) => {
-                if value > e.score || e.rounds == 1 {
-                    e.score = value;
+                if value > e.score || first_round {
                     e.reached_at = fact.at_ms;
                 } else if value == e.score {
                     e.reached_at = e.reached_at.min(fact.at_ms);
                 }
             }
-            (_, Some(n)) => {
-                let n = n as usize;
-                let item = (value, fact.at_ms);
-                // Better: higher value, then earlier.
-                let better =
-                    |a: &(i64, Millis), b: &(i64, Millis)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
-                if e.best.len() < n {
-                    e.best.push(item);
-                } else if let Some(worst) = worst_index(&e.best)
-                    && better(&item, &e.best[worst])
-                {
-                    e.best[worst] = item;
-                } else {
-                    // Not among the best: the score and its time stay.
-                    return self.commit(fact.user_id, had.then_some(&old), e, bet);
-                }
-                let sum: i128 = e.best.iter().map(|(v, _)| i128::from(*v)).sum();
-                let Some(score) = in_range(sum) else {
-                    return self.exclude(Exclusion::ScoreRange);
-                };
-                e.score = score;
-                e.reached_at = e.best.iter().map(|(_, t)| *t).max().unwrap_or(fact.at_ms);
-            }
+            (_, Some(_)) => match slot {
+                Some(None) => e.best.push(item),
+                Some(Some(i)) => e.best[i] = item,
+                None => {}
+            },
             (_, None) => {
-                let Some(score) = in_range(i128::from(e.score) + i128::from(value)) else {
-                    return self.exclude(Exclusion::ScoreRange);
-                };
                 if value != 0 {
                     e.reached_at = e.reached_at.max(fact.at_ms);
                 }
-                e.score = score;
             }
         }
-        self.commit(fact.user_id, had.then_some(&old), e, bet)
-    }
-
-    fn commit(&mut self, user: UserId, old: Option<&Entry>, new: Entry, bet: i64) -> Outcome {
-        if let Some(old) = old {
-            let k = self.key(user, old);
+        if best_n.is_some() && mode != Mode::MaxMultiplier && slot.is_some() {
+            e.reached_at = e.best.iter().map(|(_, t)| *t).max().unwrap_or(fact.at_ms);
+        }
+        e.score = new_score;
+        let new_key = key_of(tie_break, user, e);
+        if let Some(k) = old_key {
             self.order.remove(&k);
         }
-        self.order.insert(self.key(user, &new));
-        let out = Outcome::Counted {
-            before: old.map_or(0, |o| o.score),
-            after: new.score,
-        };
-        self.entries.insert(user, new);
+        self.order.insert(new_key);
         self.counted += 1;
         self.staked = self.staked.saturating_add(bet);
-        out
+        Outcome::Counted {
+            before,
+            after: new_score,
+        }
     }
 
     fn exclude(&mut self, why: Exclusion) -> Outcome {
@@ -613,6 +621,22 @@ impl Board {
     pub fn staked(&self) -> i64 {
         self.staked
     }
+}
+
+/// The sort key of a player's entry under `tie_break` (smaller is better).
+fn key_of(tie_break: &[TieBreak], user: UserId, e: &Entry) -> Key {
+    let mut parts = [0i64; 5];
+    parts[0] = -e.score;
+    for (i, t) in tie_break.iter().enumerate() {
+        parts[i + 1] = match t {
+            TieBreak::HighestSingleMultiplier => -e.max_multiplier,
+            TieBreak::RoundsPlayedAsc => i64::from(e.rounds),
+            TieBreak::RoundsPlayedDesc => -i64::from(e.rounds),
+            TieBreak::FirstReachedAt => e.reached_at,
+            TieBreak::UserId => 0,
+        };
+    }
+    Key { parts, user }
 }
 
 fn worst_index(best: &[(i64, Millis)]) -> Option<usize> {

@@ -33,6 +33,7 @@ pub fn facts(kind: &str, id: &str, payload: &[u8]) -> Vec<Fact> {
         "bet_settled" | "round_finished" => round(id, &v).into_iter().collect(),
         "match_finished" => match_facts(id, &v),
         "rating_changed" => rating(id, &v).into_iter().collect(),
+        "external" => external(id, &v).into_iter().collect(),
         _ => Vec::new(),
     }
 }
@@ -82,6 +83,19 @@ fn match_facts(id: &str, v: &Value) -> Vec<Fact> {
             })
         })
         .collect()
+}
+
+/// An operator's event (`POST /v1/events`): `user_id`, `name`, `value`, `occurred_at_ms`.
+fn external(id: &str, v: &Value) -> Option<Fact> {
+    Some(Fact {
+        id: id.to_owned(),
+        user_id: int(v, "user_id")?,
+        at_ms: int(v, "occurred_at_ms")?,
+        what: What::External {
+            name: text(v, "name")?,
+            value: int(v, "value")?,
+        },
+    })
 }
 
 fn rating(id: &str, v: &Value) -> Option<Fact> {
@@ -144,6 +158,14 @@ mod tests {
             What::Rating {
                 match_id: "5".into(),
                 delta: 12
+            }
+        );
+        let x = br#"{"operator_id":"op","event_id":"e1","user_id":"9","name":"deposit","value":500,"occurred_at_ms":5}"#;
+        assert_eq!(
+            facts("external", "ext:op:e1", x)[0].what,
+            What::External {
+                name: "deposit".into(),
+                value: 500
             }
         );
         assert!(facts("transfer", "t", b"{}").is_empty());

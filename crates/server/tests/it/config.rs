@@ -78,8 +78,7 @@ fn bad_values_are_named() {
     assert!(e.to_string().contains("listen"), "{e}");
     let e = Config::load(None, env(&[("PLAYHOUSE_NOPE", "1")])).expect_err("unknown key");
     assert!(e.to_string().contains("nope"), "{e}");
-    let e =
-        Config::load(None, env(&[("PLAYHOUSE_DATABASE_URL", "mysql://x")])).expect_err("db");
+    let e = Config::load(None, env(&[("PLAYHOUSE_DATABASE_URL", "mysql://x")])).expect_err("db");
     assert!(e.to_string().contains("database_url"), "{e}");
 }
 

@@ -433,3 +433,158 @@ async fn a_wager_race_and_an_opt_in_contest_pay_their_prizes_through_the_ledger(
         s.shutdown().await.expect("shutdown");
     }
 }
+
+fn sprint(id: &str, start: i64, end: i64) -> String {
+    format!(
+        "id: {id}\nkind: tournament\nname: {{en: Dice sprint, zh: 骰子冲刺}}\n\
+         window: {{start: \"{}\", end: \"{}\"}}\ngames: [dice]\ncurrency: PLAY\n\
+         scoring: {{mode: formula, formula: \"min(win / bet, 50) * 100\", best_n: 3, min_bet: 50}}\n\
+         tie_break: [highest_single_multiplier, rounds_played_asc, first_reached_at]\n",
+        rfc3339(start),
+        rfc3339(end)
+    )
+}
+
+fn bet_fact(n: u64, user: i64, at: i64, bet: i64, win: i64) -> compete::Fact {
+    compete::Fact {
+        id: format!("bet:{n}"),
+        user_id: user,
+        at_ms: at,
+        what: compete::What::Round {
+            game: "dice".into(),
+            currency: "PLAY".into(),
+            bet,
+            win,
+            multiplier_units: win * 100_000_000 / bet,
+            duration_ms: 3,
+        },
+    }
+}
+
+async fn add_contest(state: &server::state::AppState, id: &str, yaml: &str, index: i64) {
+    let def = compete::def::parse(yaml).expect("definition");
+    state
+        .store
+        .compete()
+        .insert_contest(&store::compete::ContestRow {
+            id: id.into(),
+            version: 1,
+            kind: "tournament".into(),
+            source: yaml.into(),
+            status: "scheduled".into(),
+            starts_at_ms: def.window.map(|w| w.0),
+            ends_at_ms: def.window.map(|w| w.1),
+            pool_index: index,
+            seed: "seed".into(),
+            commitment: compete::draw::commitment("seed"),
+            result: None,
+            created_at_ms: 0,
+            finalised_at_ms: None,
+        })
+        .await
+        .expect("contest");
+}
+
+/// Standings as every node reads them: the kv's sorted set, in order.
+async fn places(state: &server::state::AppState, id: &str) -> Vec<(i64, i64)> {
+    state
+        .cluster
+        .kv
+        .ztop(&contests::standings_set(id), 0, 1_000)
+        .await
+        .expect("ztop")
+        .into_iter()
+        .map(|(m, score)| (compete::board::decode_member(&m).expect("member").0, score))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_and_out_of_order_events_change_nothing() {
+    for (name, store) in support::backends().await {
+        // The state without its jobs: this test drives the engine itself.
+        let state = server::build_state_with_store(support::config(), store)
+            .await
+            .expect("state");
+        let now = state.auth.clock.now_ms();
+        let (start, end) = (now - 3_600_000, now + 3_600_000);
+        add_contest(&state, "in-order", &sprint("in-order", start, end), 1).await;
+        add_contest(&state, "shuffled", &sprint("shuffled", start, end), 2).await;
+        let mut engine = contests::engine::Engine::new(state.contests.clone());
+        engine.step().await.expect("load");
+        assert!(engine.is_live("in-order") && engine.is_live("shuffled"));
+
+        // 300 rounds of 12 players, some under the minimum bet.
+        let mut facts = Vec::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for n in 0..300u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let user = 1_000 + (x % 12) as i64;
+            let bet = [40, 50, 100, 200][(x >> 8) as usize % 4];
+            let win = bet * [0, 0, 150, 200, 1000, 9000][(x >> 16) as usize % 6] / 100;
+            facts.push(bet_fact(
+                n,
+                user,
+                start + 1_000 + (x >> 24) as i64 % 1_000_000,
+                bet,
+                win,
+            ));
+        }
+        // Both contests see every fact once, in order.
+        for f in &facts {
+            engine.score(std::slice::from_ref(f)).await.expect("score");
+        }
+        let first = places(&state, "in-order").await;
+        assert_eq!(first.len(), 12, "{name}: {first:?}");
+        // Now everything again, reversed, in batches, twice: every fact is a duplicate.
+        let mut reversed = facts.clone();
+        reversed.reverse();
+        for chunk in reversed.chunks(37) {
+            engine.score(chunk).await.expect("score again");
+            engine.score(chunk).await.expect("score a third time");
+        }
+        let a = places(&state, "in-order").await;
+        assert_eq!(a, first, "{name}: duplicates changed nothing");
+        assert_eq!(places(&state, "shuffled").await, first, "{name}");
+
+        // A fresh engine (a new leader) rebuilds the same standings from the recorded facts,
+        // and a second contest fed the facts in another order agrees with the first.
+        add_contest(&state, "late", &sprint("late", start, end), 3).await;
+        let mut fresh = contests::engine::Engine::new(state.contests.clone());
+        fresh.step().await.expect("reload");
+        let mut shuffled = facts.clone();
+        let mut y = 99u64;
+        for i in (1..shuffled.len()).rev() {
+            y ^= y << 13;
+            y ^= y >> 7;
+            y ^= y << 17;
+            shuffled.swap(i, (y % (i as u64 + 1)) as usize);
+        }
+        for chunk in shuffled.chunks(50) {
+            fresh.score(chunk).await.expect("score");
+        }
+        assert_eq!(
+            places(&state, "late").await,
+            a,
+            "{name}: another order, the same standings"
+        );
+        assert_eq!(
+            places(&state, "in-order").await,
+            a,
+            "{name}: rebuilt from the log"
+        );
+        // Every counted or excluded fact was recorded once per contest.
+        let c = state.store.compete();
+        let recorded = c.facts("in-order", 0, 10_000).await.expect("facts");
+        let under = facts
+            .iter()
+            .filter(|f| matches!(f.what, compete::What::Round { bet, .. } if bet < 50))
+            .count();
+        assert_eq!(recorded.len(), facts.len(), "{name}");
+        assert_eq!(
+            c.excluded_counts("in-order").await.expect("excluded"),
+            vec![("excluded:min_bet".to_owned(), under as i64)]
+        );
+    }
+}

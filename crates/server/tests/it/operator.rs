@@ -1957,3 +1957,155 @@ async fn seamless_http_bets_survive_faults_and_reconcile() {
         eprintln!("{name}: {:?}", started.elapsed());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_events_advance_missions_once_and_pay_their_rewards() {
+    for (name, store) in backends().await {
+        let s = start_with(operator_config(), store).await;
+        let (c, u) = (client(), s.url());
+        let admin = admin_token(&c, &u, &s).await;
+        create_operator(
+            &c,
+            &u,
+            &admin,
+            json!({"id": "casino-m", "mode": "internal", "currencies": ["EUR"], "secret": SECRET_A}),
+        )
+        .await;
+        // A deposit links the player `alice` to an account.
+        ok_json(
+            post_signed(
+                &c,
+                format!("{u}/v1/operator/players/alice/deposit"),
+                "casino-m",
+                SECRET_A,
+                json!({"amount": 100, "currency": "EUR", "tx_id": "d-1"}),
+            )
+            .await,
+        )
+        .await;
+        let mission = "id: first-deposits\nkind: mission\nname: {en: First deposits, zh: 首次存款}\n\
+             stages:\n  - id: deposit-1000\n    condition: {type: external, name: deposit}\n\
+             \x20   target: 1000\n    reward: [{chips: {currency: PLAY, amount: 500}}]\n\
+             \x20 - id: level-up\n    condition: {type: external, name: level}\n    target: 1\n\
+             \x20   reward: [{points: {amount: 10}}]\n";
+        let res = c
+            .post(format!("{u}/v1/admin/contests"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/yaml")
+            .body(mission)
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status(), 201, "{name}");
+
+        // Bad events change nothing and name the field.
+        let res = post_signed(
+            &c,
+            format!("{u}/v1/events"),
+            "casino-m",
+            SECRET_A,
+            json!({"events": [{"event_id": "e-0", "player_id": "alice", "name": "deposit", "value": 1},
+                              {"event_id": "e-x", "player_id": "nobody", "name": "deposit"}]}),
+        )
+        .await;
+        crate::support::expect_error(res, 400, "invalid_field", Some("events[1].player_id")).await;
+        let unsigned = c
+            .post(format!("{u}/v1/events"))
+            .json(&json!({"event_id": "e-1", "player_id": "alice", "name": "deposit"}))
+            .send()
+            .await
+            .expect("post");
+        crate::support::expect_error(unsigned, 401, "signature_missing", None).await;
+
+        // 600 + 600 (the second sent twice): the first stage completes once.
+        let one = |id: &str, value: i64| json!({"event_id": id, "player_id": "alice", "name": "deposit", "value": value});
+        let r = post_signed(
+            &c,
+            format!("{u}/v1/events"),
+            "casino-m",
+            SECRET_A,
+            one("e-1", 600),
+        )
+        .await;
+        assert_eq!(r.status(), 202, "{name}");
+        let r: Value = r.json().await.expect("json");
+        assert_eq!(
+            (r["accepted"].clone(), r["duplicates"].clone()),
+            (json!(1), json!(0))
+        );
+        let batch = json!({"events": [one("e-2", 600), one("e-2", 600)]});
+        let r = post_signed(&c, format!("{u}/v1/events"), "casino-m", SECRET_A, batch).await;
+        assert_eq!(r.status(), 202);
+        let r: Value = r.json().await.expect("json");
+        assert_eq!(r["duplicates"], 1, "{r}");
+        let again = post_signed(
+            &c,
+            format!("{u}/v1/events"),
+            "casino-m",
+            SECRET_A,
+            one("e-1", 600),
+        )
+        .await;
+        let again: Value = again.json().await.expect("json");
+        assert_eq!(again["duplicates"], 1);
+
+        let alice = s
+            .state
+            .store
+            .operators()
+            .player_by_external("casino-m", "alice")
+            .await
+            .expect("alice")
+            .user_id;
+        let mut reward = None;
+        for _ in 0..200 {
+            let rows = s
+                .state
+                .store
+                .compete()
+                .rewards(alice, 10)
+                .await
+                .expect("rewards");
+            if rows.iter().any(|r| r.status == "paid") {
+                reward = Some(rows);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let rows = reward.unwrap_or_else(|| panic!("{name}: the stage's reward is not paid"));
+        assert_eq!(
+            rows.len(),
+            1,
+            "{name}: one stage done, one reward: {rows:?}"
+        );
+        assert_eq!(rows[0].id, "mission:first-deposits:0:0");
+        assert_eq!(rows[0].amount, 500);
+        let progress = s
+            .state
+            .store
+            .compete()
+            .progress("first-deposits", alice)
+            .await
+            .expect("progress")
+            .expect("stored");
+        let p: Value = serde_json::from_str(&progress).expect("json");
+        assert_eq!(p["stage"], 1, "{progress}");
+        // The reward is a `reward` transfer into alice's PLAY wallet.
+        let transfers = s
+            .state
+            .wallet
+            .transfers(alice, ledger::currency::PLAY, None, 10)
+            .await
+            .expect("transfers");
+        let kinds: Vec<u16> = transfers.items.iter().map(|t| t.code).collect();
+        assert!(
+            kinds.contains(&ledger::chart::TransferKind::Reward.code()),
+            "{name}: {kinds:?}"
+        );
+        let dump = ledger::LedgerStore::dump(&s.state.wallet.ledger)
+            .await
+            .expect("dump");
+        assert!(ledger::verify(&dump).ok);
+        s.shutdown().await.expect("shutdown");
+    }
+}

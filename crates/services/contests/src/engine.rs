@@ -41,6 +41,9 @@ pub const RELOAD_EVERY: Duration = Duration::from_secs(1);
 pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(30);
 /// Rows in a snapshot and in a result's standings.
 pub const SNAPSHOT_ROWS: usize = 100;
+/// How far before a reload a fact may have happened and still be sure to find the contests
+/// created before it (clock skew between nodes).
+pub const RELOAD_SKEW_MS: i64 = 1_000;
 /// The durable consumer's name.
 pub const CONSUMER: &str = "compete";
 /// The job lease's period.
@@ -157,6 +160,7 @@ impl Engine {
             self.reload().await?;
             self.last_reload_ms = now;
         }
+
         if now.saturating_sub(self.last_entry_sync_ms) >= 10_000 {
             self.sync_entries().await?;
             self.last_entry_sync_ms = now;
@@ -389,6 +393,19 @@ impl Engine {
             .iter()
             .flat_map(|d| compete::event::facts(&d.event.kind, &d.event.id, &d.event.payload))
             .collect();
+        // A contest created before a fact happened must see it: when the batch holds a fact from
+        // less than a second before the last reload began (or later), reload first.
+        let newest = facts.iter().map(|f| f.at_ms).max().unwrap_or(i64::MIN);
+        if newest >= self.last_reload_ms.saturating_sub(RELOAD_SKEW_MS) {
+            let started = self.now();
+            if let Err(e) = self.reload().await {
+                for d in deliveries {
+                    let _ = d.nak().await;
+                }
+                return Err(e);
+            }
+            self.last_reload_ms = started;
+        }
         match self.score(&facts).await {
             Ok(()) => {
                 for d in deliveries {

@@ -40,6 +40,8 @@ pub struct OperatorDeps {
     pub operators: Arc<OperatorHub>,
     /// The internal ledger wallet (internal-mode deposits, withdrawals and balances).
     pub wallet: Arc<Wallet>,
+    /// The node's bus (operators' events go to the durable stream).
+    pub bus: Arc<dyn bus::Bus>,
 }
 
 /// The operator API's OpenAPI paths.
@@ -76,6 +78,7 @@ pub fn routes() -> Router<OperatorState> {
             post(rotate_secret),
         )
         .route("/v1/operator/sessions", post(create_session))
+        .route("/v1/events", post(crate::events::post_events))
         .route("/v1/operator/sessions/revoke", post(revoke_session))
         .route("/v1/operator/players/{player_id}/deposit", post(deposit))
         .route("/v1/operator/players/{player_id}/withdraw", post(withdraw))

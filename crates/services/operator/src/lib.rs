@@ -8,6 +8,7 @@
 //! [`wallet::game`]. Contract: `docs/operator-integration.md`.
 
 pub mod config;
+pub mod events;
 pub mod http;
 pub mod mock;
 pub mod reconcile;
