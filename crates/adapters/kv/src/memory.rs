@@ -1,7 +1,7 @@
 //! The in-memory adapter: one process's shared state (the embedded default). Expiry runs on the
 //! runtime's monotonic clock (`tokio::time`), so tests may pause and advance it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -44,7 +44,102 @@ struct Held {
 struct Set {
     scores: HashMap<String, i64>,
     /// Ascending by (score, member): reversed, the order of `ztop`.
-    order: BTreeSet<(i64, String)>,
+    order: Ranked,
+}
+
+/// A sorted sequence in chunks of a few hundred: inserts, removals and ranks cost a binary search
+/// plus a short shift and a walk over the chunk lengths, so a set of a million members answers a
+/// rank in microseconds (a `BTreeSet` would count its way there).
+#[derive(Debug, Default)]
+struct Ranked {
+    chunks: Vec<Vec<(i64, String)>>,
+    len: usize,
+}
+
+const CHUNK: usize = 512;
+
+impl Ranked {
+    fn chunk_of(&self, k: &(i64, String)) -> usize {
+        let i = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(|last| last < k));
+        i.min(self.chunks.len().saturating_sub(1))
+    }
+
+    fn insert(&mut self, k: (i64, String)) {
+        if self.chunks.is_empty() {
+            self.chunks.push(vec![k]);
+            self.len = 1;
+            return;
+        }
+        let ci = self.chunk_of(&k);
+        let chunk = &mut self.chunks[ci];
+        match chunk.binary_search(&k) {
+            Ok(_) => return,
+            Err(at) => chunk.insert(at, k),
+        }
+        self.len += 1;
+        if chunk.len() > 2 * CHUNK {
+            let tail = chunk.split_off(CHUNK);
+            self.chunks.insert(ci + 1, tail);
+        }
+    }
+
+    fn remove(&mut self, k: &(i64, String)) -> bool {
+        if self.chunks.is_empty() {
+            return false;
+        }
+        let ci = self.chunk_of(k);
+        let Ok(at) = self.chunks[ci].binary_search(k) else {
+            return false;
+        };
+        self.chunks[ci].remove(at);
+        self.len -= 1;
+        if self.chunks[ci].is_empty() {
+            self.chunks.remove(ci);
+        }
+        true
+    }
+
+    /// Keys smaller than `k`.
+    fn count_below(&self, k: &(i64, String)) -> usize {
+        let mut n = 0;
+        for c in &self.chunks {
+            if c.last().is_some_and(|last| last < k) {
+                n += c.len();
+            } else {
+                n += c.partition_point(|x| x < k);
+                break;
+            }
+        }
+        n
+    }
+
+    /// Keys greater than `k`.
+    fn count_above(&self, k: &(i64, String)) -> usize {
+        let below = self.count_below(k);
+        let here = usize::from(self.contains(k));
+        self.len - below - here
+    }
+
+    fn contains(&self, k: &(i64, String)) -> bool {
+        !self.chunks.is_empty() && self.chunks[self.chunk_of(k)].binary_search(k).is_ok()
+    }
+
+    /// From the greatest key down, skipping `offset`.
+    fn descending(&self, offset: usize) -> impl Iterator<Item = &(i64, String)> {
+        let mut skip = offset;
+        let mut first = self.chunks.len();
+        while first > 0 && skip >= self.chunks[first - 1].len() {
+            skip -= self.chunks[first - 1].len();
+            first -= 1;
+        }
+        self.chunks[..first]
+            .iter()
+            .rev()
+            .flat_map(|c| c.iter().rev())
+            .skip(skip)
+    }
 }
 
 impl Set {
@@ -239,9 +334,7 @@ impl Kv for MemoryKv {
             .get(set)
             .map(|s| {
                 s.order
-                    .iter()
-                    .rev()
-                    .skip(offset)
+                    .descending(offset)
                     .take(limit)
                     .map(|(score, m)| (m.clone(), *score))
                     .collect()
@@ -257,7 +350,7 @@ impl Kv for MemoryKv {
         let Some(score) = s.scores.get(member).copied() else {
             return Ok(None);
         };
-        let above = s.order.range((score, member.to_owned())..).count() - 1;
+        let above = s.order.count_above(&(score, member.to_owned()));
         Ok(Some((u64::try_from(above).unwrap_or(u64::MAX), score)))
     }
 
@@ -266,13 +359,7 @@ impl Kv for MemoryKv {
         let Some(s) = inner.sets.get(set) else {
             return Ok(0);
         };
-        let before = s
-            .order
-            .range((
-                std::ops::Bound::Excluded((score, member.to_owned())),
-                std::ops::Bound::Unbounded,
-            ))
-            .count();
+        let before = s.order.count_above(&(score, member.to_owned()));
         Ok(u64::try_from(before).unwrap_or(u64::MAX))
     }
 
@@ -368,5 +455,45 @@ impl Kv for MemoryKv {
         inner.windows.remove(key);
         inner.holds.remove(key);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::Ranked;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn ranked_agrees_with_a_btreeset() {
+        let mut r = Ranked::default();
+        let mut b = BTreeSet::new();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..30_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = ((x % 500) as i64 - 250, format!("m{}", (x >> 12) % 3_000));
+            if x % 3 == 0 {
+                assert_eq!(r.remove(&k), b.remove(&k));
+            } else {
+                r.insert(k.clone());
+                b.insert(k);
+            }
+            assert_eq!(r.len, b.len());
+        }
+        let all: Vec<_> = r.descending(0).cloned().collect();
+        let want: Vec<_> = b.iter().rev().cloned().collect();
+        assert_eq!(all, want);
+        for off in [0, 1, 511, 512, 513, 2_000, want.len(), want.len() + 5] {
+            let got: Vec<_> = r.descending(off).take(7).cloned().collect();
+            let exp: Vec<_> = want.iter().skip(off).take(7).cloned().collect();
+            assert_eq!(got, exp, "offset {off}");
+        }
+        for k in want.iter().step_by(37) {
+            assert_eq!(r.count_above(k), b.range(k..).count() - 1);
+            let probe = (k.0, format!("{}~", k.1));
+            assert_eq!(r.count_above(&probe), b.range(probe.clone()..).count());
+        }
     }
 }

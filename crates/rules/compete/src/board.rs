@@ -126,6 +126,13 @@ fn enc(v: i64) -> String {
     format!("{:016x}", !(v.cast_unsigned() ^ (1 << 63)))
 }
 
+/// The member of `user` in a contest with no tie-break besides `user_id` (its member never
+/// changes with the score).
+#[must_use]
+pub fn plain_member(user: UserId) -> String {
+    format!(".{}", enc(user))
+}
+
 /// The user id and the tie-break part of a member written by [`Board::place`].
 #[must_use]
 pub fn decode_member(member: &str) -> Option<(UserId, &str)> {

@@ -19,6 +19,37 @@ pub enum BenchCommand {
     /// each with one request of `--batch-size` transfers in flight, `--hot-fraction` of the
     /// transfers against the house account.
     Ledger(LedgerBenchArgs),
+    /// Event → visible rank and rank-query latencies of one contest of `--players` players under
+    /// `--rate` events per second, through the real engine, database, bus and kv
+    /// (`contests::bench`).
+    Compete(CompeteBenchArgs),
+}
+
+/// `bench compete` flags.
+#[derive(Debug, clap::Args)]
+pub struct CompeteBenchArgs {
+    /// Players in the contest.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub players: u64,
+    /// Events per second.
+    #[arg(long, default_value_t = 2_500)]
+    pub rate: u64,
+    /// Measured seconds.
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Database [default: a temporary SQLite file]; with --nats-url and --redis-url a
+    /// postgres:// one (use a database you can throw away).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// NATS (cluster mode).
+    #[arg(long)]
+    pub nats_url: Option<String>,
+    /// Redis (cluster mode).
+    #[arg(long)]
+    pub redis_url: Option<String>,
 }
 
 /// `bench ledger` flags (parsed by `ledger::cli::parse_bench_args`).
@@ -67,6 +98,38 @@ pub fn run(_cli: &Cli, action: &BenchCommand) -> Result<(), String> {
                 a.seed,
             ))?;
             super::print_tool(out)
+        }
+        BenchCommand::Compete(a) => {
+            let dir = std::env::temp_dir().join(format!(
+                "playhouse-bench-compete-{}-{}",
+                std::process::id(),
+                clock::now_ms()
+            ));
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let config = crate::config::Config {
+                database_url: a
+                    .database_url
+                    .clone()
+                    .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display())),
+                nats_url: a.nats_url.clone(),
+                redis_url: a.redis_url.clone(),
+                ..crate::config::Config::default()
+            };
+            config.validate().map_err(|e| e.to_string())?;
+            let args = contests::bench::Args {
+                players: a.players.max(1),
+                rate: a.rate.max(1),
+                seconds: a.seconds.max(1),
+                seed: a.seed,
+            };
+            let out = super::runtime()?.block_on(async {
+                let state = crate::build_state(config)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                contests::bench::run(state.contests.clone(), args).await
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            super::print_tool(super::ToolOutput::json(&out?))
         }
     }
 }

@@ -10,6 +10,7 @@
 //!   and pays rewards.
 //! - **Reads** ([`http`]) are answered by every node from the kv (ranks) and the database.
 
+pub mod bench;
 pub mod engine;
 pub mod http;
 
