@@ -1,11 +1,11 @@
 // Shared end-to-end setup: the real `playhouse` binary on a free port with a temporary data
 // directory, and Debian's Chromium through playwright-core (no browser download).
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { extname, join, normalize, resolve } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { expect } from "vitest";
 
 export const WEB_DIR = resolve(__dirname, "..");
@@ -16,6 +16,9 @@ export const ARTIFACTS = join(WEB_DIR, "e2e-artifacts");
 export interface Harness {
   base: string;
   browser: Browser;
+  /** The server's temporary data directory and its database (for `playhouse admin …` and the like). */
+  dataDir: string;
+  databaseUrl: string;
   log: () => string;
   stop: () => Promise<void>;
 }
@@ -32,6 +35,14 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The environment for the binary: it reads PLAYHOUSE_* as configuration; pass only what is meant for it. */
+function binEnv(): NodeJS.ProcessEnv {
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !["PLAYHOUSE_BIN", "PLAYHOUSE_URL", "PLAYHOUSE_SKIP_WEB_BUILD"].includes(k))),
+    RUST_LOG: process.env.RUST_LOG ?? "warn",
+  };
+}
+
 export async function start(): Promise<Harness> {
   if (!existsSync(BIN)) throw new Error(`playhouse binary not found at ${BIN} (set PLAYHOUSE_BIN)`);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
@@ -40,15 +51,14 @@ export async function start(): Promise<Harness> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let serverLog = "";
+  const databaseUrl = `sqlite://${join(dataDir, "playhouse.db")}`;
   const server: ChildProcess = spawn(
     BIN,
-    ["serve", "--listen", `127.0.0.1:${port}`, "--database-url", `sqlite://${join(dataDir, "playhouse.db")}`],
+    ["serve", "--listen", `127.0.0.1:${port}`, "--database-url", databaseUrl],
     {
       cwd: dataDir,
       env: {
-        // The binary reads PLAYHOUSE_* as configuration; pass only what is meant for it.
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !["PLAYHOUSE_BIN", "PLAYHOUSE_URL", "PLAYHOUSE_SKIP_WEB_BUILD"].includes(k))),
-        RUST_LOG: process.env.RUST_LOG ?? "warn",
+        ...binEnv(),
         PLAYHOUSE_RATE_LIMIT__PER_IP_PER_SEC: "1000",
         PLAYHOUSE_RATE_LIMIT__PER_IP_BURST: "2000",
       },
@@ -71,11 +81,20 @@ export async function start(): Promise<Harness> {
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      // A page fulfilled by serveWebDist has no address space: let it reach the local server.
+      ...(process.env.E2E_WEB_DIST ? ["--disable-features=LocalNetworkAccessChecks"] : []),
+    ],
   });
   return {
     base,
     browser,
+    dataDir,
+    databaseUrl,
     log: () => serverLog,
     stop: async () => {
       await browser.close().catch(() => undefined);
@@ -91,6 +110,42 @@ export async function start(): Promise<Harness> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Makes an existing account an administrator: `playhouse admin grant EMAIL` on the harness's database. */
+export function grantAdmin(h: Harness, email: string): void {
+  execFileSync(BIN, ["admin", "grant", email, "--database-url", h.databaseUrl], { cwd: h.dataDir, env: binEnv(), stdio: "pipe" });
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".json": "application/json",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+};
+
+/**
+ * With `E2E_WEB_DIST` set (e.g. `E2E_WEB_DIST=dist` after `npm run build`), the context gets the
+ * client from that directory instead of the one embedded in the binary at its build time (the API
+ * still goes to the server). Without it, nothing changes.
+ */
+export async function serveWebDist(context: BrowserContext): Promise<void> {
+  const dir = process.env.E2E_WEB_DIST ? resolve(WEB_DIR, process.env.E2E_WEB_DIST) : null;
+  if (!dir) return;
+  if (!existsSync(join(dir, "index.html"))) throw new Error(`E2E_WEB_DIST: no index.html in ${dir} (npm run build)`);
+  await context.route(
+    (url) => !url.pathname.startsWith("/v1/") && url.pathname !== "/health",
+    async (route) => {
+      const path = normalize(decodeURIComponent(new URL(route.request().url()).pathname)).replace(/^([/\\])+/, "");
+      let file = join(dir, path);
+      if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) file = join(dir, "index.html");
+      await route.fulfill({ status: 200, contentType: CONTENT_TYPES[extname(file)] ?? "application/octet-stream", body: readFileSync(file) });
+    },
+  );
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

@@ -17,6 +17,8 @@ import { BetsPage } from "./pages/Bets";
 import { LeaderboardPage } from "./pages/Leaderboard";
 import { ReplaysPage, ReplayPage } from "./pages/Replays";
 import { ProfilePage } from "./pages/Profile";
+import { ContestPage, TournamentsPage } from "./pages/Tournaments";
+import { MissionsPage } from "./pages/Missions";
 
 function useUser() {
   return useSyncExternalStore(
@@ -69,6 +71,8 @@ export function App() {
     ["/wallet", "nav.wallet"],
     ["/bets", "nav.bets"],
     ["/leaderboard", "nav.leaderboard"],
+    ["/tournaments", "nav.tournaments"],
+    ["/missions", "nav.missions"],
     ["/replays", "nav.replays"],
     ["/profile", "nav.profile"],
   ];
@@ -82,6 +86,9 @@ export function App() {
   else if (match("/wallet", path)) page = <WalletPage />;
   else if (match("/bets", path)) page = <BetsPage />;
   else if (match("/leaderboard", path)) page = <LeaderboardPage />;
+  else if ((m = match("/tournaments/:id", path))) page = <ContestPage key={m.id} contestId={m.id} />;
+  else if (match("/tournaments", path)) page = <TournamentsPage />;
+  else if (match("/missions", path)) page = <MissionsPage />;
   else if ((m = match("/replays/:id", path))) page = <ReplayPage matchId={m.id} />;
   else if (match("/replays", path)) page = <ReplaysPage />;
   else if (match("/profile", path)) page = <ProfilePage />;

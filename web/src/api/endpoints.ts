@@ -3,9 +3,11 @@
 import { request } from "./http";
 import { REFRESH_COOKIE_HEADERS, session } from "./session";
 import type { LimitsUpdate, LimitsView } from "./limits";
+import { parseContestDetail, parseContestList, parseMissions, parseReward, parseRewards, parseStandings } from "./compete";
 import type {
   AuthResponse,
   BetView,
+  ContestFilter,
   FairSeeds,
   FeedItem,
   GameInfo,
@@ -136,3 +138,19 @@ export async function myRating(): Promise<RatingView | null> {
     return null;
   }
 }
+
+// Tournaments, leaderboards, missions and the rewards inbox (docs/compete.md, "The HTTP API").
+export const contests = async (status?: ContestFilter) =>
+  parseContestList(await request<unknown>("/v1/contests", { query: { status } }));
+export const contest = async (id: string) => parseContestDetail(await request<unknown>(`/v1/contests/${encodeURIComponent(id)}`));
+/** Joins an opt-in contest (the entry fee is held until it ends); `invite_code` for a private one. */
+export const joinContest = (id: string, inviteCode?: string) =>
+  request<{ id: string; joined: boolean; entry_fee: number }>(`/v1/contests/${encodeURIComponent(id)}/join`, {
+    body: inviteCode ? { invite_code: inviteCode } : {},
+  });
+export const standings = async (id: string, top = 50, me = true) =>
+  parseStandings(await request<unknown>(`/v1/contests/${encodeURIComponent(id)}/standings`, { query: { top, me: me ? 1 : undefined } }));
+export const missions = async () => parseMissions(await request<unknown>("/v1/missions"));
+export const rewards = async () => parseRewards(await request<unknown>("/v1/rewards"));
+export const claimReward = async (id: string) =>
+  parseReward(await request<unknown>(`/v1/rewards/${encodeURIComponent(id)}/claim`, { method: "POST", body: {} }));

@@ -170,3 +170,173 @@ export interface RatingView {
   matches?: number;
   [key: string]: unknown;
 }
+
+// Tournaments, leaderboards, missions and rewards (docs/compete.md, "The HTTP API"). Money is integer
+// minor units; user ids, tickets and the draw's numbers are decimal strings. `src/api/compete.ts`
+// reads the server's JSON into these shapes.
+
+/** A contest's or mission's name in both languages. */
+export interface LocalizedName {
+  en: string;
+  zh: string;
+}
+
+/** The name in the reader's language (English when the Chinese one is missing). */
+export function localName(name: LocalizedName, locale: string): string {
+  return locale === "zh-CN" ? name.zh || name.en : name.en || name.zh;
+}
+
+export type ContestStatus = "active" | "upcoming" | "ended" | "cancelled";
+/** The list's filters (`GET /v1/contests?status=…`). */
+export type ContestFilter = "active" | "upcoming" | "ended" | "mine";
+export const CONTEST_FILTERS: readonly ContestFilter[] = ["active", "upcoming", "ended", "mine"];
+
+/** One row of `GET /v1/contests`. */
+export interface ContestSummary {
+  id: string;
+  kind: string;
+  name: LocalizedName;
+  starts_at_ms: number | null;
+  ends_at_ms: number | null;
+  status: ContestStatus;
+  join: "open" | "opt_in";
+  joined: boolean;
+  /** Minor units of `currency` (0: free). */
+  entry_fee: number;
+  currency: string | null;
+  /** Only `GET /v1/contests/{id}` says whether an invite code is needed. */
+  private?: boolean;
+}
+
+/** A ladder step: ranks `from`–`to` each win a share of the pool (basis points) or an amount. */
+export interface PrizeStep {
+  from: number;
+  to: number;
+  share: { basis_points: number } | { amount: number };
+}
+
+export type PrizeScheme = "ladder" | "proportional" | "ticket_draw";
+
+export interface PrizeTable {
+  scheme: PrizeScheme;
+  /** The ladder (also the places of a ticket draw). */
+  ladder: PrizeStep[];
+  /** `proportional`: how many ranks share (null: everyone with a positive score). */
+  places: number | null;
+  /** `ticket_draw`: how many players are drawn. */
+  winners: number | null;
+  pool: { fixed: number; stake_share_basis_points: number; ceiling: number | null };
+  currency: string | null;
+  claim_within_ms: number | null;
+}
+
+export interface PrizeView {
+  rank: number;
+  user_id: string;
+  amount: number;
+}
+
+export interface DrawWinnerView {
+  place: number;
+  user_id: string;
+  ticket: string;
+}
+
+/** The immutable result of a final contest. */
+export interface ContestResult {
+  pool: number;
+  paid: number;
+  remainder: number;
+  entry_fees: number;
+  staked: number;
+  participants: number;
+  prizes: PrizeView[];
+  claim_until_ms: number | null;
+  draw: {
+    commitment: string;
+    seed: string;
+    /** `[[user_id, tickets], …]`, both decimal strings (ticket draws only). */
+    tickets: Array<[string, string]>;
+    winners: DrawWinnerView[];
+  } | null;
+  standings: Array<{ rank: number; user_id: string; score: number }>;
+}
+
+/** `GET /v1/contests/{id}`. */
+export interface ContestDetail extends ContestSummary {
+  version: number;
+  final: boolean;
+  private: boolean;
+  games: string[];
+  scoring: { mode: string; formula: string | null; best_n: number | null; min_bet: number } | null;
+  tie_break: string[];
+  prizes: PrizeTable | null;
+  /** SHA-256 of the draw seed, published before the start. */
+  commitment: string;
+  /** Revealed once the contest is final. */
+  seed: string | null;
+  result: ContestResult | null;
+}
+
+export interface StandingRow {
+  rank: number;
+  user_id: string;
+  display_name: string;
+  score: number;
+}
+
+export interface MyStanding {
+  rank: number;
+  score: number;
+  /** Places gained since the player last asked (negative: lost). */
+  delta: number;
+}
+
+/** `GET /v1/contests/{id}/standings?top=N&me=1`. */
+export interface Standings {
+  top: StandingRow[];
+  me: MyStanding | null;
+  final: boolean;
+}
+
+/** A mission stage's or a reward's grant. */
+export type Grant =
+  | { chips: { currency: string; amount: number } }
+  | { points: { amount: number } }
+  | { free_spins: { game: string; spins: number; bet: number; currency: string } };
+
+export interface MissionStage {
+  id: string;
+  progress: number;
+  target: number;
+  done: boolean;
+  reward: Grant[];
+}
+
+/** One entry of `GET /v1/missions`. */
+export interface Mission {
+  id: string;
+  name: LocalizedName;
+  repeat: "once" | "daily" | "weekly" | string;
+  /** The time limit's end for this period (null: none). */
+  ends_at_ms: number | null;
+  stages: MissionStage[];
+}
+
+export type RewardStatus = "offered" | "paying" | "paid" | "expired";
+
+/** One entry of `GET /v1/rewards` (and the answer of a claim). */
+export interface RewardView {
+  id: string;
+  /** `prize` (a contest's) or `reward` (a mission stage's). */
+  kind: string;
+  /** The contest or mission id. */
+  source: string;
+  grant: Grant | null;
+  amount: number;
+  currency: string | null;
+  status: RewardStatus | string;
+  created_at_ms: number;
+  expires_at_ms: number | null;
+  settled_at_ms: number | null;
+}
