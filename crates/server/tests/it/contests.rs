@@ -588,3 +588,135 @@ async fn duplicate_and_out_of_order_events_change_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_answers_the_same_standings_and_a_new_leader_takes_over() {
+    if crate::cluster::services().is_none() {
+        return;
+    }
+    let mut nodes = crate::cluster::cluster_nodes(3, |c| {
+        c.rate_limit.per_ip_per_sec = 10_000;
+        c.rate_limit.per_ip_burst = 10_000;
+    })
+    .await;
+    let urls: Vec<String> = nodes.iter().map(server::Server::url).collect();
+    let c = support::client();
+    let reg = json_of(
+        c.post(format!("{}/v1/auth/register", urls[0]))
+            .json(&json!({"email": ADMIN, "password": "Contest-Admin-1", "display_name": "Admin"}))
+            .send()
+            .await
+            .expect("register"),
+    )
+    .await;
+    let admin = reg["access_token"].as_str().expect("token").to_owned();
+    nodes[0]
+        .state
+        .store
+        .set_admin(ADMIN, true, api::clock::now_ms())
+        .await
+        .expect("grant");
+    let now = api::clock::now_ms();
+    let race = format!(
+        "id: cluster-race\nkind: tournament\nname: {{en: Cluster race, zh: 集群竞赛}}\n\
+         window: {{start: \"{}\", end: \"{}\"}}\ngames: [dice]\ncurrency: PLAY\n\
+         scoring: {{mode: sum, of: bet}}\ntie_break: [user_id]\n",
+        rfc3339(now - 60_000),
+        rfc3339(now + 600_000)
+    );
+    let res = c
+        .post(format!("{}/v1/admin/contests", urls[1]))
+        .bearer_auth(&admin)
+        .header("content-type", "application/yaml")
+        .body(race)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status().as_u16(), 201);
+    // Three players, each betting on another node.
+    let mut players = Vec::new();
+    for i in 0..3 {
+        players.push(guest(&c, &urls[i]).await);
+    }
+    for (i, p) in players.iter().enumerate() {
+        for _ in 0..=i {
+            dice(&c, &urls[(i + 1) % 3], p, 100).await;
+        }
+    }
+    let expect = |scores: &[(usize, i64)]| -> Vec<(String, i64)> {
+        scores
+            .iter()
+            .map(|(i, s)| (players[*i].id.clone(), *s))
+            .collect()
+    };
+    let top_of = |v: &Value| -> Vec<(String, i64)> {
+        v["top"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|r| {
+                        (
+                            r["user_id"].as_str().unwrap_or("").to_owned(),
+                            r["score"].as_i64().unwrap_or(0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let want = expect(&[(2, 300), (1, 200), (0, 100)]);
+    for u in &urls {
+        let (c, u, t, want) = (c.clone(), u.clone(), players[0].token.clone(), want.clone());
+        eventually("the standings on every node", || {
+            let (c, u, t, want) = (c.clone(), u.clone(), t.clone(), want.clone());
+            async move {
+                let v = get(
+                    &c,
+                    format!("{u}/v1/contests/cluster-race/standings?top=10&me=1"),
+                    &t,
+                )
+                .await;
+                (top_of(&v) == want && v["me"]["rank"] == 3).then_some(())
+            }
+        })
+        .await;
+    }
+    // The engine's node stops; another takes the lease, rebuilds the board from the recorded
+    // facts and goes on.
+    let holder = nodes[0]
+        .state
+        .cluster
+        .kv
+        .holder("job:compete")
+        .await
+        .expect("kv")
+        .expect("a leader");
+    let leader = nodes
+        .iter()
+        .position(|n| n.state.cluster.node_id == holder.holder)
+        .expect("the leader is one of the nodes");
+    let gone = nodes.remove(leader);
+    gone.shutdown().await.expect("shutdown");
+    let left: Vec<String> = nodes.iter().map(server::Server::url).collect();
+    dice(&c, &left[0], &players[0], 500).await;
+    let want = expect(&[(0, 600), (2, 300), (1, 200)]);
+    for u in &left {
+        let (c, u, t, want) = (c.clone(), u.clone(), players[1].token.clone(), want.clone());
+        eventually("the standings after the takeover", || {
+            let (c, u, t, want) = (c.clone(), u.clone(), t.clone(), want.clone());
+            async move {
+                let v = get(
+                    &c,
+                    format!("{u}/v1/contests/cluster-race/standings?top=10"),
+                    &t,
+                )
+                .await;
+                (top_of(&v) == want).then_some(())
+            }
+        })
+        .await;
+    }
+    for n in nodes {
+        n.shutdown().await.expect("shutdown");
+    }
+}

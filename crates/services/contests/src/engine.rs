@@ -537,24 +537,7 @@ impl Engine {
             let json = serde_json::to_string(&*p).map_err(|e| e.to_string())?;
             progress_rows.push((mission.clone(), fact.user_id, json));
             for d in done {
-                for (i, g) in d.reward.iter().enumerate() {
-                    let id = if d.reward.len() == 1 {
-                        d.reward_id(&mission)
-                    } else {
-                        format!("{}:{i}", d.reward_id(&mission))
-                    };
-                    c.insert_reward(&reward_row(
-                        &id,
-                        fact.user_id,
-                        &mission,
-                        "reward",
-                        g,
-                        now,
-                        None,
-                    ))
-                    .await
-                    .map_err(store_err)?;
-                }
+                store_stage_rewards(c, &mission, fact.user_id, &d, now).await?;
             }
         }
         c.set_progress(&progress_rows).await.map_err(store_err)?;
@@ -587,16 +570,7 @@ impl Engine {
             }
             if let Ok(fact) = serde_json::from_str::<Fact>(&f.body) {
                 for d in m.apply(&mut p, &fact) {
-                    for (i, g) in d.reward.iter().enumerate() {
-                        let id = if d.reward.len() == 1 {
-                            d.reward_id(mission)
-                        } else {
-                            format!("{}:{i}", d.reward_id(mission))
-                        };
-                        c.insert_reward(&reward_row(&id, user, mission, "reward", g, now, None))
-                            .await
-                            .map_err(store_err)?;
-                    }
+                    store_stage_rewards(c, mission, user, &d, now).await?;
                 }
             }
         }
@@ -878,6 +852,28 @@ impl Engine {
             .map(|(id, l)| (id.clone(), l.def.kind))
             .collect()
     }
+}
+
+/// Stores the rewards of a completed mission stage (once each: their ids are derived from the
+/// mission, period and stage).
+async fn store_stage_rewards(
+    c: &dyn store::compete::CompeteStore,
+    mission: &str,
+    user: UserId,
+    done: &compete::mission::StageDone,
+    now: i64,
+) -> Result<(), String> {
+    for (i, g) in done.reward.iter().enumerate() {
+        let id = if done.reward.len() == 1 {
+            done.reward_id(mission)
+        } else {
+            format!("{}:{i}", done.reward_id(mission))
+        };
+        c.insert_reward(&reward_row(&id, user, mission, "reward", g, now, None))
+            .await
+            .map_err(store_err)?;
+    }
+    Ok(())
 }
 
 fn ledger_ok(what: &str, r: CreateTransferResult) -> Result<(), String> {
