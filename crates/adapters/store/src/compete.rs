@@ -198,6 +198,9 @@ pub trait CompeteStore: Send + Sync {
     async fn set_progress(&self, rows: &[(String, i64, String)]) -> StoreResult<()>;
 }
 
+/// Rows per multi-row statement (facts, standings).
+pub const ROWS_PER_STATEMENT: usize = 200;
+
 const CONTEST_COLUMNS: &str = "id, version, kind, source, status, starts_at_ms, ends_at_ms, \
      pool_index, seed, commitment, result, created_at_ms, finalised_at_ms";
 
@@ -388,22 +391,39 @@ macro_rules! impl_compete_store {
                 &self,
                 facts: &[$crate::compete::NewFact],
             ) -> $crate::StoreResult<Vec<bool>> {
-                let mut tx = self.pool.begin().await?;
                 let mut out = Vec::with_capacity(facts.len());
-                for f in facts {
-                    let done = sqlx::query(
+                let mut seen = std::collections::HashSet::new();
+                let mut tx = self.pool.begin().await?;
+                for chunk in facts.chunks($crate::compete::ROWS_PER_STATEMENT) {
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|r| {
+                            let b = r * 6;
+                            format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                        })
+                        .collect();
+                    let sql = format!(
                         "INSERT INTO compete_facts (contest_id, fact_id, user_id, at_ms, outcome, body) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contest_id, fact_id) DO NOTHING",
-                    )
-                    .bind(&f.contest_id)
-                    .bind(&f.fact_id)
-                    .bind(f.user_id)
-                    .bind(f.at_ms)
-                    .bind(&f.outcome)
-                    .bind(&f.body)
-                    .execute(&mut *tx)
-                    .await?;
-                    out.push(done.rows_affected() == 1);
+                         VALUES {} ON CONFLICT (contest_id, fact_id) DO NOTHING \
+                         RETURNING contest_id, fact_id",
+                        values.join(", ")
+                    );
+                    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+                    for f in chunk {
+                        q = q
+                            .bind(&f.contest_id)
+                            .bind(&f.fact_id)
+                            .bind(f.user_id)
+                            .bind(f.at_ms)
+                            .bind(&f.outcome)
+                            .bind(&f.body);
+                    }
+                    let inserted: std::collections::HashSet<(String, String)> =
+                        q.fetch_all(&mut *tx).await?.into_iter().collect();
+                    for f in chunk {
+                        let key = (f.contest_id.clone(), f.fact_id.clone());
+                        // A fact twice in one batch is new once.
+                        out.push(inserted.contains(&key) && seen.insert(key));
+                    }
                 }
                 tx.commit().await?;
                 Ok(out)
@@ -463,21 +483,35 @@ macro_rules! impl_compete_store {
                 if rows.is_empty() {
                     return Ok(());
                 }
+                // One row per player in a statement (PostgreSQL refuses to update a row twice):
+                // the last one wins.
+                let mut seen = std::collections::HashSet::new();
+                let mut unique: Vec<&(String, i64, i64, i64, String)> = rows
+                    .iter()
+                    .rev()
+                    .filter(|r| seen.insert((r.0.as_str(), r.1)))
+                    .collect();
+                unique.reverse();
                 let mut tx = self.pool.begin().await?;
-                for (contest, user, score, rounds, member) in rows {
-                    sqlx::query(
+                for chunk in unique.chunks($crate::compete::ROWS_PER_STATEMENT) {
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|r| {
+                            let b = r * 5;
+                            format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+                        })
+                        .collect();
+                    let sql = format!(
                         "INSERT INTO compete_standings (contest_id, user_id, score, rounds, member) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (contest_id, user_id) \
+                         VALUES {} ON CONFLICT (contest_id, user_id) \
                          DO UPDATE SET score = excluded.score, rounds = excluded.rounds, \
                          member = excluded.member",
-                    )
-                    .bind(contest)
-                    .bind(user)
-                    .bind(score)
-                    .bind(rounds)
-                    .bind(member)
-                    .execute(&mut *tx)
-                    .await?;
+                        values.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for (contest, user, score, rounds, member) in chunk {
+                        q = q.bind(contest).bind(user).bind(score).bind(rounds).bind(member);
+                    }
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(())

@@ -70,27 +70,31 @@ pub async fn run(state: ContestsState, args: Args) -> Result<Value, String> {
     );
     compete::def::parse(&yaml).map_err(|e| e.to_string())?;
     let now = state.auth.clock.now_ms();
-    c.insert_contest(&ContestRow {
-        id: CONTEST.into(),
-        version: 1,
-        kind: "leaderboard".into(),
-        source: yaml,
-        status: "scheduled".into(),
-        starts_at_ms: None,
-        ends_at_ms: None,
-        pool_index: c.next_pool_index().await.map_err(|e| e.to_string())?,
-        seed: "bench".into(),
-        commitment: compete::draw::commitment("bench"),
-        result: None,
-        created_at_ms: now,
-        finalised_at_ms: None,
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    // A database prepared by an earlier run is used as it is (its setup is the slow part).
+    let prepared = c.contest(CONTEST).await.is_ok();
+    if !prepared {
+        c.insert_contest(&ContestRow {
+            id: CONTEST.into(),
+            version: 1,
+            kind: "leaderboard".into(),
+            source: yaml,
+            status: "scheduled".into(),
+            starts_at_ms: None,
+            ends_at_ms: None,
+            pool_index: c.next_pool_index().await.map_err(|e| e.to_string())?,
+            seed: "bench".into(),
+            commitment: compete::draw::commitment("bench"),
+            result: None,
+            created_at_ms: now,
+            finalised_at_ms: None,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    }
     // Every player's first round, recorded as the engine would have.
     let setup = Instant::now();
     let mut rows = Vec::with_capacity(5_000);
-    for i in 0..args.players {
+    for i in 0..if prepared { 0 } else { args.players } {
         let user = FIRST_USER + i64::try_from(i).unwrap_or(0);
         let fact = compete::Fact {
             id: format!("seed:{i}"),
@@ -124,6 +128,8 @@ pub async fn run(state: ContestsState, args: Args) -> Result<Value, String> {
     let mut engine = Engine::new(state.clone());
     let load = Instant::now();
     engine.step().await?;
+    // Whatever an earlier run left in the stream is scored before the clock starts.
+    engine.drain().await?;
     let load_s = load.elapsed().as_secs_f64();
     let engine_task = tokio::spawn(async move {
         loop {
@@ -133,6 +139,22 @@ pub async fn run(state: ContestsState, args: Args) -> Result<Value, String> {
         }
     });
     let set = crate::standings_set(CONTEST);
+    // Every player's score now (an earlier run's events count too).
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let page = c
+            .standings(CONTEST, offset, 50_000)
+            .await
+            .map_err(|e| e.to_string())?;
+        if page.is_empty() {
+            break;
+        }
+        offset += i64::try_from(page.len()).unwrap_or(0);
+        for (user, score, _, _) in page {
+            totals.insert(user, score);
+        }
+    }
     let stop = Arc::new(AtomicBool::new(false));
     // Rank queries meanwhile.
     let reader = {
@@ -192,7 +214,6 @@ pub async fn run(state: ContestsState, args: Args) -> Result<Value, String> {
             latencies
         })
     };
-    let mut totals: HashMap<i64, i64> = HashMap::new();
     let mut r = Rng(args.seed | 1);
     let started = Instant::now();
     let total = args.rate.saturating_mul(args.seconds);
@@ -240,6 +261,7 @@ pub async fn run(state: ContestsState, args: Args) -> Result<Value, String> {
         "kv": state.kv.backend_name(),
         "bus": state.bus.backend_name(),
         "players": args.players,
+        "prepared_before": prepared,
         "setup_record_s": (recorded_s * 10.0).round() / 10.0,
         "setup_load_s": (load_s * 10.0).round() / 10.0,
         "rate_target": args.rate,

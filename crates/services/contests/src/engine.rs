@@ -350,8 +350,17 @@ impl Engine {
         Ok(())
     }
 
-    /// Scores one batch of deliveries.
-    async fn pump(&mut self) -> Result<(), String> {
+    /// Scores batches until none is waiting (a bench's setup; a leader catching up).
+    ///
+    /// # Errors
+    /// A bus, store or kv failure.
+    pub async fn drain(&mut self) -> Result<(), String> {
+        while self.pump().await? > 0 {}
+        Ok(())
+    }
+
+    /// Scores one batch of deliveries; how many there were.
+    async fn pump(&mut self) -> Result<usize, String> {
         if self.consumer.is_none() {
             let spec = bus::ConsumerSpec {
                 name: CONSUMER.into(),
@@ -368,7 +377,7 @@ impl Engine {
             );
         }
         let Some(consumer) = self.consumer.as_mut() else {
-            return Ok(());
+            return Ok(0);
         };
         let mut deliveries = Vec::new();
         let mut wait = Duration::from_millis(100);
@@ -387,8 +396,9 @@ impl Engine {
             wait = Duration::from_millis(2);
         }
         if deliveries.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
+        let count = deliveries.len();
         let facts: Vec<Fact> = deliveries
             .iter()
             .flat_map(|d| compete::event::facts(&d.event.kind, &d.event.id, &d.event.payload))
@@ -408,17 +418,18 @@ impl Engine {
         }
         match self.score(&facts).await {
             Ok(()) => {
-                for d in deliveries {
-                    if let Err(e) = d.ack().await {
+                // Acknowledged together: one round trip's wait, not one per event.
+                for r in
+                    futures::future::join_all(deliveries.into_iter().map(bus::Delivery::ack)).await
+                {
+                    if let Err(e) = r {
                         tracing::debug!(error = %e, "ack failed: the event comes again and is a duplicate");
                     }
                 }
-                Ok(())
+                Ok(count)
             }
             Err(e) => {
-                for d in deliveries {
-                    let _ = d.nak().await;
-                }
+                futures::future::join_all(deliveries.into_iter().map(bus::Delivery::nak)).await;
                 Err(e)
             }
         }
