@@ -42,7 +42,21 @@ pub fn routes() -> axum::Router<ContestsState> {
 
 /// The contests' OpenAPI document (paths are described in `docs/compete.md`).
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(
+    list,
+    detail,
+    join,
+    standings,
+    missions,
+    rewards,
+    claim,
+    create,
+    change,
+    admin_detail,
+    cancel,
+    finalise,
+    export
+))]
 pub struct ContestsApi;
 
 /// Most rows a standings request may ask for.
@@ -76,6 +90,10 @@ struct ListQuery {
 }
 
 /// `GET /v1/contests?status=active|upcoming|ended|mine`.
+#[utoipa::path(get, path = "/v1/contests", tag = "compete", security(("bearer" = [])),
+    params(("status" = Option<String>, Query, description = "active, upcoming, ended or mine")),
+    responses((status = 200, description = "`{\"contests\": [{\"id\", \"kind\", \"name\", \"starts_at_ms\", \"ends_at_ms\", \"status\", …}]}`"),
+    (status = 400, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn list(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -163,6 +181,10 @@ fn prize_table(def: &Definition) -> Value {
 
 /// `GET /v1/contests/{id}`: the contest, its prize table, the draw's commitment (and seed once
 /// final), and its result once final.
+#[utoipa::path(get, path = "/v1/contests/{id}", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest")),
+    responses((status = 200, description = "The contest, its prize table, the draw commitment; once final its seed and result."),
+    (status = 404, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn detail(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -216,6 +238,12 @@ struct JoinBody {
 
 /// `POST /v1/contests/{id}/join` (`{"invite_code"}` for a private contest). An entry fee is held
 /// by a pending ledger transfer until the contest ends.
+#[utoipa::path(post, path = "/v1/contests/{id}/join", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest")),
+    request_body(content = String, description = "Optional: {\"invite_code\"} for a private contest"),
+    responses((status = 200, description = "Joined (an entry fee is held until the end)."),
+    (status = 403, body = api::ErrorEnvelope), (status = 404, body = api::ErrorEnvelope),
+    (status = 409, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn join(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -302,6 +330,12 @@ struct StandingsQuery {
 }
 
 /// `GET /v1/contests/{id}/standings?top=N&me=1`.
+#[utoipa::path(get, path = "/v1/contests/{id}/standings", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest"),
+        ("top" = Option<usize>, Query, description = "Rows from the top (default 100, at most 1000)"),
+        ("me" = Option<u8>, Query, description = "1: the caller's rank, score and delta too")),
+    responses((status = 200, description = "`{\"top\": [{\"rank\", \"user_id\", \"display_name\", \"score\"}], \"me\": {\"rank\", \"score\", \"delta\"} | null, \"final\"}`"),
+    (status = 400, body = api::ErrorEnvelope), (status = 404, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn standings(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -389,6 +423,8 @@ async fn standings(
 }
 
 /// `GET /v1/missions`: the active missions with the caller's progress.
+#[utoipa::path(get, path = "/v1/missions", tag = "compete", security(("bearer" = [])),
+    responses((status = 200, description = "The active missions with the caller's progress per stage."), (status = 401, body = api::ErrorEnvelope)))]
 async fn missions(State(s): State<ContestsState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
     let c = s.store.compete();
     let now = s.auth.clock.now_ms();
@@ -443,6 +479,8 @@ fn reward_view(r: &store::compete::RewardRow) -> Value {
 }
 
 /// `GET /v1/rewards`: the inbox, newest first.
+#[utoipa::path(get, path = "/v1/rewards", tag = "compete", security(("bearer" = [])),
+    responses((status = 200, description = "The rewards inbox, newest first."), (status = 401, body = api::ErrorEnvelope)))]
 async fn rewards(State(s): State<ContestsState>, user: AuthUser) -> Result<Json<Value>, ApiError> {
     let rows = s.store.compete().rewards(user.user_id, 200).await?;
     Ok(Json(
@@ -451,6 +489,10 @@ async fn rewards(State(s): State<ContestsState>, user: AuthUser) -> Result<Json<
 }
 
 /// `POST /v1/rewards/{id}/claim`: pays an offered prize through the ledger.
+#[utoipa::path(post, path = "/v1/rewards/{id}/claim", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The reward")),
+    responses((status = 200, description = "The reward, paid."), (status = 404, body = api::ErrorEnvelope),
+    (status = 409, body = api::ErrorEnvelope), (status = 410, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn claim(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -546,6 +588,11 @@ fn window_of(def: &Definition, now: i64) -> (Option<i64>, Option<i64>) {
 
 /// `POST /v1/admin/contests`: creates a contest or mission → `201 {"id", "version",
 /// "commitment"}`; a bad definition is `400` naming its key.
+#[utoipa::path(post, path = "/v1/admin/contests", tag = "compete", security(("bearer" = [])),
+    request_body(content = String, description = "The definition: YAML (application/yaml) or {\"definition\": \"<yaml>\"} (application/json)"),
+    responses((status = 201, description = "`{\"id\", \"version\", \"commitment\"}`"),
+    (status = 400, body = api::ErrorEnvelope), (status = 403, body = api::ErrorEnvelope),
+    (status = 409, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn create(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -601,6 +648,11 @@ async fn create(
 }
 
 /// `PUT /v1/admin/contests/{id}`: a new version of a contest that has not started.
+#[utoipa::path(put, path = "/v1/admin/contests/{id}", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest")),
+    request_body(content = String, description = "The new definition (YAML or JSON as for creation)"),
+    responses((status = 200, description = "`{\"id\", \"version\"}`"), (status = 400, body = api::ErrorEnvelope),
+    (status = 403, body = api::ErrorEnvelope), (status = 409, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn change(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -647,6 +699,10 @@ async fn change(
 }
 
 /// `GET /v1/admin/contests/{id}`: the definition, its version, status and excluded events.
+#[utoipa::path(get, path = "/v1/admin/contests/{id}", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest")),
+    responses((status = 200, description = "Definition, version, status and excluded events per reason."),
+    (status = 403, body = api::ErrorEnvelope), (status = 404, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn admin_detail(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -677,6 +733,10 @@ async fn admin_detail(
 
 /// `POST /v1/admin/contests/{id}/cancel`: cancels a contest that is not final; entry fees are
 /// returned (their pending transfers voided).
+#[utoipa::path(post, path = "/v1/admin/contests/{id}/cancel", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest")),
+    responses((status = 200, description = "Cancelled; entry fees returned."), (status = 403, body = api::ErrorEnvelope),
+    (status = 404, body = api::ErrorEnvelope), (status = 409, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn cancel(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -713,6 +773,10 @@ async fn cancel(
 
 /// `POST /v1/admin/contests/{id}/finalise`: finalises an ended contest now instead of after the
 /// grace period → `202`.
+#[utoipa::path(post, path = "/v1/admin/contests/{id}/finalise", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest")),
+    responses((status = 202, description = "Finalisation requested."), (status = 200, description = "Already final."),
+    (status = 403, body = api::ErrorEnvelope), (status = 409, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn finalise(
     State(s): State<ContestsState>,
     user: AuthUser,
@@ -743,6 +807,10 @@ async fn finalise(
 }
 
 /// `GET /v1/admin/contests/{id}/export`: the immutable result and the full standings.
+#[utoipa::path(get, path = "/v1/admin/contests/{id}/export", tag = "compete", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contest")),
+    responses((status = 200, description = "The immutable result and the full standings."),
+    (status = 403, body = api::ErrorEnvelope), (status = 404, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope)))]
 async fn export(
     State(s): State<ContestsState>,
     user: AuthUser,

@@ -56,6 +56,11 @@ fn text(v: &str, field: &str) -> Result<String, ApiError> {
 /// `POST /v1/events` (signed): one event `{"event_id", "player_id", "name", "value"?,
 /// "occurred_at_ms"?}` or `{"events": [...]}` (at most 500) → `202 {"accepted", "duplicates"}`.
 /// Every event is checked before any is stored: a bad one refuses the request naming its field.
+#[utoipa::path(post, path = "/v1/events", tag = "operator",
+    request_body(content = String, description = "One event {\"event_id\", \"player_id\", \"name\", \"value\"?, \"occurred_at_ms\"?} or {\"events\": [...]} (at most 500), signed"),
+    responses((status = 202, description = "`{\"accepted\", \"duplicates\"}`"),
+    (status = 400, body = api::ErrorEnvelope), (status = 401, body = api::ErrorEnvelope),
+    (status = 503, body = api::ErrorEnvelope)))]
 pub async fn post_events(
     State(state): State<OperatorState>,
     signed: Signed,

@@ -53,7 +53,8 @@ pub struct OperatorDeps {
     revoke_session,
     deposit,
     withdraw,
-    balance
+    balance,
+    crate::events::post_events
 ))]
 pub struct OperatorApi;
 
