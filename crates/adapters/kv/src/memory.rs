@@ -474,7 +474,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let k = ((x % 500) as i64 - 250, format!("m{}", (x >> 12) % 3_000));
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 assert_eq!(r.remove(&k), b.remove(&k));
             } else {
                 r.insert(k.clone());

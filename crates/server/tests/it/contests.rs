@@ -635,8 +635,8 @@ async fn every_node_answers_the_same_standings_and_a_new_leader_takes_over() {
     assert_eq!(res.status().as_u16(), 201);
     // Three players, each betting on another node.
     let mut players = Vec::new();
-    for i in 0..3 {
-        players.push(guest(&c, &urls[i]).await);
+    for u in &urls {
+        players.push(guest(&c, u).await);
     }
     for (i, p) in players.iter().enumerate() {
         for _ in 0..=i {
