@@ -30,6 +30,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(accounts::AccountsApi::openapi());
     doc.merge(wallet::http::WalletApi::openapi());
     doc.merge(operator::OperatorApi::openapi());
+    doc.merge(operator::events::EventsApi::openapi());
     doc.merge(tables::TablesApi::openapi());
     doc.merge(games::GamesApi::openapi());
     doc.merge(contests::ContestsApi::openapi());

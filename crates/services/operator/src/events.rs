@@ -14,6 +14,16 @@ use api::error::{ApiError, ErrorCode};
 use crate::OperatorState;
 use crate::http::Signed;
 
+/// The route (merged beside the operator API's in [`crate::router`]).
+pub fn routes() -> axum::Router<OperatorState> {
+    axum::Router::new().route("/v1/events", axum::routing::post(post_events))
+}
+
+/// Its OpenAPI path.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(post_events))]
+pub struct EventsApi;
+
 /// Most events in one request.
 pub const EVENTS_MAX: usize = 500;
 /// Longest event id or name.

@@ -53,8 +53,7 @@ pub struct OperatorDeps {
     revoke_session,
     deposit,
     withdraw,
-    balance,
-    crate::events::post_events
+    balance
 ))]
 pub struct OperatorApi;
 
@@ -79,7 +78,6 @@ pub fn routes() -> Router<OperatorState> {
             post(rotate_secret),
         )
         .route("/v1/operator/sessions", post(create_session))
-        .route("/v1/events", post(crate::events::post_events))
         .route("/v1/operator/sessions/revoke", post(revoke_session))
         .route("/v1/operator/players/{player_id}/deposit", post(deposit))
         .route("/v1/operator/players/{player_id}/withdraw", post(withdraw))

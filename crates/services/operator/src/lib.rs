@@ -34,7 +34,7 @@ pub use seamless::{OperatorRouter, SeamlessWallet};
 
 /// The operator API's routes over its state.
 pub fn router(state: OperatorState) -> axum::Router {
-    http::routes().with_state(state)
+    http::routes().merge(events::routes()).with_state(state)
 }
 
 /// How an operator holds its players' money.
